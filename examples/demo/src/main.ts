@@ -1,0 +1,2 @@
+import { version } from "@apo/losses";
+console.log(version);
