@@ -1,1 +1,3 @@
 export {};
+
+export { ApoError, GradientError, MissingGradientRuleError, OnnxGraphError } from "./errors.js";
