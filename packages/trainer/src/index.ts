@@ -1,3 +1,1 @@
-export {};
-
 export { ApoError, GradientError, MissingGradientRuleError, OnnxGraphError } from "./errors.js";
