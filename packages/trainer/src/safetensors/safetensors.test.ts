@@ -1,0 +1,136 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bfloat16BitsToNumber, float16BitsToNumber } from "./float-bits.js";
+import { readCheckpointWeights } from "./read-checkpoint-weights.js";
+import { readSafetensors } from "./read-safetensors.js";
+import { SafetensorsError } from "./safetensors-error.js";
+import type { WeightMap } from "./tensor.js";
+import { writeSafetensors, writeSafetensorsFile } from "./write-safetensors.js";
+
+/** Build a safetensors file by hand, with raw bytes per tensor, to test the reader independently. */
+function handMade(
+  entries: { name: string; dtype: string; shape: number[]; bytes: Uint8Array }[],
+): Uint8Array {
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const e of entries) {
+    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + e.bytes.length] };
+    offset += e.bytes.length;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const e of entries) {
+    out.set(e.bytes, at);
+    at += e.bytes.length;
+  }
+  return out;
+}
+
+function u16(values: number[]): Uint8Array {
+  return new Uint8Array(Uint16Array.from(values).buffer);
+}
+
+describe("float bit patterns", () => {
+  it("decodes known float16 patterns", () => {
+    expect(float16BitsToNumber(0x3c00)).toBe(1);
+    expect(float16BitsToNumber(0xc000)).toBe(-2);
+    expect(float16BitsToNumber(0x3555)).toBeCloseTo(0.33325195, 8);
+    expect(float16BitsToNumber(0x7bff)).toBe(65504);
+    expect(float16BitsToNumber(0x0001)).toBe(2 ** -24);
+    expect(float16BitsToNumber(0x7c00)).toBe(Number.POSITIVE_INFINITY);
+    expect(float16BitsToNumber(0xfc00)).toBe(Number.NEGATIVE_INFINITY);
+    expect(float16BitsToNumber(0x7e00)).toBeNaN();
+    expect(Object.is(float16BitsToNumber(0x8000), -0)).toBe(true);
+  });
+  it("decodes known bfloat16 patterns", () => {
+    expect(bfloat16BitsToNumber(0x3f80)).toBe(1);
+    expect(bfloat16BitsToNumber(0xc049)).toBe(-3.140625);
+    expect(bfloat16BitsToNumber(0x7f80)).toBe(Number.POSITIVE_INFINITY);
+    expect(bfloat16BitsToNumber(0x0001)).toBeCloseTo(9.183549615799121e-41, 50);
+  });
+  it("reads F16, BF16, I64 and I32 tensors as typed arrays", () => {
+    const bytes = handMade([
+      { name: "h", dtype: "F16", shape: [3], bytes: u16([0x3c00, 0xc000, 0x3800]) },
+      { name: "b", dtype: "BF16", shape: [1, 2], bytes: u16([0x3f80, 0xc049]) },
+      { name: "i", dtype: "I64", shape: [2], bytes: new Uint8Array(BigInt64Array.from([5n, -7n]).buffer) },
+      { name: "j", dtype: "I32", shape: [2], bytes: new Uint8Array(Int32Array.from([3, -4]).buffer) },
+    ]);
+    const map = readSafetensors(bytes);
+    expect([...map.get("h")!.data]).toEqual([1, -2, 0.5]);
+    expect(map.get("b")!.shape).toEqual([1, 2]);
+    expect([...map.get("b")!.data]).toEqual([1, -3.140625]);
+    expect([...map.get("i")!.data]).toEqual([5n, -7n]);
+    expect(map.get("j")!.data).toBeInstanceOf(Int32Array);
+  });
+});
+
+describe("safetensors round trip", () => {
+  const weights: WeightMap = new Map([
+    ["model.embed_tokens.weight", { shape: [3, 2], data: Float32Array.from([1, 2, 3, 4, 5, 6.5]) }],
+    ["scalar", { shape: [], data: Float32Array.from([Math.PI]) }],
+    ["ids", { shape: [2], data: BigInt64Array.from([1n, 2n]) }],
+  ]);
+  it("reads back what it writes, with a header padded to 8 bytes", () => {
+    const bytes = writeSafetensors(weights);
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect(headerLength % 8).toBe(0);
+    const back = readSafetensors(bytes);
+    expect([...back.keys()]).toEqual([...weights.keys()]);
+    for (const [name, t] of weights) {
+      expect(back.get(name)!.shape).toEqual(t.shape);
+      expect(back.get(name)!.data).toEqual(t.data);
+    }
+  });
+  it("reads a sharded checkpoint through its index", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "apo-shards-"));
+    const [a, b, c] = [...weights.entries()];
+    await writeSafetensorsFile(join(dir, "model-00001-of-00002.safetensors"), new Map([a!, b!]));
+    await writeSafetensorsFile(join(dir, "model-00002-of-00002.safetensors"), new Map([c!]));
+    const weightMap = {
+      [a![0]]: "model-00001-of-00002.safetensors",
+      [b![0]]: "model-00001-of-00002.safetensors",
+      [c![0]]: "model-00002-of-00002.safetensors",
+    };
+    await writeFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: weightMap }));
+    const back = await readCheckpointWeights(dir);
+    expect(back.size).toBe(3);
+    expect(back.get("model.embed_tokens.weight")!.data).toEqual(
+      weights.get("model.embed_tokens.weight")!.data,
+    );
+  });
+});
+
+describe("bad safetensors input", () => {
+  it("rejects a truncated file", () => {
+    expect(() => readSafetensors(new Uint8Array(4), "x.safetensors")).toThrow(/too short/);
+  });
+  it("rejects a header length beyond the file", () => {
+    const bytes = new Uint8Array(16);
+    new DataView(bytes.buffer).setBigUint64(0, 1000n, true);
+    expect(() => readSafetensors(bytes)).toThrow(SafetensorsError);
+    expect(() => readSafetensors(bytes)).toThrow(/exceeds the file size/);
+  });
+  it("rejects a header that is not JSON", () => {
+    const bytes = new Uint8Array(12);
+    new DataView(bytes.buffer).setBigUint64(0, 4n, true);
+    bytes.set(new TextEncoder().encode("{{{{"), 8);
+    expect(() => readSafetensors(bytes)).toThrow(/not valid JSON/);
+  });
+  it("names an unsupported dtype and a size mismatch", () => {
+    const bad = handMade([{ name: "w", dtype: "U8", shape: [2], bytes: new Uint8Array(2) }]);
+    expect(() => readSafetensors(bad)).toThrow(/tensor "w" has dtype "U8"/);
+    const short = handMade([{ name: "w", dtype: "F32", shape: [2], bytes: new Uint8Array(4) }]);
+    expect(() => readSafetensors(short)).toThrow(/spans 4 bytes but F32\[2\] needs 8/);
+  });
+  it("reports a folder without weights", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "apo-empty-"));
+    await expect(readCheckpointWeights(dir)).rejects.toThrow(
+      /no model.safetensors or model.safetensors.index.json/,
+    );
+  });
+});
