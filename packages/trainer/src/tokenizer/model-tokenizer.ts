@@ -1,0 +1,142 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Template } from "@huggingface/jinja";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { TokenizerError } from "./tokenizer-error.js";
+
+/** One chat message, as in TRL's conversational format. */
+export interface ChatMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
+type Json = Record<string, unknown>;
+
+function tokenContent(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value !== null && typeof (value as Json).content === "string") {
+    return (value as Json).content as string;
+  }
+  return null;
+}
+
+function pickTemplate(raw: unknown): string | null {
+  if (typeof raw === "string") return raw;
+  if (Array.isArray(raw)) {
+    const named = raw as { name?: unknown; template?: unknown }[];
+    const found = named.find((t) => t.name === "default") ?? named[0];
+    return typeof found?.template === "string" ? found.template : null;
+  }
+  return null;
+}
+
+/**
+ * A Hugging Face tokenizer with its chat template: `tokenizer.json` run by `@huggingface/tokenizers`,
+ * `tokenizer_config.json`'s (or `chat_template.jinja`'s) template rendered by `@huggingface/jinja`.
+ *
+ * @example
+ * ```ts
+ * const tok = await ModelTokenizer.load("models/tiny-llama");
+ * const text = tok.applyChatTemplate([{ role: "user", content: "Hi" }], { addGenerationPrompt: true });
+ * tok.encode(text);
+ * ```
+ */
+export class ModelTokenizer {
+  readonly bosToken: string | null;
+  readonly eosToken: string | null;
+  readonly padTokenId: number | null;
+  readonly bosTokenId: number | null;
+  readonly eosTokenId: number | null;
+  readonly #tokenizer: Tokenizer;
+  readonly #template: Template | null;
+  readonly #source: string;
+
+  /**
+   * @param tokenizerJson the parsed `tokenizer.json`
+   * @param tokenizerConfig the parsed `tokenizer_config.json` (`{}` when there is none)
+   * @param chatTemplate overrides `tokenizerConfig.chat_template`
+   */
+  constructor(tokenizerJson: Json, tokenizerConfig: Json, chatTemplate?: string | null, source = "<memory>") {
+    this.#source = source;
+    this.#tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    this.bosToken = tokenContent(tokenizerConfig.bos_token);
+    this.eosToken = tokenContent(tokenizerConfig.eos_token);
+    const id = (t: string | null) => (t === null ? null : (this.#tokenizer.token_to_id(t) ?? null));
+    this.bosTokenId = id(this.bosToken);
+    this.eosTokenId = id(this.eosToken);
+    this.padTokenId = id(tokenContent(tokenizerConfig.pad_token));
+    const template = chatTemplate ?? pickTemplate(tokenizerConfig.chat_template);
+    try {
+      this.#template = template === null ? null : new Template(template);
+    } catch (cause) {
+      throw new TokenizerError(`${source}: the chat template does not parse`, { file: source, cause });
+    }
+  }
+
+  /**
+   * Load `tokenizer.json`, `tokenizer_config.json` (optional) and `chat_template.jinja` (optional) from a
+   * checkpoint folder.
+   *
+   * @throws TokenizerError when `tokenizer.json` is missing
+   */
+  static async load(dir: string): Promise<ModelTokenizer> {
+    const jsonPath = join(dir, "tokenizer.json");
+    if (!existsSync(jsonPath)) {
+      throw new TokenizerError(
+        `${dir}: no tokenizer.json; give rows as token ids (prompt_ids, chosen_ids, …)`,
+        {
+          file: jsonPath,
+        },
+      );
+    }
+    const tokenizerJson = JSON.parse(await readFile(jsonPath, "utf8")) as Json;
+    const configPath = join(dir, "tokenizer_config.json");
+    const config = existsSync(configPath) ? (JSON.parse(await readFile(configPath, "utf8")) as Json) : {};
+    const jinjaPath = join(dir, "chat_template.jinja");
+    const template = existsSync(jinjaPath) ? await readFile(jinjaPath, "utf8") : null;
+    return new ModelTokenizer(tokenizerJson, config, template, dir);
+  }
+
+  /** Whether a chat template is available. */
+  get hasChatTemplate(): boolean {
+    return this.#template !== null;
+  }
+
+  /** Token ids of a text, without adding special tokens (chat templates write their own). */
+  encode(text: string): number[] {
+    return this.#tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Text of token ids. */
+  decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.#tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+  }
+
+  /**
+   * Render messages with the chat template (as transformers' `apply_chat_template(tokenize=False)`).
+   *
+   * @throws TokenizerError when the tokenizer has no chat template or the template raises
+   */
+  applyChatTemplate(
+    messages: readonly ChatMessage[],
+    options: { addGenerationPrompt?: boolean } = {},
+  ): string {
+    if (this.#template === null) {
+      throw new TokenizerError(`${this.#source}: tokenizer has no chat_template`, { file: this.#source });
+    }
+    try {
+      return this.#template.render({
+        messages,
+        add_generation_prompt: options.addGenerationPrompt ?? false,
+        bos_token: this.bosToken ?? "",
+        eos_token: this.eosToken ?? "",
+      });
+    } catch (cause) {
+      throw new TokenizerError(`${this.#source}: chat template failed: ${String(cause)}`, {
+        file: this.#source,
+        cause,
+      });
+    }
+  }
+}

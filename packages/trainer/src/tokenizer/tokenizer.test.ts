@@ -1,0 +1,51 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { byteToUnicode, createByteLevelTokenizer } from "./byte-level-tokenizer.js";
+import { ModelTokenizer } from "./model-tokenizer.js";
+import { TokenizerError } from "./tokenizer-error.js";
+
+async function tinyDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "apo-tok-"));
+  const { tokenizerJson, tokenizerConfig } = createByteLevelTokenizer();
+  await writeFile(join(dir, "tokenizer.json"), JSON.stringify(tokenizerJson));
+  await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify(tokenizerConfig));
+  return dir;
+}
+
+describe("byte-level tokenizer", () => {
+  it("maps all 256 bytes to distinct printable characters", () => {
+    const chars = byteToUnicode();
+    expect(new Set(chars).size).toBe(256);
+    expect(chars[65]).toBe("A");
+    expect(chars[32]).toBe("Ġ");
+    expect(chars[10]).toBe("Ċ");
+  });
+  it("encodes UTF-8 bytes at id byte + 3 and round-trips text", async () => {
+    const tok = await ModelTokenizer.load(await tinyDir());
+    expect(tok.encode("A b")).toEqual([65 + 3, 32 + 3, 98 + 3]);
+    expect(tok.encode("é")).toEqual([0xc3 + 3, 0xa9 + 3]);
+    const text = "Grüße, 世界!\n<s> tabs\t";
+    expect(tok.decode(tok.encode(text))).toBe(text);
+    expect([tok.padTokenId, tok.bosTokenId, tok.eosTokenId]).toEqual([0, 1, 2]);
+    expect(tok.encode("<s>x</s>")).toEqual([1, 120 + 3, 2]);
+  });
+  it("renders its chat template", async () => {
+    const tok = await ModelTokenizer.load(await tinyDir());
+    const prompt = tok.applyChatTemplate([{ role: "user", content: "Hi" }], { addGenerationPrompt: true });
+    expect(prompt).toBe("<s><|user|>\nHi</s>\n<|assistant|>\n");
+    const full = tok.applyChatTemplate([
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Yo" },
+    ]);
+    expect(full).toBe("<s><|user|>\nHi</s>\n<|assistant|>\nYo</s>\n");
+  });
+  it("fails clearly without tokenizer.json or chat template", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "apo-tok-empty-"));
+    await expect(ModelTokenizer.load(empty)).rejects.toThrow(/no tokenizer.json/);
+    const { tokenizerJson } = createByteLevelTokenizer();
+    const tok = new ModelTokenizer(tokenizerJson, {});
+    expect(() => tok.applyChatTemplate([{ role: "user", content: "x" }])).toThrow(TokenizerError);
+  });
+});
