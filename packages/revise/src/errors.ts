@@ -1,0 +1,167 @@
+/**
+ * The base class of every error thrown by `@clair/revise`, with a stable `code` string to branch on.
+ *
+ * @example
+ * ```ts
+ * try { await runClair(options); } catch (error) {
+ *   if (error instanceof ClairError && error.code === "input_syntax") console.error(error.message);
+ * }
+ * ```
+ */
+export class ClairError extends Error {
+  /** A stable machine-readable identifier of the failure kind. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * A JSONL line that is not valid JSON, or not a JSON object.
+ *
+ * @example
+ * ```ts
+ * new InputSyntaxError("prompts.jsonl", 12, "Unexpected token } in JSON");
+ * ```
+ */
+export class InputSyntaxError extends ClairError {
+  /** The file that holds the line. */
+  readonly file: string;
+  /** The 1-based line number. */
+  readonly line: number;
+
+  constructor(file: string, line: number, detail: string, options?: { cause?: unknown }) {
+    super(
+      "input_syntax",
+      `${file}:${line}: not a valid JSON object (${detail}); fix or remove the line`,
+      options,
+    );
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/**
+ * A JSONL record (or an options object) with a missing or mistyped field, named by its dotted path.
+ *
+ * @example
+ * ```ts
+ * new InvalidFieldError("prompt", "expected string, received undefined", { file: "in.jsonl", line: 3 });
+ * ```
+ */
+export class InvalidFieldError extends ClairError {
+  /** The dotted path of the offending field, such as `prompt` or `completions.0.response`. */
+  readonly field: string;
+  /** The file, when the record came from one. */
+  readonly file: string | undefined;
+  /** The 1-based line, when the record came from a file. */
+  readonly line: number | undefined;
+
+  constructor(field: string, detail: string, where: { file?: string; line?: number } = {}) {
+    const at = where.file !== undefined ? `${where.file}:${where.line ?? "?"}: ` : "";
+    super("invalid_field", `${at}field "${field}": ${detail}`);
+    this.field = field;
+    this.file = where.file;
+    this.line = where.line;
+  }
+}
+
+/**
+ * A request that failed for good: retries were exhausted, or the endpoint refused it (4xx). The message
+ * never holds an API key.
+ *
+ * @example
+ * ```ts
+ * new EndpointError("gpt-4o", 400, "context length exceeded", false);
+ * ```
+ */
+export class EndpointError extends ClairError {
+  /** The model the request was for. */
+  readonly model: string;
+  /** The HTTP status, when the server answered. */
+  readonly status: number | undefined;
+  /** Whether another run may succeed (network, 5xx, 429 after retries) or not (most 4xx). */
+  readonly retryable: boolean;
+  /** How many attempts were made. */
+  readonly attempts: number;
+
+  constructor(
+    model: string,
+    status: number | undefined,
+    detail: string,
+    retryable: boolean,
+    attempts = 1,
+    options?: { cause?: unknown },
+  ) {
+    const what = status === undefined ? "request failed" : `HTTP ${status}`;
+    super(
+      retryable ? "endpoint_unavailable" : "endpoint_refused",
+      `${model}: ${what} after ${attempts} attempt(s): ${detail}`,
+      options,
+    );
+    this.model = model;
+    this.status = status;
+    this.retryable = retryable;
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * A response the server sent that holds no usable completion (no choices, empty content, malformed body).
+ *
+ * @example
+ * ```ts
+ * new MalformedResponseError("llama-3-8b", "no choices in the response");
+ * ```
+ */
+export class MalformedResponseError extends ClairError {
+  /** The model that answered. */
+  readonly model: string;
+
+  constructor(model: string, detail: string) {
+    super("malformed_response", `${model}: unusable response: ${detail}`);
+    this.model = model;
+  }
+}
+
+/**
+ * The API key variable named by the options is not set.
+ *
+ * @example
+ * ```ts
+ * new MissingApiKeyError("OPENAI_API_KEY");
+ * ```
+ */
+export class MissingApiKeyError extends ClairError {
+  /** The environment variable that was read. */
+  readonly variable: string;
+
+  constructor(variable: string) {
+    super("missing_api_key", `environment variable ${variable} is not set; export it or pass --api-key-env`);
+    this.variable = variable;
+  }
+}
+
+/**
+ * A journal file (output, rejects) that cannot be resumed from, such as a corrupt line in the middle.
+ *
+ * @example
+ * ```ts
+ * new JournalError("out.jsonl", 7, "not valid JSON");
+ * ```
+ */
+export class JournalError extends ClairError {
+  /** The journal file. */
+  readonly file: string;
+  /** The 1-based line, when one is to blame. */
+  readonly line: number | undefined;
+
+  constructor(file: string, line: number | undefined, detail: string) {
+    super("journal_corrupt", `${file}${line === undefined ? "" : `:${line}`}: cannot resume: ${detail}`);
+    this.file = file;
+    this.line = line;
+  }
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { InputSyntaxError, InvalidFieldError } from "./errors.js";
+import { countJsonlRows, readJsonl, validateRecord } from "./jsonl.js";
+import { CandidateRowSchema, InputRowSchema } from "./records.js";
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "clair-jsonl-")), "in.jsonl");
+  writeFileSync(path, text);
+  return path;
+}
+
+async function collect(path: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const row of readJsonl(path)) out.push(row);
+  return out;
+}
+
+describe("readJsonl", () => {
+  it("yields objects with 1-based line numbers and skips blank lines", async () => {
+    const path = file('{"prompt":"a"}\n\n{"prompt":"b"}\r\n');
+    expect(await collect(path)).toEqual([
+      { line: 1, value: { prompt: "a" } },
+      { line: 3, value: { prompt: "b" } },
+    ]);
+  });
+
+  it("names the line of malformed JSON", async () => {
+    const path = file('{"prompt":"a"}\n{"prompt": oops}\n');
+    const error = await collect(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputSyntaxError);
+    expect((error as InputSyntaxError).line).toBe(2);
+    expect((error as InputSyntaxError).message).toContain(`${path}:2`);
+  });
+
+  it("rejects a line that is not an object", async () => {
+    const error = await collect(file('{"prompt":"a"}\n[1,2]\n')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "input_syntax", line: 2 });
+  });
+
+  it("counts rows without loading them", async () => {
+    expect(await countJsonlRows(file('{"a":1}\n\n  \n{"a":2}'))).toBe(2);
+    expect(await countJsonlRows(file(""))).toBe(0);
+  });
+});
+
+describe("validateRecord", () => {
+  it("names a missing field with its line", () => {
+    const error = (() => {
+      try {
+        return validateRecord(InputRowSchema, { response: "x" }, { file: "in.jsonl", line: 7 });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidFieldError);
+    expect(error).toMatchObject({ field: "prompt", line: 7, file: "in.jsonl" });
+    expect((error as Error).message).toMatch(/in\.jsonl:7: field "prompt"/);
+  });
+
+  it("names nested fields", () => {
+    expect(() =>
+      validateRecord(CandidateRowSchema, { prompt: "p", completions: [{ response: "a" }, { response: 3 }] }),
+    ).toThrow(/field "completions\.1\.response"/);
+  });
+
+  it("returns the typed record", () => {
+    expect(validateRecord(InputRowSchema, { prompt: "p", extra: 1 })).toEqual({ prompt: "p" });
+  });
+});

@@ -1,0 +1,23 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** One row of the authors' notebook cache: a real GPT-4 reviser response. */
+export interface NotebookRow {
+  id: string;
+  prompt: string;
+  rejected: string;
+  response: string;
+  model: string;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+/** The path of the 20 real reviser responses copied from ../shared/data. */
+export const NOTEBOOK_PATH = fileURLToPath(new URL("./fixtures/clair-notebook-gpt4.jsonl", import.meta.url));
+
+/** Loads the 20 real reviser responses. */
+export function notebookRows(): NotebookRow[] {
+  return readFileSync(NOTEBOOK_PATH, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as NotebookRow);
+}
