@@ -1,0 +1,125 @@
+import type { LossMath } from "./math/loss-math.js";
+
+/**
+ * Hyper-parameters of a loss: an object of plain numbers (β, ε, τ, …), lifted into a backend with
+ * `constant`. Parameters are never tensors, so a definition may branch on them (e.g. skip ε-terms at ε = 0).
+ */
+export type LossParams = object;
+
+/**
+ * One example's inputs as seen by a paired loss definition (numbers in JavaScript, `[batch]` tensors in a
+ * graph). `chosenLength`/`rejectedLength` are token counts, already clamped to ≥ 1 (1 when not given).
+ */
+export interface PairedTerms<T> {
+  policyChosen: T;
+  policyRejected: T;
+  referenceChosen: T;
+  referenceRejected: T;
+  chosenLength: T;
+  rejectedLength: T;
+}
+
+/** What a paired definition returns: the per-example loss and its closed-form partial derivatives. */
+export interface PairedTermsOutput<T> {
+  loss: T;
+  /** ∂loss/∂policyChosen */
+  gradChosen: T;
+  /** ∂loss/∂policyRejected */
+  gradRejected: T;
+}
+
+/** How a loss reports its implicit rewards: β·(c − c0) for reference-based losses, β·c or β·c/ℓ otherwise. */
+export type RewardKind = "log-ratio" | "log-prob" | "average-log-prob";
+
+/**
+ * Batch couplings that a per-example formula cannot express, applied by the runner before the formula:
+ * - `"sorted-log-ratios"` (AOT unpaired): Δc and Δr are sorted independently and paired by rank.
+ * - `"sorted-margins"` (AOT paired): c − r and c0 − r0 are sorted independently and paired by rank.
+ */
+export type BatchCoupling = "none" | "sorted-log-ratios" | "sorted-margins";
+
+/**
+ * A paired preference loss, defined once for every backend.
+ *
+ * `terms` must use only `m` for arithmetic on the terms (never JavaScript operators on them), so that the
+ * trainer can run the same function with `T = tensor name` to emit the formula into an ONNX graph.
+ */
+export interface PairedLossDefinition<P extends LossParams = LossParams> {
+  readonly kind: "paired";
+  /** TRL's `loss_type` key. */
+  readonly name: string;
+  /** Where the loss comes from. */
+  readonly reference: string;
+  readonly defaults: P;
+  /** Whether the formula reads `chosenLength`/`rejectedLength` (then they are required and must be ≥ 1). */
+  readonly usesLengths: boolean;
+  readonly rewards: RewardKind;
+  readonly coupling: BatchCoupling;
+  /** Whether policy log-probs must be < 0 (ORPO's log(1 − eˣ) is undefined at 0). */
+  readonly negativeLogProbs: boolean;
+  /** Throws a `LossParameterError` naming the parameter when a value is out of range. */
+  validate(params: P): void;
+  terms<T>(m: LossMath<T>, x: PairedTerms<T>, params: P): PairedTermsOutput<T>;
+}
+
+/** One example of an unpaired (KTO-format) batch as seen by a definition. */
+export interface UnpairedTerms<T> {
+  policy: T;
+  reference: T;
+  /** 1 for a desirable completion, 0 for an undesirable one. */
+  desirable: T;
+  /** The detached KL reference point (0 for losses that do not use one). */
+  kl: T;
+}
+
+/** What an unpaired definition returns: the per-example loss and ∂loss/∂policy. */
+export interface UnpairedTermsOutput<T> {
+  loss: T;
+  grad: T;
+}
+
+/** An unpaired loss (KTO family), defined once for every backend. */
+export interface UnpairedLossDefinition<P extends LossParams = LossParams> {
+  readonly kind: "unpaired";
+  readonly name: string;
+  readonly reference: string;
+  readonly defaults: P;
+  /** Whether the loss needs a KL reference point (given, or estimated from mismatched pairs). */
+  readonly usesKl: boolean;
+  validate(params: P): void;
+  terms<T>(m: LossMath<T>, x: UnpairedTerms<T>, params: P): UnpairedTermsOutput<T>;
+}
+
+/** Any registered loss. */
+export type LossDefinition = PairedLossDefinition | UnpairedLossDefinition;
+
+/**
+ * Declares a paired loss with its parameter type inferred from `defaults`.
+ * @example
+ * ```ts
+ * export const sigmoidDefinition = definePairedLoss({ name: "sigmoid", defaults: { beta: 0.1 }, ... });
+ * ```
+ */
+export function definePairedLoss<P extends LossParams>(
+  definition: Omit<
+    PairedLossDefinition<P>,
+    "kind" | "coupling" | "usesLengths" | "rewards" | "negativeLogProbs"
+  > &
+    Partial<Pick<PairedLossDefinition<P>, "coupling" | "usesLengths" | "rewards" | "negativeLogProbs">>,
+): PairedLossDefinition<P> {
+  return {
+    kind: "paired",
+    coupling: "none",
+    usesLengths: false,
+    rewards: "log-ratio",
+    negativeLogProbs: false,
+    ...definition,
+  };
+}
+
+/** Declares an unpaired loss with its parameter type inferred from `defaults`. */
+export function defineUnpairedLoss<P extends LossParams>(
+  definition: Omit<UnpairedLossDefinition<P>, "kind">,
+): UnpairedLossDefinition<P> {
+  return { kind: "unpaired", ...definition };
+}

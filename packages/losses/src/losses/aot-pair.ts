@@ -1,0 +1,41 @@
+import type { PairedBatch, PairedLossResult } from "../batch.js";
+import { definePairedLoss } from "../definition.js";
+import { checkBeta, checkRange } from "../params.js";
+import { runPairedLoss } from "../run-paired-loss.js";
+import type { AotParams } from "./aot.js";
+import { sigmoidLoss } from "./sigmoid.js";
+
+/**
+ * Alignment via optimal transport for unpaired data (TRL's key `aot_pair`): the chosen log-ratios Δc and
+ * the rejected log-ratios Δr are sorted independently and matched by rank, so the chosen and rejected
+ * answers need not share prompts.
+ *
+ * ```text
+ * δ_k = sort(Δc)_k − sort(Δr)_k
+ * L_k = (1 − ε) sp(−βδ_k) + ε sp(βδ_k)
+ * ∂(Σ L)/∂cᵢ = β ℓ'(βδ_k) at the rank k of Δcᵢ;  ∂(Σ L)/∂rⱼ = −β ℓ'(βδ_k) at the rank k of Δrⱼ
+ * ```
+ * Reference: Melnyk et al. 2024, "Distributional Preference Alignment of LLMs via Optimal Transport".
+ */
+export const aotPair = definePairedLoss<AotParams>({
+  name: "aot_pair",
+  reference: "Melnyk et al. 2024 (AOT, unpaired)",
+  defaults: { beta: 0.1, labelSmoothing: 0 },
+  coupling: "sorted-log-ratios",
+  validate(p) {
+    checkBeta("aot_pair", p.beta);
+    checkRange("aot_pair", "labelSmoothing", p.labelSmoothing, 0, 0.5, { hiOpen: false });
+  },
+  terms: sigmoidLoss.terms,
+});
+
+/**
+ * AOT for unpaired chosen/rejected sets, loss and gradients. See {@link aotPair}.
+ * @example
+ * ```ts
+ * aotUnpairedLoss(batch).gradChosen;
+ * ```
+ */
+export function aotUnpairedLoss(batch: PairedBatch, params?: Partial<AotParams>): PairedLossResult {
+  return runPairedLoss(aotPair, batch, params);
+}

@@ -1,0 +1,237 @@
+import type { PairedBatch, PairedLossResult, ReferenceFreeBatch } from "./batch.js";
+import type { LossParams, PairedLossDefinition, PairedTerms } from "./definition.js";
+import {
+  LossDomainError,
+  LossEmptyBatchError,
+  LossMissingInputError,
+  LossNonFiniteInputError,
+} from "./errors.js";
+import { numberMath } from "./math/number-math.js";
+import { resolveParams } from "./params.js";
+import { checkLength, checkOutputs, resolveLengths, stableMean, throwIfNonFiniteAt } from "./validate.js";
+
+const ZEROS = { length: 0 } as ArrayLike<number>;
+
+/**
+ * Evaluates a paired loss definition on a batch in float64: validates inputs and parameters, applies the
+ * definition's batch coupling, and returns per-example losses, gradients and rewards.
+ *
+ * Errors: a `LossLengthMismatchError` naming the field and both lengths, a `LossNonFiniteInputError` naming
+ * field and index, a `LossParameterError` naming the parameter, a `LossInvalidLengthError` for token counts
+ * < 1, a `LossOverflowError` if finite inputs still overflow. Never returns NaN.
+ */
+export function runPairedLoss<P extends LossParams>(
+  definition: PairedLossDefinition<P>,
+  batch: PairedBatch | ReferenceFreeBatch,
+  given?: Partial<P>,
+): PairedLossResult {
+  const name = definition.name;
+  const params = resolveParams(name, definition.defaults, given);
+  definition.validate(params);
+
+  const c = batch.policyChosen;
+  const r = batch.policyRejected;
+  const n = c.length;
+  if (n === 0) throw new LossEmptyBatchError(name);
+  checkLength("policyRejected", r, n, "policyChosen");
+  const referenceFree = definition.rewards !== "log-ratio";
+  const c0 = batch.referenceChosen ?? (referenceFree ? undefined : missingReference(name, "referenceChosen"));
+  const r0 =
+    batch.referenceRejected ?? (referenceFree ? undefined : missingReference(name, "referenceRejected"));
+  if (c0 !== undefined) checkLength("referenceChosen", c0, n, "policyChosen");
+  if (r0 !== undefined) checkLength("referenceRejected", r0, n, "policyChosen");
+  const lc = resolveLengths(
+    name,
+    "chosenLength",
+    batch.chosenLength,
+    n,
+    definition.usesLengths,
+    "policyChosen",
+  );
+  const lr = resolveLengths(
+    name,
+    "rejectedLength",
+    batch.rejectedLength,
+    n,
+    definition.usesLengths,
+    "policyChosen",
+  );
+
+  if (definition.negativeLogProbs) {
+    checkNegative(name, "policyChosen", c);
+    checkNegative(name, "policyRejected", r);
+  }
+  const fields = [
+    ["policyChosen", c],
+    ["policyRejected", r],
+    ["referenceChosen", c0 ?? ZEROS],
+    ["referenceRejected", r0 ?? ZEROS],
+  ] as const;
+  const losses = new Float64Array(n);
+  const gradChosen = new Float64Array(n);
+  const gradRejected = new Float64Array(n);
+  const x: PairedTerms<number> = {
+    policyChosen: 0,
+    policyRejected: 0,
+    referenceChosen: 0,
+    referenceRejected: 0,
+    chosenLength: 1,
+    rejectedLength: 1,
+  };
+  let sum = 0;
+
+  if (definition.coupling === "none") {
+    for (let i = 0; i < n; i++) {
+      const ci = c[i] as number;
+      const ri = r[i] as number;
+      const c0i = c0 === undefined ? 0 : (c0[i] as number);
+      const r0i = r0 === undefined ? 0 : (r0[i] as number);
+      const s = ci + ri + c0i + r0i;
+      if (s - s !== 0) throwIfNonFiniteAt(fields, i);
+      x.policyChosen = ci;
+      x.policyRejected = ri;
+      x.referenceChosen = c0i;
+      x.referenceRejected = r0i;
+      x.chosenLength = lc[i] as number;
+      x.rejectedLength = lr[i] as number;
+      const out = definition.terms(numberMath, x, params);
+      losses[i] = out.loss;
+      gradChosen[i] = out.gradChosen;
+      gradRejected[i] = out.gradRejected;
+      sum += out.loss + out.gradChosen + out.gradRejected;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const s = (c[i] as number) + (r[i] as number) + (c0?.[i] ?? 0) + (r0?.[i] ?? 0);
+      if (s - s !== 0) throwIfNonFiniteAt(fields, i);
+    }
+    sum = runRankCoupled(definition, params, c, r, c0 ?? new Float64Array(n), r0 ?? new Float64Array(n), {
+      losses,
+      gradChosen,
+      gradRejected,
+    });
+  }
+  checkOutputs(
+    name,
+    [
+      ["losses", losses],
+      ["gradChosen", gradChosen],
+      ["gradRejected", gradRejected],
+    ],
+    sum,
+  );
+
+  const beta = (params as { beta?: number }).beta ?? 1;
+  const chosenRewards = new Float64Array(n);
+  const rejectedRewards = new Float64Array(n);
+  let lossSum = 0;
+  for (let i = 0; i < n; i++) {
+    lossSum += losses[i] as number;
+    chosenRewards[i] = beta * reward(definition, c[i] as number, c0?.[i] ?? 0, lc[i] as number);
+    rejectedRewards[i] = beta * reward(definition, r[i] as number, r0?.[i] ?? 0, lr[i] as number);
+  }
+  return {
+    loss: stableMean(losses, lossSum),
+    losses,
+    gradChosen,
+    gradRejected,
+    chosenRewards,
+    rejectedRewards,
+  };
+}
+
+function reward(definition: PairedLossDefinition, policy: number, reference: number, length: number): number {
+  switch (definition.rewards) {
+    case "log-ratio":
+      return policy - reference;
+    case "log-prob":
+      return policy;
+    case "average-log-prob":
+      return policy / length;
+  }
+}
+
+function checkNegative(loss: string, field: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!(v < 0)) {
+      if (!Number.isFinite(v)) throw new LossNonFiniteInputError(field, i, v);
+      throw new LossDomainError(loss, field, i, v, "a log-probability < 0");
+    }
+  }
+}
+
+function missingReference(loss: string, field: string): never {
+  throw new LossMissingInputError(loss, field, "this loss compares the policy with a reference model");
+}
+
+/** Indices that sort `keys` ascending (stable). */
+function argsort(keys: Float64Array): Uint32Array {
+  const order = new Uint32Array(keys.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
+}
+
+/**
+ * AOT's couplings: two quantities are sorted independently and the k-th smallest of one is paired with the
+ * k-th smallest of the other; the formula then sees (first, 0, second, 0) for "sorted-margins" and
+ * (first, second, 0, 0) for "sorted-log-ratios". Gradients flow back through the sort permutations.
+ */
+function runRankCoupled<P extends LossParams>(
+  definition: PairedLossDefinition<P>,
+  params: P,
+  c: ArrayLike<number>,
+  r: ArrayLike<number>,
+  c0: ArrayLike<number>,
+  r0: ArrayLike<number>,
+  out: { losses: Float64Array; gradChosen: Float64Array; gradRejected: Float64Array },
+): number {
+  const n = c.length;
+  const first = new Float64Array(n);
+  const second = new Float64Array(n);
+  const margins = definition.coupling === "sorted-margins";
+  for (let i = 0; i < n; i++) {
+    const ci = c[i] as number;
+    const ri = r[i] as number;
+    const c0i = c0[i] as number;
+    const r0i = r0[i] as number;
+    first[i] = margins ? ci - ri : ci - c0i;
+    second[i] = margins ? c0i - r0i : ri - r0i;
+  }
+  const firstOrder = argsort(first);
+  const secondOrder = argsort(second);
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    const i = firstOrder[k] as number;
+    const j = secondOrder[k] as number;
+    const x: PairedTerms<number> = margins
+      ? {
+          policyChosen: first[i] as number,
+          policyRejected: 0,
+          referenceChosen: second[j] as number,
+          referenceRejected: 0,
+          chosenLength: 1,
+          rejectedLength: 1,
+        }
+      : {
+          policyChosen: first[i] as number,
+          policyRejected: second[j] as number,
+          referenceChosen: 0,
+          referenceRejected: 0,
+          chosenLength: 1,
+          rejectedLength: 1,
+        };
+    const o = definition.terms(numberMath, x, params);
+    out.losses[k] = o.loss;
+    if (margins) {
+      // first = c − r (policy margin) at example i.
+      out.gradChosen[i] = (out.gradChosen[i] as number) + o.gradChosen;
+      out.gradRejected[i] = (out.gradRejected[i] as number) - o.gradChosen;
+    } else {
+      out.gradChosen[i] = (out.gradChosen[i] as number) + o.gradChosen;
+      out.gradRejected[j] = (out.gradRejected[j] as number) + o.gradRejected;
+    }
+    sum += o.loss + o.gradChosen + o.gradRejected;
+  }
+  return sum;
+}
