@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+import { readFile, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { ApoError } from "./errors.js";
+import { preferenceLogProbs } from "./logprobs/preference-log-probs.js";
+import { createTinyModel } from "./models/create-tiny-model.js";
+import { loadPretrainedModel } from "./models/pretrained-model.js";
+
+const USAGE = `usage:
+  apo logprobs --model DIR --data pairs.jsonl --out FILE.jsonl [--batch-size 8]
+      per pair: chosen_logp, rejected_logp, chosen_tokens, rejected_tokens
+      rows: {prompt, chosen, rejected} (text, rendered with the chat template) or
+            {prompt_ids, chosen_ids, rejected_ids}
+  apo init-model --family llama|gpt2 --out DIR [--seed 0] [--hidden 32] [--layers 2] [--heads 4]
+      [--kv-heads N] [--intermediate 64] [--context 128]
+      a seeded random-weight model with a local byte-level tokenizer`;
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name} must be a non-negative integer, got ${value}`);
+  return n;
+}
+
+class UsageError extends ApoError {
+  constructor(message: string) {
+    super("USAGE", `${message}\n${USAGE}`);
+  }
+}
+
+async function logprobs(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: "string" },
+      data: { type: "string" },
+      out: { type: "string" },
+      "batch-size": { type: "string" },
+    },
+  });
+  if (!values.model || !values.data || !values.out)
+    throw new UsageError("logprobs needs --model, --data and --out");
+  const model = await loadPretrainedModel(values.model);
+  const batchSize = positiveInt(values["batch-size"], "batch-size");
+  const rows = await preferenceLogProbs(
+    model,
+    await readFile(values.data, "utf8"),
+    batchSize ? { batchSize } : {},
+  );
+  await writeFile(values.out, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  process.stderr.write(`wrote ${rows.length} rows to ${values.out}\n`);
+}
+
+async function initModel(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      family: { type: "string" },
+      out: { type: "string" },
+      seed: { type: "string" },
+      hidden: { type: "string" },
+      layers: { type: "string" },
+      heads: { type: "string" },
+      "kv-heads": { type: "string" },
+      intermediate: { type: "string" },
+      context: { type: "string" },
+    },
+  });
+  if (values.family !== "llama" && values.family !== "gpt2")
+    throw new UsageError("--family must be llama or gpt2");
+  if (!values.out) throw new UsageError("init-model needs --out");
+  const dims = {
+    seed: positiveInt(values.seed, "seed"),
+    hiddenSize: positiveInt(values.hidden, "hidden"),
+    numLayers: positiveInt(values.layers, "layers"),
+    numHeads: positiveInt(values.heads, "heads"),
+    numKeyValueHeads: positiveInt(values["kv-heads"], "kv-heads"),
+    intermediateSize: positiveInt(values.intermediate, "intermediate"),
+    maxPositions: positiveInt(values.context, "context"),
+  };
+  const given = Object.fromEntries(Object.entries(dims).filter(([, v]) => v !== undefined));
+  const model = await createTinyModel({ family: values.family, out: values.out, ...given });
+  let params = 0;
+  for (const t of model.weights.values()) params += t.data.length;
+  process.stderr.write(`wrote a ${params}-parameter ${values.family} model to ${values.out}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === "logprobs") await logprobs(rest);
+    else if (command === "init-model") await initModel(rest);
+    else if (command === undefined || command === "--help" || command === "-h")
+      process.stdout.write(`${USAGE}\n`);
+    else throw new UsageError(`unknown command ${command}`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`apo: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

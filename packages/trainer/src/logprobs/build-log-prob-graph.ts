@@ -1,0 +1,83 @@
+import { familyOf } from "../models/family-of.js";
+import { declareForwardInputs } from "../models/forward-inputs.js";
+import { addModelWeights, type WeightOptions } from "../models/model-weights.js";
+import type { PretrainedModel } from "../models/pretrained-model.js";
+import type { GraphBuilder } from "../onnx/builder.js";
+import { GraphBuilder as Builder } from "../onnx/builder.js";
+import type { Model } from "../onnx/types.js";
+
+/** Names of the log-prob graph's inputs and outputs. */
+export const LOG_PROB_IO = {
+  inputIds: "input_ids",
+  attentionMask: "attention_mask",
+  completionMask: "completion_mask",
+  logp: "completion_logp",
+  tokens: "completion_tokens",
+} as const;
+
+/**
+ * Emit the per-sequence completion log-prob on top of a model's forward graph in `g`: declares the
+ * inputs `input_ids`, `attention_mask`, `completion_mask` ([B, T] int64) and returns the [B] float32
+ * values of the summed completion log-prob and the completion token count. Token t ≥ 1 counts when
+ * completion_mask[b, t] = attention_mask[b, t] = 1; it is predicted from position t − 1.
+ *
+ * ```text
+ * logp[b]   = Σ_{t≥1} m[b,t] · log_softmax(logits[b, t−1])[ids[b, t]],   m = completion_mask ⊙ attention_mask
+ * tokens[b] = Σ_{t≥1} m[b,t]
+ * ```
+ *
+ * @example
+ * ```ts
+ * const g = new GraphBuilder();
+ * const { logp, tokens } = emitCompletionLogProbs(g, model);
+ * ```
+ */
+export function emitCompletionLogProbs(
+  g: GraphBuilder,
+  model: PretrainedModel,
+  options: WeightOptions = {},
+): { logp: string; tokens: string } {
+  const { inputIds, attentionMask, forward } = declareForwardInputs(g);
+  const completionMask = g.input(LOG_PROB_IO.completionMask, "int64", ["batch", "seq"]);
+  const weight = addModelWeights(g, model, options);
+  const names = new Set(model.weights.keys());
+  const logits = familyOf(model.config).buildLogits(g, model.config, weight, forward, names);
+  return g.scoped("logprob", () => {
+    const [zero, one, end, axis] = [g.int64s([0]), g.int64s([1]), g.int64s([-1]), g.int64s([1])];
+    const big = g.int64s([Number.MAX_SAFE_INTEGER]);
+    // Logits at 0…T−2 predict the tokens at 1…T−1.
+    const predicting = g.op("Slice", [logits, zero, end, axis]);
+    const logSoftmax = g.op("LogSoftmax", [predicting], { axis: -1 });
+    const targets = g.op("Unsqueeze", [g.op("Slice", [inputIds, one, big, axis]), g.int64s([-1])]);
+    const picked = g.op("Squeeze", [
+      g.op("GatherElements", [logSoftmax, targets], { axis: -1 }),
+      g.int64s([-1]),
+    ]);
+    const mask = g.op("Mul", [
+      g.cast(g.op("Slice", [completionMask, one, big, axis]), "float32"),
+      g.cast(g.op("Slice", [attentionMask, one, big, axis]), "float32"),
+    ]);
+    const logp = g.op("ReduceSum", [g.op("Mul", [picked, mask]), g.int64s([1])], { keepdims: 0 });
+    const tokens = g.op("ReduceSum", [mask, g.int64s([1])], { keepdims: 0 });
+    return { logp, tokens };
+  });
+}
+
+/**
+ * The log-prob model: inputs `input_ids`, `attention_mask`, `completion_mask` ([B, T] int64), outputs
+ * `completion_logp` and `completion_tokens` ([B] float32). Weights are initializers named like the
+ * checkpoint tensors. It never outputs logits.
+ *
+ * @example
+ * ```ts
+ * const onnx = buildLogProbModel(await loadPretrainedModel("models/tiny-llama"));
+ * const session = await InferenceSession.create(encodeModel(onnx));
+ * ```
+ */
+export function buildLogProbModel(model: PretrainedModel, options: WeightOptions = {}): Model {
+  const g = new Builder({ name: `${model.config.family}_logprobs` });
+  const { logp, tokens } = emitCompletionLogProbs(g, model, options);
+  g.output(g.op("Identity", [logp], {}, { outputs: [LOG_PROB_IO.logp] }));
+  g.output(g.op("Identity", [tokens], {}, { outputs: [LOG_PROB_IO.tokens] }));
+  return g.toModel();
+}

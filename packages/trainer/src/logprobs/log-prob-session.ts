@@ -1,0 +1,100 @@
+import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import type { PretrainedModel } from "../models/pretrained-model.js";
+import { encodeModel } from "../onnx/protobuf.js";
+import { buildLogProbModel, LOG_PROB_IO } from "./build-log-prob-graph.js";
+import { type PackedBatch, type PromptCompletion, packSequences } from "./pack-sequences.js";
+
+/** Summed completion log-prob and completion token count of one sequence. */
+export interface CompletionLogProb {
+  readonly logp: number;
+  readonly tokens: number;
+}
+
+/**
+ * A model's log-prob graph loaded in an onnxruntime-node session, for repeated batches.
+ *
+ * @example
+ * ```ts
+ * const session = await LogProbSession.create(model);
+ * const [row] = await session.run([{ promptIds: [1, 72], completionIds: [104, 2] }]);
+ * ```
+ */
+export class LogProbSession {
+  readonly #session: InferenceSession;
+  readonly #model: PretrainedModel;
+
+  private constructor(session: InferenceSession, model: PretrainedModel) {
+    this.#session = session;
+    this.#model = model;
+  }
+
+  /**
+   * Build the log-prob graph of `model` and open it in onnxruntime-node (CPU unless `sessionOptions` says
+   * otherwise, e.g. `{ executionProviders: ["cuda"] }`).
+   */
+  static async create(
+    model: PretrainedModel,
+    sessionOptions: InferenceSession.SessionOptions = {},
+  ): Promise<LogProbSession> {
+    const bytes = encodeModel(buildLogProbModel(model));
+    return new LogProbSession(await InferenceSession.create(bytes, sessionOptions), model);
+  }
+
+  /** Run one packed batch; returns per-row results. */
+  async runPacked(batch: PackedBatch): Promise<CompletionLogProb[]> {
+    const dims = [batch.batch, batch.seq];
+    const out = await this.#session.run({
+      [LOG_PROB_IO.inputIds]: new OrtTensor("int64", batch.inputIds, dims),
+      [LOG_PROB_IO.attentionMask]: new OrtTensor("int64", batch.attentionMask, dims),
+      [LOG_PROB_IO.completionMask]: new OrtTensor("int64", batch.completionMask, dims),
+    });
+    const logp = out[LOG_PROB_IO.logp]!.data as Float32Array;
+    const tokens = out[LOG_PROB_IO.tokens]!.data as Float32Array;
+    return Array.from(logp, (v, i) => ({ logp: v, tokens: tokens[i]! }));
+  }
+
+  /**
+   * Pack (prompt, completion) rows (right padding, checked against the context and vocabulary) and run them.
+   *
+   * @throws SequenceTooLongError, BatchError
+   */
+  async run(rows: readonly PromptCompletion[]): Promise<CompletionLogProb[]> {
+    const { config, tokenizer } = this.#model;
+    const padId = tokenizer?.padTokenId ?? config.eosTokenId ?? 0;
+    return this.runPacked(
+      packSequences(rows, { padId, maxLength: config.maxPositions, vocabSize: config.vocabSize }),
+    );
+  }
+
+  /** Release the session. */
+  async release(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+/**
+ * Per-sequence summed completion log-probs and completion token counts of a batch, computed by the model's
+ * log-prob graph in onnxruntime-node. Opens a session per call: use {@link LogProbSession} for many batches.
+ *
+ * ```text
+ * logp = Σ_{t ∈ completion} log p(x_t | x_<t),   tokens = |completion|
+ * ```
+ *
+ * @example
+ * ```ts
+ * const model = await loadPretrainedModel("models/tiny-llama");
+ * const [r] = await computeLogProbs(model, [{ promptIds: [1, 72], completionIds: [104, 2] }]);
+ * r.logp; // e.g. -11.2
+ * ```
+ */
+export async function computeLogProbs(
+  model: PretrainedModel,
+  rows: readonly PromptCompletion[],
+): Promise<CompletionLogProb[]> {
+  const session = await LogProbSession.create(model);
+  try {
+    return await session.run(rows);
+  } finally {
+    await session.release();
+  }
+}

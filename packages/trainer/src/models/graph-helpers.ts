@@ -1,0 +1,79 @@
+import type { GraphBuilder } from "../onnx/builder.js";
+
+/**
+ * `y = x · Wᵀ + b` for an nn.Linear weight W of shape [out, in] (Llama layout).
+ *
+ * @example
+ * ```ts
+ * const q = linear(g, x, weight("model.layers.0.self_attn.q_proj.weight"));
+ * ```
+ */
+export function linear(g: GraphBuilder, x: string, w: string, b?: string): string {
+  const y = g.op("MatMul", [x, g.op("Transpose", [w], { perm: [1, 0] })]);
+  return b === undefined ? y : g.op("Add", [y, b]);
+}
+
+/**
+ * `y = x · W + b` for a GPT-2 Conv1D weight W of shape [in, out].
+ *
+ * @example
+ * ```ts
+ * const qkv = conv1d(g, x, weight("transformer.h.0.attn.c_attn.weight"), weight("transformer.h.0.attn.c_attn.bias"));
+ * ```
+ */
+export function conv1d(g: GraphBuilder, x: string, w: string, b: string): string {
+  return g.op("Add", [g.op("MatMul", [x, w]), b]);
+}
+
+/**
+ * Split [B, T, heads·d] into heads: [B, heads, T, d].
+ *
+ * @example
+ * ```ts
+ * const qh = splitHeads(g, q, 8, 64);
+ * ```
+ */
+export function splitHeads(g: GraphBuilder, x: string, heads: number, d: number): string {
+  return g.op("Transpose", [g.op("Reshape", [x, g.int64s([0, 0, heads, d])])], { perm: [0, 2, 1, 3] });
+}
+
+/**
+ * Causal scaled dot-product attention with an additive bias, then heads merged back to [B, T, H·d].
+ * `k`/`v` may have fewer heads (grouped-query attention): each is repeated for H / KV query heads,
+ * query head h reading key/value head ⌊h / (H/KV)⌋ (transformers' `repeat_kv`).
+ *
+ * ```text
+ * out = softmax(q · kᵀ / √d + bias) · v
+ * ```
+ *
+ * @example
+ * ```ts
+ * const attn = attention(g, qh, kh, vh, bias, { heads: 8, kvHeads: 4, headDim: 64 });
+ * ```
+ */
+export function attention(
+  g: GraphBuilder,
+  q: string,
+  k: string,
+  v: string,
+  bias: string,
+  dims: { heads: number; kvHeads: number; headDim: number },
+): string {
+  const { heads, kvHeads, headDim } = dims;
+  const repeat = (x: string) => {
+    if (heads === kvHeads) return x;
+    const expanded = g.op("Expand", [
+      g.op("Unsqueeze", [x, g.int64s([2])]),
+      g.int64s([1, 1, heads / kvHeads, 1, 1]),
+    ]);
+    return g.op("Reshape", [expanded, g.int64s([0, heads, -1, headDim])]);
+  };
+  const kT = g.op("Transpose", [repeat(k)], { perm: [0, 1, 3, 2] });
+  const scores = g.op("Mul", [g.op("MatMul", [q, kT]), g.scalar(1 / Math.sqrt(headDim), "float32")]);
+  const probs = g.op("Softmax", [g.op("Add", [scores, bias])], { axis: -1 });
+  const out = g.op("MatMul", [probs, repeat(v)]);
+  return g.op("Reshape", [
+    g.op("Transpose", [out], { perm: [0, 2, 1, 3] }),
+    g.int64s([0, 0, heads * headDim]),
+  ]);
+}

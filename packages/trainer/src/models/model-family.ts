@@ -1,0 +1,72 @@
+import type { ModelConfig } from "../config/model-config.js";
+import type { GraphBuilder } from "../onnx/builder.js";
+
+/**
+ * One weight an architecture needs: its Hugging Face name, shape, and how a fresh random model
+ * initialises it (`normal` uses the tiny model's std).
+ */
+export interface WeightSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: "normal" | "ones" | "zeros";
+}
+
+/** The values every family's forward graph starts from (names of graph values). */
+export interface ForwardInputs {
+  /** Token ids [B, T], int64. */
+  readonly inputIds: string;
+  /** Position of each token [B, T], int64: cumsum(attention_mask) − 1, at least 0. */
+  readonly positionIds: string;
+  /** Additive attention bias [B, 1, T, T], float32: 0 where key j ≤ query i and j is not padding, else −1e9. */
+  readonly attentionBias: string;
+}
+
+/**
+ * Dimensions of a tiny random model; families map them onto their config fields.
+ */
+export interface TinyDims {
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly numHeads: number;
+  /** Llama only: grouped-query attention (defaults to numHeads / 2 when it divides). */
+  readonly numKeyValueHeads?: number;
+  readonly intermediateSize: number;
+  readonly maxPositions: number;
+  /** Llama only (GPT-2 always ties). */
+  readonly tieWordEmbeddings?: boolean;
+  readonly bosTokenId: number;
+  readonly eosTokenId: number;
+  readonly padTokenId: number;
+}
+
+/**
+ * A model family: how to name and shape its weights, build its forward graph, and describe a tiny
+ * instance. Registered in `families/index.ts` under its `family` name.
+ *
+ * @example
+ * ```ts
+ * const logits = FAMILIES.llama.buildLogits(g, config, weight, inputs);
+ * ```
+ */
+export interface ModelFamily<C extends ModelConfig = ModelConfig> {
+  readonly family: C["family"];
+  /**
+   * The weights the forward graph reads. `names` are the checkpoint's tensor names, used to detect
+   * naming variants (GPT-2 with or without `transformer.`); empty for a fresh model.
+   */
+  weightSpecs(config: C, names: ReadonlySet<string>): WeightSpec[];
+  /**
+   * Emit the forward graph up to logits [B, T, V] (float32). `weight(name)` returns the graph value
+   * holding the named checkpoint tensor; `names` are the checkpoint's tensor names.
+   */
+  buildLogits(
+    g: GraphBuilder,
+    config: C,
+    weight: (name: string) => string,
+    inputs: ForwardInputs,
+    names: ReadonlySet<string>,
+  ): string;
+  /** A `config.json` object for a tiny model of this family. */
+  tinyConfig(dims: TinyDims): Record<string, unknown>;
+}

@@ -1,0 +1,44 @@
+import type { GraphBuilder } from "../onnx/builder.js";
+import { makeTensor } from "../onnx/tensor.js";
+import { familyOf } from "./family-of.js";
+import { MissingWeightError } from "./model-errors.js";
+import type { PretrainedModel } from "./pretrained-model.js";
+
+/**
+ * How weights enter a graph: as initializers (the default; frozen models, inference), or also as graph
+ * inputs (`trainable`), so a training step can feed updated values. Names are always the HF tensor names.
+ */
+export interface WeightOptions {
+  /** Weights that become graph inputs with their checkpoint value as default; `"all"` for every one. */
+  readonly trainable?: "all" | ReadonlySet<string>;
+}
+
+/**
+ * Add the weights a model's forward graph reads to `g` as initializers named like the checkpoint tensors,
+ * and return the lookup that family builders call.
+ *
+ * @example
+ * ```ts
+ * const weight = addModelWeights(g, model);
+ * weight("model.norm.weight"); // "model.norm.weight"
+ * ```
+ */
+export function addModelWeights(
+  g: GraphBuilder,
+  model: PretrainedModel,
+  options: WeightOptions = {},
+): (name: string) => string {
+  const specs = familyOf(model.config).weightSpecs(model.config, new Set(model.weights.keys()));
+  const added = new Set<string>();
+  for (const spec of specs) {
+    const t = model.weights.get(spec.name);
+    if (!t || !(t.data instanceof Float32Array)) continue; // validateWeights reports these
+    const asInput = options.trainable === "all" || (options.trainable?.has(spec.name) ?? false);
+    g.initializer(spec.name, makeTensor(t.data, t.shape, "float32"), { asInput });
+    added.add(spec.name);
+  }
+  return (name) => {
+    if (!added.has(name)) throw new MissingWeightError(name, model.source ?? "<memory>");
+    return name;
+  };
+}
