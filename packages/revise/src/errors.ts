@@ -59,11 +59,19 @@ export class InvalidFieldError extends ClairError {
   readonly file: string | undefined;
   /** The 1-based line, when the record came from a file. */
   readonly line: number | undefined;
+  /** What is wrong with the field. */
+  readonly detail: string;
 
   constructor(field: string, detail: string, where: { file?: string; line?: number } = {}) {
-    const at = where.file !== undefined ? `${where.file}:${where.line ?? "?"}: ` : "";
+    const at =
+      where.file !== undefined
+        ? `${where.file}:${where.line ?? "?"}: `
+        : where.line !== undefined
+          ? `line ${where.line}: `
+          : "";
     super("invalid_field", `${at}field "${field}": ${detail}`);
     this.field = field;
+    this.detail = detail;
     this.file = where.file;
     this.line = where.line;
   }

@@ -1,0 +1,371 @@
+import { createHash } from "node:crypto";
+import pLimit from "p-limit";
+import type { DatasetBuilder, RowContext, RowOutcome } from "./builder.js";
+import { ClairError, EndpointError, InvalidFieldError } from "./errors.js";
+import { Journal, journalPaths } from "./journal.js";
+import { readJsonl, validateRecord } from "./jsonl.js";
+import type { Usage } from "./records.js";
+import { redact } from "./redact.js";
+
+/**
+ * USD per million input and output tokens of one model.
+ *
+ * @example
+ * ```ts
+ * const gpt4turbo: Price = { inputPerMillion: 10, outputPerMillion: 30 };
+ * ```
+ */
+export interface Price {
+  readonly inputPerMillion: number;
+  readonly outputPerMillion: number;
+}
+
+/**
+ * A budget that stops a run cleanly (no new rows start; rows in flight finish and are written).
+ *
+ * @example
+ * ```ts
+ * const budget: Budget = { maxTokens: 5_000_000, maxCostUsd: 50 };
+ * ```
+ */
+export interface Budget {
+  readonly maxTokens?: number;
+  readonly maxCostUsd?: number;
+}
+
+/**
+ * A progress snapshot, emitted every `progressIntervalMs` and at the end.
+ *
+ * @example
+ * ```ts
+ * const onProgress = (p: Progress) => process.stderr.write(formatProgress(p) + "\n");
+ * ```
+ */
+export interface Progress {
+  /** Input rows (non-blank lines), when known. */
+  readonly total: number | undefined;
+  /** Rows found done in the journal at start. */
+  readonly skipped: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly failed: number;
+  readonly inFlight: number;
+  readonly elapsedMs: number;
+  /** Rows finished per second this run. */
+  readonly rate: number;
+  /** Seconds left at the current rate, when the total is known. */
+  readonly etaSeconds: number | undefined;
+  readonly usage: Usage;
+  readonly costUsd: number;
+}
+
+/** Why a run ended. */
+export type StopReason = "complete" | "stopped" | "aborted" | "budget" | "failures";
+
+/**
+ * The summary of a run. `complete` means every input row is now in the output or the rejects file.
+ *
+ * @example
+ * ```ts
+ * const summary = await runDataset(options);
+ * if (summary.stoppedBy !== "complete") console.error("rerun the same command to resume");
+ * ```
+ */
+export interface RunSummary extends Progress {
+  readonly stoppedBy: StopReason;
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  readonly output: string;
+  readonly rejects: string;
+  readonly failures: string;
+}
+
+/**
+ * Options of {@link runDataset}.
+ *
+ * @example
+ * ```ts
+ * const options: RunOptions<InputRow> = { builder, input: "in.jsonl", output: "out.jsonl", concurrency: 32 };
+ * ```
+ */
+export interface RunOptions<T> {
+  readonly builder: DatasetBuilder<T>;
+  readonly input: string;
+  readonly output: string;
+  /** Default `<output>.rejects.jsonl`. */
+  readonly rejects?: string;
+  /** Rows built at once; default 16. */
+  readonly concurrency?: number;
+  readonly budget?: Budget;
+  /** Prices by model name, for the cost estimate and `budget.maxCostUsd`. */
+  readonly prices?: Readonly<Record<string, Price>>;
+  /** Graceful stop: no new rows start; rows in flight finish and are written. */
+  readonly stop?: AbortSignal;
+  /** Hard abort: requests in flight are cancelled and their rows left for the next run. */
+  readonly signal?: AbortSignal;
+  /** Sync every append to disk (group commit); default true. */
+  readonly fsync?: boolean;
+  /** Stop after this many row failures in a row (the endpoint is likely down); default 20. */
+  readonly maxConsecutiveFailures?: number;
+  readonly onProgress?: (progress: Progress) => void;
+  /** Default 1000 ms. */
+  readonly progressIntervalMs?: number;
+  /** Called on each failed row, with a redacted message. */
+  readonly onFailure?: (line: number, message: string) => void;
+}
+
+/**
+ * The stable key of an input row: its line and a hash of its content, so that a restarted run over the
+ * same file skips exactly the rows already done, and an edited line is redone.
+ *
+ * ```text
+ * key = "L" + line + "-" + sha256(JSON of the row)[0..16)
+ * ```
+ *
+ * @example
+ * ```ts
+ * rowKey(12, { prompt: "2+2?" }); // "L12-…"
+ * ```
+ */
+export function rowKey(line: number, value: unknown): string {
+  return `L${line}-${createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * The cost of `usage` at `price`, in USD.
+ *
+ * ```text
+ * cost = promptTokens * inputPerMillion / 1e6 + completionTokens * outputPerMillion / 1e6
+ * ```
+ *
+ * @example
+ * ```ts
+ * costOf({ promptTokens: 1_000_000, completionTokens: 0 }, { inputPerMillion: 10, outputPerMillion: 30 }); // 10
+ * ```
+ */
+export function costOf(usage: Usage, price: Price | undefined): number {
+  if (price === undefined) return 0;
+  return (usage.promptTokens * price.inputPerMillion + usage.completionTokens * price.outputPerMillion) / 1e6;
+}
+
+/** Whether an endpoint error is about this row (bad request) rather than the run's configuration. */
+function isRowRefusal(error: EndpointError): boolean {
+  return error.status === 400 || error.status === 413 || error.status === 422;
+}
+
+/**
+ * Validates the whole input in one streamed pass (so a bad line fails the run before anything is paid
+ * for) and counts its rows.
+ *
+ * @throws {InputSyntaxError | InvalidFieldError} naming the line and field.
+ * @example
+ * ```ts
+ * const rows = await validateInput(createClairBuilder({ reviser }), "in.jsonl");
+ * ```
+ */
+export async function validateInput<T>(builder: DatasetBuilder<T>, input: string): Promise<number> {
+  let rows = 0;
+  for await (const { line, value } of readJsonl(input)) {
+    const row = validateRecord(builder.schema, value, { file: input, line });
+    try {
+      builder.prompt(row);
+    } catch (error) {
+      if (error instanceof InvalidFieldError)
+        throw new InvalidFieldError(error.field, error.detail, { file: input, line });
+      throw error;
+    }
+    rows += 1;
+  }
+  return rows;
+}
+
+/**
+ * Runs a dataset builder over a JSONL input with a journal: streamed input, `concurrency` rows at once
+ * (p-limit), every finished row appended and synced before it counts, rejects with their reasons, a
+ * restart (same command) that skips what is done and retries only what failed, a graceful stop and a hard
+ * abort, a token or cost budget, and progress snapshots.
+ *
+ * @throws {ClairError} for what no retry can fix: bad input (line and field named), an endpoint refusing
+ * the credentials or the model (401/403/404), a journal that cannot be read. Rows finished before are kept.
+ * @example
+ * ```ts
+ * const summary = await runDataset({ builder: createClairBuilder({ reviser, policy }), input: "prompts.jsonl", output: "clair.jsonl" });
+ * console.log(summary.accepted, summary.rejectedByReason);
+ * ```
+ */
+export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary> {
+  const { builder, input } = options;
+  const concurrency = options.concurrency ?? 16;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ClairError("invalid_option", `concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const total = await validateInput(builder, input);
+  const paths = journalPaths(options.output, options.rejects);
+  const journal = await Journal.open(paths, options.fsync === undefined ? {} : { fsync: options.fsync });
+  const limit = pLimit(concurrency);
+  const started = performance.now();
+  const usage = { promptTokens: 0, completionTokens: 0 };
+  const rejectedByReason: Record<string, number> = {};
+  let skipped = 0;
+  let accepted = 0;
+  let rejected = 0;
+  let failed = 0;
+  let inFlight = 0;
+  let costUsd = 0;
+  let consecutiveFailures = 0;
+  let stoppedBy: StopReason | undefined;
+  let fatal: unknown;
+  let wake: (() => void) | undefined;
+  const maxFailures = options.maxConsecutiveFailures ?? 20;
+
+  const halt = (reason: StopReason): void => {
+    stoppedBy ??= reason;
+    wake?.();
+  };
+  const onStop = (): void => halt("stopped");
+  const onAbort = (): void => halt("aborted");
+  options.stop?.addEventListener("abort", onStop);
+  options.signal?.addEventListener("abort", onAbort);
+  if (options.stop?.aborted) onStop();
+  if (options.signal?.aborted) onAbort();
+
+  const snapshot = (): Progress => {
+    const elapsedMs = performance.now() - started;
+    const finished = accepted + rejected;
+    const rate = elapsedMs > 0 ? (finished * 1000) / elapsedMs : 0;
+    const left = total - skipped - finished;
+    return {
+      total,
+      skipped,
+      accepted,
+      rejected,
+      failed,
+      inFlight,
+      elapsedMs,
+      rate,
+      etaSeconds: rate > 0 ? Math.max(0, left) / rate : undefined,
+      usage: { ...usage },
+      costUsd,
+    };
+  };
+  const timer =
+    options.onProgress === undefined
+      ? undefined
+      : setInterval(() => options.onProgress?.(snapshot()), options.progressIntervalMs ?? 1000);
+  timer?.unref();
+
+  const overBudget = (): boolean => {
+    const budget = options.budget;
+    if (budget === undefined) return false;
+    const tokens = usage.promptTokens + usage.completionTokens;
+    return (
+      (budget.maxTokens !== undefined && tokens >= budget.maxTokens) ||
+      (budget.maxCostUsd !== undefined && costUsd >= budget.maxCostUsd)
+    );
+  };
+
+  const account = (outcome: RowOutcome): void => {
+    for (const [model, used] of Object.entries(outcome.usageByModel)) {
+      usage.promptTokens += used.promptTokens;
+      usage.completionTokens += used.completionTokens;
+      costUsd += costOf(used, options.prices?.[model]);
+    }
+    if (overBudget()) halt("budget");
+  };
+
+  const buildOne = async (row: T, context: RowContext): Promise<void> => {
+    const prompt = builder.prompt(row);
+    try {
+      const outcome = await builder.build(row, context, options.signal);
+      account(outcome);
+      if (outcome.kind === "accepted") {
+        await journal.accept(outcome.row);
+        accepted += 1;
+      } else {
+        await journal.reject(outcome.row);
+        rejected += 1;
+        rejectedByReason[outcome.row.reason] = (rejectedByReason[outcome.row.reason] ?? 0) + 1;
+      }
+      consecutiveFailures = 0;
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      if (error instanceof EndpointError && !error.retryable && isRowRefusal(error)) {
+        const row = {
+          id: context.key,
+          prompt,
+          reason: "request-refused" as const,
+          detail: error.message,
+          meta: {
+            dataset: builder.kind,
+            line: context.line,
+            models: {},
+            raw: {},
+            usage: { promptTokens: 0, completionTokens: 0 },
+          },
+        };
+        await journal.reject(row);
+        rejected += 1;
+        rejectedByReason[row.reason] = (rejectedByReason[row.reason] ?? 0) + 1;
+        return;
+      }
+      if (error instanceof EndpointError && error.retryable) {
+        failed += 1;
+        consecutiveFailures += 1;
+        const message = redact(error.message);
+        await journal.fail({ id: context.key, line: context.line, prompt, error: message, code: error.code });
+        options.onFailure?.(context.line, message);
+        if (consecutiveFailures >= maxFailures) halt("failures");
+        return;
+      }
+      fatal ??= error;
+      halt("aborted");
+    }
+  };
+
+  try {
+    for await (const { line, value } of readJsonl(input)) {
+      if (stoppedBy !== undefined) break;
+      const key = rowKey(line, value);
+      if (journal.has(key)) {
+        skipped += 1;
+        continue;
+      }
+      const row = validateRecord(builder.schema, value, { file: input, line });
+      const id = (value as { id?: unknown }).id;
+      const context: RowContext =
+        typeof id === "string" || typeof id === "number" ? { key, line, inputId: id } : { key, line };
+      while (inFlight >= concurrency && stoppedBy === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      if (stoppedBy !== undefined) break;
+      inFlight += 1;
+      void limit(() => buildOne(row, context)).finally(() => {
+        inFlight -= 1;
+        wake?.();
+      });
+    }
+    while (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+    options.stop?.removeEventListener("abort", onStop);
+    options.signal?.removeEventListener("abort", onAbort);
+    await journal.close();
+  }
+  if (fatal !== undefined) throw fatal;
+  const done = skipped + accepted + rejected;
+  const summary: RunSummary = {
+    ...snapshot(),
+    stoppedBy: stoppedBy ?? (done === total && failed === 0 ? "complete" : "failures"),
+    rejectedByReason,
+    output: paths.output,
+    rejects: paths.rejects,
+    failures: paths.failures,
+  };
+  options.onProgress?.(summary);
+  return summary;
+}

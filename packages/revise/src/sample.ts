@@ -1,0 +1,31 @@
+import type { RowTrace } from "./builder.js";
+import type { Generator } from "./roles.js";
+
+/**
+ * Samples `count` answers to `prompt` (as one user message) from a generator, asking again when it
+ * returns fewer than requested (servers without `n` support), and records them on `trace` under `role`.
+ *
+ * @example
+ * ```ts
+ * const [y1, y2] = await sampleAnswers(policy, "Name a prime.", 2, trace, "policy");
+ * ```
+ */
+export async function sampleAnswers(
+  generator: Generator,
+  prompt: string,
+  count: number,
+  trace: RowTrace,
+  role: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const texts: string[] = [];
+  for (let tries = 0; texts.length < count && tries < count; tries++) {
+    const want = count - texts.length;
+    const messages = [{ role: "user", content: prompt }] as const;
+    const request = want === 1 ? { messages } : { messages, n: want };
+    const generation = await generator.generate(signal === undefined ? request : { ...request, signal });
+    texts.push(...generation.texts.slice(0, want));
+    trace.record(role, generation.model, generation.usage, count === 1 ? (texts[0] ?? "") : texts);
+  }
+  return texts;
+}
