@@ -1,5 +1,5 @@
 /** Element types a checkpoint tensor can have once read: floats are always widened to float32. */
-export type TensorData = Float32Array | Int32Array | BigInt64Array;
+export type WeightData = Float32Array | Int32Array | BigInt64Array;
 
 /**
  * One named weight in memory: a dense row-major array and its shape.
@@ -11,7 +11,7 @@ export type TensorData = Float32Array | Int32Array | BigInt64Array;
  */
 export interface WeightTensor {
   readonly shape: readonly number[];
-  readonly data: TensorData;
+  readonly data: WeightData;
 }
 
 /** Tensors by their Hugging Face names, in file order. */

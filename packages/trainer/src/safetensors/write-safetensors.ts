@@ -1,8 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { SafetensorsError } from "./safetensors-error.js";
-import { shapeSize, type TensorData, type WeightMap } from "./tensor.js";
+import { shapeSize, type WeightData, type WeightMap } from "./tensor.js";
 
-function dtypeOf(data: TensorData): "F32" | "I32" | "I64" {
+function dtypeOf(data: WeightData): "F32" | "I32" | "I64" {
   if (data instanceof Float32Array) return "F32";
   if (data instanceof Int32Array) return "I32";
   return "I64";
