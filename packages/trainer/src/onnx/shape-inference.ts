@@ -82,8 +82,10 @@ export function broadcastShapes(shapes: readonly (readonly Dim[] | undefined)[])
     const rank = Math.max(out.length, shape.length);
     const next: Dim[] = [];
     for (let i = 0; i < rank; i++) {
-      const a = out[i - (rank - out.length)] ?? 1;
-      const b = shape[i - (rank - shape.length)] ?? 1;
+      const ia = i - (rank - out.length);
+      const ib = i - (rank - shape.length);
+      const a = ia >= 0 ? (out[ia] ?? null) : 1;
+      const b = ib >= 0 ? (shape[ib] ?? null) : 1;
       next.push(broadcastDim(a, b));
     }
     out = next;

@@ -1,0 +1,178 @@
+import { GradientError } from "../errors.js";
+import type { GraphBuilder } from "../onnx/builder.js";
+import { dtypeToOnnx } from "../onnx/dtype.js";
+import { fullTensor, makeTensor } from "../onnx/tensor.js";
+import type { DataType, Dim, Node, Tensor } from "../onnx/types.js";
+import { reduceToShape } from "./unbroadcast.js";
+
+/**
+ * What a {@link GradientRule} sees: the forward node, its output gradients, which inputs need gradients,
+ * and helpers to emit ops (all emitted into the same graph through `g`).
+ *
+ * @example
+ * ```ts
+ * // d/dx exp(x) = exp(x): reuse the forward output
+ * const dx = ctx.g.op("Mul", [ctx.dy(), ctx.output(0)]);
+ * ```
+ */
+export class GradContext {
+  /** The builder of the graph the gradient ops are appended to. */
+  readonly g: GraphBuilder;
+  /** The forward node being differentiated. */
+  readonly node: Node;
+  private readonly outputGrads: readonly (string | undefined)[];
+  private readonly wanted: readonly boolean[];
+
+  constructor(
+    g: GraphBuilder,
+    node: Node,
+    outputGrads: readonly (string | undefined)[],
+    wanted: readonly boolean[],
+  ) {
+    this.g = g;
+    this.node = node;
+    this.outputGrads = outputGrads;
+    this.wanted = wanted;
+  }
+
+  /** Name of forward input `i` (`""` when the optional input is omitted). */
+  input(i: number): string {
+    return this.node.inputs[i] ?? "";
+  }
+
+  /** Name of forward output `i`. */
+  output(i: number): string {
+    const name = this.node.outputs[i];
+    if (name === undefined || name === "") throw this.fail(`output ${i} is not produced`);
+    return name;
+  }
+
+  /** Whether input `i` needs a gradient (it is a float value on a path from a `wrt` value to the loss). */
+  needsGrad(i: number): boolean {
+    return this.wanted[i] === true;
+  }
+
+  /** The gradient of output `i`; throws when output `i` has none (use {@link dyOrZeros} where allowed). */
+  dy(i = 0): string {
+    const name = this.outputGrads[i];
+    if (name === undefined) throw this.fail(`output ${i} has no gradient`);
+    return name;
+  }
+
+  /** Whether output `i` received a gradient. */
+  hasDy(i: number): boolean {
+    return this.outputGrads[i] !== undefined;
+  }
+
+  /** The gradient of output `i`, or zeros shaped like output `i` when nothing flows back into it. */
+  dyOrZeros(i: number): string {
+    return this.outputGrads[i] ?? this.zerosLike(this.output(i));
+  }
+
+  /** Integer attribute (or `fallback`). */
+  intAttr(name: string, fallback: number): number {
+    const a = this.node.attributes[name];
+    if (a === undefined) return fallback;
+    if (a.type !== "int") throw this.fail(`attribute ${name} is ${a.type}, expected int`);
+    return a.value;
+  }
+
+  /** Float attribute (or `fallback`). */
+  floatAttr(name: string, fallback: number): number {
+    const a = this.node.attributes[name];
+    if (a === undefined) return fallback;
+    if (a.type !== "float" && a.type !== "int")
+      throw this.fail(`attribute ${name} is ${a.type}, expected float`);
+    return a.value;
+  }
+
+  /** Integer-list attribute, or `undefined` when absent. */
+  intsAttr(name: string): readonly number[] | undefined {
+    const a = this.node.attributes[name];
+    if (a === undefined) return undefined;
+    if (a.type !== "ints") throw this.fail(`attribute ${name} is ${a.type}, expected ints`);
+    return a.value;
+  }
+
+  /** Values of input `i` when it is a constant (initializer or `Constant`), else `undefined`. */
+  constInput(i: number): number[] | undefined {
+    const name = this.input(i);
+    return name === "" ? undefined : this.g.constantNumbers(name);
+  }
+
+  /** Dtype of a value (throws when unknown). */
+  dtypeOf(name: string): DataType {
+    const t = this.g.typeOf(name);
+    if (t === undefined) throw this.fail(`the dtype of \`${name}\` is unknown`);
+    return t.dtype;
+  }
+
+  /** Static shape of a value if its rank is known (dims may be symbolic or `null`). */
+  shapeOf(name: string): readonly Dim[] | undefined {
+    return this.g.typeOf(name)?.shape;
+  }
+
+  /** Rank of a value (throws when unknown: gradients need ranks). */
+  rankOf(name: string): number {
+    const shape = this.shapeOf(name);
+    if (shape === undefined) throw this.fail(`the rank of \`${name}\` is unknown; give graph inputs shapes`);
+    return shape.length;
+  }
+
+  /** A `Shape` op of a value (its runtime shape as int64[rank]). */
+  shape(name: string): string {
+    return this.g.op("Shape", [name]);
+  }
+
+  /** An int64 1-D constant. */
+  ints(values: readonly number[]): string {
+    return this.g.int64s(values);
+  }
+
+  /** A scalar constant with the dtype of `like`. */
+  scalarLike(value: number, like: string): string {
+    const dtype = this.dtypeOf(like);
+    if (dtype === "float32" || dtype === "float64" || dtype === "int32" || dtype === "int64") {
+      return this.g.initializer(this.g.uniqueName("scalar"), fullTensor(value, [], dtype));
+    }
+    return this.g.cast(this.g.scalar(value, "float32"), dtype);
+  }
+
+  /** Zeros with the runtime shape and dtype of `like` (`ConstantOfShape`). */
+  zerosLike(like: string): string {
+    return this.zerosOfShape(this.shape(like), this.dtypeOf(like));
+  }
+
+  /** Zeros of a runtime shape (an int64[rank] value) and dtype. */
+  zerosOfShape(shape: string, dtype: DataType): string {
+    const zero: Tensor =
+      dtype === "float16" || dtype === "bfloat16"
+        ? makeTensor(new Uint16Array(1), [1], dtype)
+        : fullTensor(0, [1], dtype);
+    return this.g.op("ConstantOfShape", [shape], { value: zero });
+  }
+
+  /** `Cast` of `x` to the dtype of `like` when they differ. */
+  castLike(x: string, like: string): string {
+    const to = this.dtypeOf(like);
+    return this.dtypeOf(x) === to ? x : this.g.op("Cast", [x], { to: dtypeToOnnx(to) });
+  }
+
+  /**
+   * Sums a broadcast gradient back to the shape of `target` (ReduceSum over broadcast axes, then reshape).
+   *
+   * ```text
+   * y = f(a, b) with a: [3, 1], b: [4], y: [2, 3, 4]  →  da = ReduceSum(dy, axes [0, 2]) reshaped to [3, 1]
+   * ```
+   */
+  reduceTo(grad: string, target: string): string {
+    return reduceToShape(this, grad, target);
+  }
+
+  /** A {@link GradientError} naming this node. */
+  fail(message: string): GradientError {
+    return new GradientError(`${this.node.opType} node \`${this.node.name}\`: ${message}`, {
+      subject: this.node.name,
+    });
+  }
+}

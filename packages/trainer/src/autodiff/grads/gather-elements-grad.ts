@@ -1,0 +1,29 @@
+import type { GradientRule } from "../gradient-rule.js";
+import { normalizeIndices } from "./gather-grad.js";
+
+/**
+ * Gradient of `GatherElements` (picking target-token log-probs): scatter-add into zeros.
+ *
+ * ```text
+ * y = x[idx] along axis    dx = ScatterElements(0, idx, dy, axis, reduction = add)
+ * ```
+ *
+ * @example
+ * ```ts
+ * GRADIENTS.GatherElements === gatherElementsGrad;
+ * ```
+ */
+export const gatherElementsGrad: GradientRule = {
+  opType: "GatherElements",
+  gradient: (ctx) => {
+    const { g } = ctx;
+    const x = ctx.input(0);
+    const raw = ctx.intAttr("axis", 0);
+    const axis = raw < 0 ? raw + ctx.rankOf(x) : raw;
+    const idx = normalizeIndices(ctx, ctx.input(1), axis);
+    return [
+      g.op("ScatterElements", [ctx.zerosLike(x), idx, ctx.dy()], { axis, reduction: "add" }),
+      undefined,
+    ];
+  },
+};

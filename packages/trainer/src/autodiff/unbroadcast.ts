@@ -1,0 +1,59 @@
+import type { Dim } from "../onnx/types.js";
+import type { GradContext } from "./grad-context.js";
+
+/** Same size for sure: equal numbers or the same symbol. */
+function sameDim(a: Dim | undefined, b: Dim | undefined): boolean {
+  return a !== null && a !== undefined && a === b;
+}
+
+/**
+ * Reduces `grad` (shaped like a broadcast result) to the shape of `target`: ReduceSum over the leading
+ * axes `target` lacks and over axes where `target` has size 1, then Reshape.
+ *
+ * With static facts the axes are constants. When a dim is symbolic and may or may not be 1, the axes are
+ * found at run time: `NonZero(Shape(target) == 1)` feeds ReduceSum with `noop_with_empty_axes=1`.
+ *
+ * ```text
+ * da = Reshape(ReduceSum(dy, axes = lead ∪ {i : a_i = 1 < y_i}), shape(a))
+ * ```
+ *
+ * @example
+ * ```ts
+ * const db = reduceToShape(ctx, ctx.dy(), ctx.input(1)); // bias gradient of Add
+ * ```
+ */
+export function reduceToShape(ctx: GradContext, grad: string, target: string): string {
+  const gs = ctx.shapeOf(grad);
+  const ts = ctx.shapeOf(target);
+  if (gs === undefined || ts === undefined) {
+    throw ctx.fail(`cannot reduce a broadcast gradient to \`${target}\` without the ranks of both`);
+  }
+  const lead = gs.length - ts.length;
+  if (lead < 0) throw ctx.fail(`gradient \`${grad}\` has lower rank than \`${target}\``);
+  const g = ctx.g;
+  const leadAxes = Array.from({ length: lead }, (_, i) => i);
+  const staticAxes: number[] = [];
+  let dynamic = false;
+  ts.forEach((t, j) => {
+    const d = gs[lead + j];
+    if (sameDim(t, d)) return;
+    if (t === 1) staticAxes.push(lead + j);
+    else if (typeof t === "number" && typeof d === "number" && t !== d)
+      throw ctx.fail(`cannot reduce [${gs}] to [${ts}]`);
+    else if (d !== 1) dynamic = true;
+  });
+  if (!dynamic) {
+    if (staticAxes.length === 0 && lead === 0) return grad;
+    if (staticAxes.length === 0) return g.op("ReduceSum", [grad, ctx.ints(leadAxes)], { keepdims: 0 });
+    const summed = g.op("ReduceSum", [grad, ctx.ints([...leadAxes, ...staticAxes])], { keepdims: 1 });
+    if (lead === 0) return summed;
+    const allStatic = ts.every((d) => typeof d === "number");
+    return g.op("Reshape", [summed, allStatic ? ctx.ints(ts as number[]) : ctx.shape(target)]);
+  }
+  const trimmed = lead === 0 ? grad : g.op("ReduceSum", [grad, ctx.ints(leadAxes)], { keepdims: 0 });
+  const ones = g.op("Equal", [ctx.shape(target), ctx.ints([1])]);
+  const axes = g.op("Reshape", [g.op("NonZero", [ones]), ctx.ints([-1])]);
+  const summed = g.op("ReduceSum", [trimmed, axes], { keepdims: 1, noop_with_empty_axes: 1 });
+  g.setType(summed, { dtype: ctx.dtypeOf(grad), shape: ts });
+  return summed;
+}
