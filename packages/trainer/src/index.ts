@@ -1,4 +1,16 @@
 export {
+  addGradients,
+  buildGradientModel,
+  type DifferentiableOp,
+  GRADIENTS,
+  type GradCheckEntry,
+  type GradCheckOptions,
+  GradContext,
+  type GradientOptions,
+  type GradientRule,
+  gradCheck,
+} from "./autodiff/index.js";
+export {
   type Gpt2Config,
   type LinearRopeScaling,
   type Llama3RopeScaling,
