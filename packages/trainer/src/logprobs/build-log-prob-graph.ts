@@ -17,7 +17,7 @@ export const LOG_PROB_IO = {
 
 /**
  * Emit the per-sequence completion log-prob on top of a model's forward graph in `g`: declares the
- * inputs `input_ids`, `attention_mask`, `completion_mask` ([B, T] int64) and returns the [B] float32
+ * inputs `input_ids`, `attention_mask`, `completion_mask` ([B, T] int64) and returns the [B] float (`options.dtype`, default float32)
  * values of the summed completion log-prob and the completion token count. Token t ≥ 1 counts when
  * completion_mask[b, t] = attention_mask[b, t] = 1; it is predicted from position t − 1.
  *
@@ -37,7 +37,8 @@ export function emitCompletionLogProbs(
   model: PretrainedModel,
   options: WeightOptions = {},
 ): { logp: string; tokens: string } {
-  const { inputIds, attentionMask, forward } = declareForwardInputs(g);
+  const dtype = options.dtype ?? "float32";
+  const { inputIds, attentionMask, forward } = declareForwardInputs(g, dtype);
   const completionMask = g.input(LOG_PROB_IO.completionMask, "int64", ["batch", "seq"]);
   const weight = addModelWeights(g, model, options);
   const names = new Set(model.weights.keys());
@@ -54,8 +55,8 @@ export function emitCompletionLogProbs(
       g.int64s([-1]),
     ]);
     const mask = g.op("Mul", [
-      g.cast(g.op("Slice", [completionMask, one, big, axis]), "float32"),
-      g.cast(g.op("Slice", [attentionMask, one, big, axis]), "float32"),
+      g.cast(g.op("Slice", [completionMask, one, big, axis]), dtype),
+      g.cast(g.op("Slice", [attentionMask, one, big, axis]), dtype),
     ]);
     const logp = g.op("ReduceSum", [g.op("Mul", [picked, mask]), g.int64s([1])], { keepdims: 0 });
     const tokens = g.op("ReduceSum", [mask, g.int64s([1])], { keepdims: 0 });
@@ -65,7 +66,7 @@ export function emitCompletionLogProbs(
 
 /**
  * The log-prob model: inputs `input_ids`, `attention_mask`, `completion_mask` ([B, T] int64), outputs
- * `completion_logp` and `completion_tokens` ([B] float32). Weights are initializers named like the
+ * `completion_logp` and `completion_tokens` ([B] float32, or float64 with `options.dtype`). Weights are initializers named like the
  * checkpoint tensors. It never outputs logits.
  *
  * @example

@@ -52,6 +52,17 @@ describe("architecture fidelity: ORT log-prob graph vs plain TypeScript referenc
   });
 });
 
+describe("architecture fidelity in float64", () => {
+  it.each(variants)("%s agrees to 1e-10 relative", async (_, options) => {
+    const model = await createTinyModel(options);
+    const got = await computeLogProbs(model, rows, { dtype: "float64" });
+    rows.forEach((r, i) => {
+      const ref = referenceCompletionLogProb(model.config, model.weights, r.promptIds, r.completionIds);
+      expect(Math.abs(got[i]!.logp - ref.logp) / Math.abs(ref.logp)).toBeLessThan(1e-10);
+    });
+  });
+});
+
 describe("LogProbSession", () => {
   it("gives the same result with left padding, right padding and alone", async () => {
     const model = await createTinyModel({ family: "llama", seed: 11 });

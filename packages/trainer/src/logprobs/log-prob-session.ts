@@ -1,4 +1,5 @@
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import type { WeightOptions } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { buildLogProbModel, LOG_PROB_IO } from "./build-log-prob-graph.js";
@@ -30,14 +31,19 @@ export class LogProbSession {
 
   /**
    * Build the log-prob graph of `model` and open it in onnxruntime-node (CPU unless `sessionOptions` says
-   * otherwise, e.g. `{ executionProviders: ["cuda"] }`).
+   * otherwise, e.g. `{ executionProviders: ["cuda"] }`). `weightOptions.dtype: "float64"` builds an
+   * exact double-precision graph (for checks; slower).
    */
   static async create(
     model: PretrainedModel,
     sessionOptions: InferenceSession.SessionOptions = {},
+    weightOptions: WeightOptions = {},
   ): Promise<LogProbSession> {
-    const bytes = encodeModel(buildLogProbModel(model));
-    return new LogProbSession(await InferenceSession.create(bytes, sessionOptions), model);
+    const bytes = encodeModel(buildLogProbModel(model, weightOptions));
+    // ORT's extended fusions (QuickGelu, Gelu, …) have float-only kernels or float approximations.
+    const exact: InferenceSession.SessionOptions =
+      weightOptions.dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
+    return new LogProbSession(await InferenceSession.create(bytes, { ...exact, ...sessionOptions }), model);
   }
 
   /** Run one packed batch; returns per-row results. */
@@ -48,9 +54,9 @@ export class LogProbSession {
       [LOG_PROB_IO.attentionMask]: new OrtTensor("int64", batch.attentionMask, dims),
       [LOG_PROB_IO.completionMask]: new OrtTensor("int64", batch.completionMask, dims),
     });
-    const logp = out[LOG_PROB_IO.logp]!.data as Float32Array;
-    const tokens = out[LOG_PROB_IO.tokens]!.data as Float32Array;
-    return Array.from(logp, (v, i) => ({ logp: v, tokens: tokens[i]! }));
+    const logp = out[LOG_PROB_IO.logp]!.data as Float32Array | Float64Array;
+    const tokens = out[LOG_PROB_IO.tokens]!.data as Float32Array | Float64Array;
+    return Array.from(logp, (v: number, i) => ({ logp: v, tokens: tokens[i]! }));
   }
 
   /**
@@ -90,8 +96,9 @@ export class LogProbSession {
 export async function computeLogProbs(
   model: PretrainedModel,
   rows: readonly PromptCompletion[],
+  options: WeightOptions = {},
 ): Promise<CompletionLogProb[]> {
-  const session = await LogProbSession.create(model);
+  const session = await LogProbSession.create(model, {}, options);
   try {
     return await session.run(rows);
   } finally {

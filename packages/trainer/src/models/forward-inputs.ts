@@ -1,5 +1,5 @@
 import type { GraphBuilder } from "../onnx/builder.js";
-import type { ForwardInputs } from "./model-family.js";
+import type { FloatType, ForwardInputs } from "./model-family.js";
 
 /** Additive bias for masked attention scores: finite, so fully padded rows stay NaN-free. */
 export const MASKED_SCORE = -1e9;
@@ -19,7 +19,10 @@ export const MASKED_SCORE = -1e9;
  * const { inputIds, attentionMask, forward } = declareForwardInputs(g);
  * ```
  */
-export function declareForwardInputs(g: GraphBuilder): {
+export function declareForwardInputs(
+  g: GraphBuilder,
+  dtype: FloatType = "float32",
+): {
   inputIds: string;
   attentionMask: string;
   forward: ForwardInputs;
@@ -39,7 +42,7 @@ export function declareForwardInputs(g: GraphBuilder): {
     ]);
     const keys = g.op("Unsqueeze", [g.cast(attentionMask, "bool"), g.int64s([1, 2])]);
     const allowed = g.op("And", [causal, keys]);
-    const attentionBias = g.op("Where", [allowed, g.scalar(0, "float32"), g.scalar(MASKED_SCORE, "float32")]);
-    return { inputIds, attentionMask, forward: { inputIds, positionIds, attentionBias } };
+    const attentionBias = g.op("Where", [allowed, g.scalar(0, dtype), g.scalar(MASKED_SCORE, dtype)]);
+    return { inputIds, attentionMask, forward: { dtype, inputIds, positionIds, attentionBias } };
   });
 }

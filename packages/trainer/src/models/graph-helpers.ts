@@ -1,4 +1,5 @@
 import type { GraphBuilder } from "../onnx/builder.js";
+import type { FloatType } from "./model-family.js";
 
 /**
  * `y = x · Wᵀ + b` for an nn.Linear weight W of shape [out, in] (Llama layout).
@@ -48,7 +49,7 @@ export function splitHeads(g: GraphBuilder, x: string, heads: number, d: number)
  *
  * @example
  * ```ts
- * const attn = attention(g, qh, kh, vh, bias, { heads: 8, kvHeads: 4, headDim: 64 });
+ * const attn = attention(g, qh, kh, vh, bias, { heads: 8, kvHeads: 4, headDim: 64, dtype: "float32" });
  * ```
  */
 export function attention(
@@ -57,7 +58,7 @@ export function attention(
   k: string,
   v: string,
   bias: string,
-  dims: { heads: number; kvHeads: number; headDim: number },
+  dims: { heads: number; kvHeads: number; headDim: number; dtype: FloatType },
 ): string {
   const { heads, kvHeads, headDim } = dims;
   const repeat = (x: string) => {
@@ -69,7 +70,7 @@ export function attention(
     return g.op("Reshape", [expanded, g.int64s([0, heads, -1, headDim])]);
   };
   const kT = g.op("Transpose", [repeat(k)], { perm: [0, 1, 3, 2] });
-  const scores = g.op("Mul", [g.op("MatMul", [q, kT]), g.scalar(1 / Math.sqrt(headDim), "float32")]);
+  const scores = g.op("Mul", [g.op("MatMul", [q, kT]), g.scalar(1 / Math.sqrt(headDim), dims.dtype)]);
   const probs = g.op("Softmax", [g.op("Add", [scores, bias])], { axis: -1 });
   const out = g.op("MatMul", [probs, repeat(v)]);
   return g.op("Reshape", [

@@ -4,7 +4,7 @@ export { familyOf } from "./family-of.js";
 export { declareForwardInputs, MASKED_SCORE } from "./forward-inputs.js";
 export { attention, conv1d, linear, splitHeads } from "./graph-helpers.js";
 export { BatchError, MissingWeightError, SequenceTooLongError, WeightMismatchError } from "./model-errors.js";
-export type { ForwardInputs, ModelFamily, TinyDims, WeightSpec } from "./model-family.js";
+export type { FloatType, ForwardInputs, ModelFamily, TinyDims, WeightSpec } from "./model-family.js";
 export { addModelWeights, type WeightOptions } from "./model-weights.js";
 export {
   loadPretrainedModel,

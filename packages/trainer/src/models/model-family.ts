@@ -11,13 +11,18 @@ export interface WeightSpec {
   readonly init: "normal" | "ones" | "zeros";
 }
 
+/** Float precision of a built graph: float32 for use, float64 for exact checks (ORT CPU runs both). */
+export type FloatType = "float32" | "float64";
+
 /** The values every family's forward graph starts from (names of graph values). */
 export interface ForwardInputs {
+  /** Precision of the weights and activations. */
+  readonly dtype: FloatType;
   /** Token ids [B, T], int64. */
   readonly inputIds: string;
   /** Position of each token [B, T], int64: cumsum(attention_mask) − 1, at least 0. */
   readonly positionIds: string;
-  /** Additive attention bias [B, 1, T, T], float32: 0 where key j ≤ query i and j is not padding, else −1e9. */
+  /** Additive attention bias [B, 1, T, T] of `dtype`: 0 where key j ≤ query i and j is not padding, else −1e9. */
   readonly attentionBias: string;
 }
 
@@ -57,7 +62,7 @@ export interface ModelFamily<C extends ModelConfig = ModelConfig> {
    */
   weightSpecs(config: C, names: ReadonlySet<string>): WeightSpec[];
   /**
-   * Emit the forward graph up to logits [B, T, V] (float32). `weight(name)` returns the graph value
+   * Emit the forward graph up to logits [B, T, V] (of `inputs.dtype`). `weight(name)` returns the graph value
    * holding the named checkpoint tensor; `names` are the checkpoint's tensor names.
    */
   buildLogits(

@@ -2,6 +2,7 @@ import type { GraphBuilder } from "../onnx/builder.js";
 import { makeTensor } from "../onnx/tensor.js";
 import { familyOf } from "./family-of.js";
 import { MissingWeightError } from "./model-errors.js";
+import type { FloatType } from "./model-family.js";
 import type { PretrainedModel } from "./pretrained-model.js";
 
 /**
@@ -11,6 +12,8 @@ import type { PretrainedModel } from "./pretrained-model.js";
 export interface WeightOptions {
   /** Weights that become graph inputs with their checkpoint value as default; `"all"` for every one. */
   readonly trainable?: "all" | ReadonlySet<string>;
+  /** Precision of weights and activations (default float32; float64 for exact gradient checks). */
+  readonly dtype?: FloatType;
 }
 
 /**
@@ -34,7 +37,8 @@ export function addModelWeights(
     const t = model.weights.get(spec.name);
     if (!t || !(t.data instanceof Float32Array)) continue; // validateWeights reports these
     const asInput = options.trainable === "all" || (options.trainable?.has(spec.name) ?? false);
-    g.initializer(spec.name, makeTensor(t.data, t.shape, "float32"), { asInput });
+    const data = options.dtype === "float64" ? Float64Array.from(t.data) : t.data;
+    g.initializer(spec.name, makeTensor(data, t.shape), { asInput });
     added.add(spec.name);
   }
   return (name) => {

@@ -1,14 +1,14 @@
 import type { Gpt2Config } from "../../config/model-config.js";
 import type { GraphBuilder } from "../../onnx/builder.js";
 import { attention, conv1d, linear, splitHeads } from "../graph-helpers.js";
-import type { ForwardInputs, ModelFamily, TinyDims, WeightSpec } from "../model-family.js";
+import type { FloatType, ForwardInputs, ModelFamily, TinyDims, WeightSpec } from "../model-family.js";
 
 /** GELU, tanh approximation (HF `gelu_new`): ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
-function geluNew(g: GraphBuilder, x: string): string {
+function geluNew(g: GraphBuilder, x: string, dtype: FloatType): string {
   const cube = g.op("Mul", [g.op("Mul", [x, x]), x]);
-  const inner = g.op("Add", [x, g.op("Mul", [cube, g.scalar(0.044715, "float32")])]);
-  const t = g.op("Tanh", [g.op("Mul", [inner, g.scalar(Math.sqrt(2 / Math.PI), "float32")])]);
-  return g.op("Mul", [g.op("Mul", [x, g.scalar(0.5, "float32")]), g.op("Add", [t, g.scalar(1, "float32")])]);
+  const inner = g.op("Add", [x, g.op("Mul", [cube, g.scalar(0.044715, dtype)])]);
+  const t = g.op("Tanh", [g.op("Mul", [inner, g.scalar(Math.sqrt(2 / Math.PI), dtype)])]);
+  return g.op("Mul", [g.op("Mul", [x, g.scalar(0.5, dtype)]), g.op("Add", [t, g.scalar(1, dtype)])]);
 }
 
 /** `transformer.` for GPT2LMHeadModel checkpoints, `""` for ones saved from GPT2Model (openai-community/gpt2). */
@@ -80,9 +80,10 @@ export const gpt2: ModelFamily<Gpt2Config> = {
           heads,
           kvHeads: heads,
           headDim: d,
+          dtype: inputs.dtype,
         });
         const h1 = g.op("Add", [h, dense(attn, "attn.c_proj")]);
-        const act = geluNew(g, dense(layerNorm(h1, `${b}ln_2`), "mlp.c_fc"));
+        const act = geluNew(g, dense(layerNorm(h1, `${b}ln_2`), "mlp.c_fc"), inputs.dtype);
         return g.op("Add", [h1, dense(act, "mlp.c_proj")]);
       });
     }

@@ -2,11 +2,11 @@ import type { LlamaConfig } from "../../config/model-config.js";
 import { ropeInverseFrequencies } from "../../config/rope-frequencies.js";
 import type { GraphBuilder } from "../../onnx/builder.js";
 import { attention, linear, splitHeads } from "../graph-helpers.js";
-import type { ForwardInputs, ModelFamily, TinyDims, WeightSpec } from "../model-family.js";
+import type { FloatType, ForwardInputs, ModelFamily, TinyDims, WeightSpec } from "../model-family.js";
 
-function rmsNorm(g: GraphBuilder, x: string, w: string, eps: number): string {
+function rmsNorm(g: GraphBuilder, x: string, w: string, eps: number, dtype: FloatType): string {
   const meanSquare = g.op("ReduceMean", [g.op("Mul", [x, x]), g.int64s([-1])], { keepdims: 1 });
-  const inv = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [meanSquare, g.scalar(eps, "float32")])])]);
+  const inv = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [meanSquare, g.scalar(eps, dtype)])])]);
   return g.op("Mul", [g.op("Mul", [x, inv]), w]);
 }
 
@@ -22,16 +22,17 @@ function rotaryTables(
   g: GraphBuilder,
   config: LlamaConfig,
   positionIds: string,
+  dtype: FloatType,
 ): { cos: string; sin: string } {
   const inv = ropeInverseFrequencies(config);
   const d = config.headDim;
-  const freqs = new Float32Array(d);
-  const signs = new Float32Array(d);
+  const freqs = dtype === "float64" ? new Float64Array(d) : new Float32Array(d);
+  const signs = dtype === "float64" ? new Float64Array(d) : new Float32Array(d);
   for (let j = 0; j < d; j++) {
     freqs[j] = inv[j % (d / 2)]!;
     signs[j] = j < d / 2 ? -1 : 1;
   }
-  const pos = g.op("Unsqueeze", [g.cast(positionIds, "float32"), g.int64s([-1])]);
+  const pos = g.op("Unsqueeze", [g.cast(positionIds, dtype), g.int64s([-1])]);
   const angles = g.op("Unsqueeze", [g.op("Mul", [pos, g.constant(freqs, [d])]), g.int64s([1])]);
   return {
     cos: g.op("Cos", [angles]),
@@ -100,21 +101,22 @@ export const llama: ModelFamily<LlamaConfig> = {
 
   buildLogits(g, config, weight, inputs: ForwardInputs): string {
     const { headDim: d, numHeads: heads, numKeyValueHeads: kvHeads, rmsNormEps: eps } = config;
+    const { dtype } = inputs;
     const optional = (name: string, present: boolean) => (present ? weight(name) : undefined);
     let h = g.op("Gather", [weight("model.embed_tokens.weight"), inputs.inputIds], { axis: 0 });
-    const tables = g.scoped("rotary", () => rotaryTables(g, config, inputs.positionIds));
+    const tables = g.scoped("rotary", () => rotaryTables(g, config, inputs.positionIds, inputs.dtype));
     for (let l = 0; l < config.numLayers; l++) {
       const p = `model.layers.${l}.`;
       h = g.scoped(`layers.${l}`, () => {
         const proj = (name: string, x: string, bias: boolean) =>
           linear(g, x, weight(`${p}${name}.weight`), optional(`${p}${name}.bias`, bias));
-        const x = rmsNorm(g, h, weight(`${p}input_layernorm.weight`), eps);
+        const x = rmsNorm(g, h, weight(`${p}input_layernorm.weight`), eps, dtype);
         const q = rope(g, splitHeads(g, proj("self_attn.q_proj", x, config.qkvBias), heads, d), tables, d);
         const k = rope(g, splitHeads(g, proj("self_attn.k_proj", x, config.qkvBias), kvHeads, d), tables, d);
         const v = splitHeads(g, proj("self_attn.v_proj", x, config.qkvBias), kvHeads, d);
-        const attn = attention(g, q, k, v, inputs.attentionBias, { heads, kvHeads, headDim: d });
+        const attn = attention(g, q, k, v, inputs.attentionBias, { heads, kvHeads, headDim: d, dtype });
         const h1 = g.op("Add", [h, proj("self_attn.o_proj", attn, config.outputBias)]);
-        const y = rmsNorm(g, h1, weight(`${p}post_attention_layernorm.weight`), eps);
+        const y = rmsNorm(g, h1, weight(`${p}post_attention_layernorm.weight`), eps, dtype);
         const gate = proj("mlp.gate_proj", y, config.mlpBias);
         const act = g.op("Mul", [
           g.op("Mul", [gate, g.op("Sigmoid", [gate])]),
@@ -123,7 +125,7 @@ export const llama: ModelFamily<LlamaConfig> = {
         return g.op("Add", [h1, proj("mlp.down_proj", act, config.mlpBias)]);
       });
     }
-    const final = rmsNorm(g, h, weight("model.norm.weight"), eps);
+    const final = rmsNorm(g, h, weight("model.norm.weight"), eps, dtype);
     const head = weight(config.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight");
     return linear(g, final, head);
   },
