@@ -130,3 +130,15 @@ describe("bad input", () => {
     expect(overflow).toBeInstanceOf(LossError);
   });
 });
+
+describe("finite inputs whose check-sum overflows", () => {
+  it("are computed, not rejected", () => {
+    const result = dpoLoss({
+      policyChosen: [-1e308, -1],
+      policyRejected: [-1e308, -1],
+      referenceChosen: [-1e308, -1],
+      referenceRejected: [-1e308, -1],
+    });
+    expect(Array.from(result.losses)).toEqual([Math.LN2, Math.LN2]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { PairedBatch, PairedLossResult, ReferenceFreeBatch } from "./batch.js";
+import { compilePairedKernel } from "./compile-paired-kernel.js";
 import type { LossParams, PairedLossDefinition, PairedTerms } from "./definition.js";
 import {
   LossDomainError,
@@ -9,8 +10,6 @@ import {
 import { numberMath } from "./math/number-math.js";
 import { resolveParams } from "./params.js";
 import { checkLength, checkOutputs, resolveLengths, stableMean, throwIfNonFiniteAt } from "./validate.js";
-
-const ZEROS = { length: 0 } as ArrayLike<number>;
 
 /**
  * Evaluates a paired loss definition on a batch in float64: validates inputs and parameters, applies the
@@ -61,15 +60,17 @@ export function runPairedLoss<P extends LossParams>(
     checkNegative(name, "policyChosen", c);
     checkNegative(name, "policyRejected", r);
   }
-  const fields = [
+  const fields: Array<readonly [string, ArrayLike<number>]> = [
     ["policyChosen", c],
     ["policyRejected", r],
-    ["referenceChosen", c0 ?? ZEROS],
-    ["referenceRejected", r0 ?? ZEROS],
-  ] as const;
+  ];
+  if (c0 !== undefined) fields.push(["referenceChosen", c0]);
+  if (r0 !== undefined) fields.push(["referenceRejected", r0]);
   const losses = new Float64Array(n);
   const gradChosen = new Float64Array(n);
   const gradRejected = new Float64Array(n);
+  const chosenRewards = new Float64Array(n);
+  const rejectedRewards = new Float64Array(n);
   const x: PairedTerms<number> = {
     policyChosen: 0,
     policyRejected: 0,
@@ -78,38 +79,94 @@ export function runPairedLoss<P extends LossParams>(
     chosenLength: 1,
     rejectedLength: 1,
   };
+  const beta = (params as { beta?: number }).beta ?? 1;
+  const rewards = definition.rewards;
   let sum = 0;
+  let lossSum = 0;
 
-  if (definition.coupling === "none") {
-    for (let i = 0; i < n; i++) {
-      const ci = c[i] as number;
-      const ri = r[i] as number;
-      const c0i = c0 === undefined ? 0 : (c0[i] as number);
-      const r0i = r0 === undefined ? 0 : (r0[i] as number);
-      const s = ci + ri + c0i + r0i;
-      if (s - s !== 0) throwIfNonFiniteAt(fields, i);
-      x.policyChosen = ci;
-      x.policyRejected = ri;
-      x.referenceChosen = c0i;
-      x.referenceRejected = r0i;
-      x.chosenLength = lc[i] as number;
-      x.rejectedLength = lr[i] as number;
-      const out = definition.terms(numberMath, x, params);
-      losses[i] = out.loss;
-      gradChosen[i] = out.gradChosen;
-      gradRejected[i] = out.gradRejected;
-      sum += out.loss + out.gradChosen + out.gradRejected;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const s = (c[i] as number) + (r[i] as number) + (c0?.[i] ?? 0) + (r0?.[i] ?? 0);
-      if (s - s !== 0) throwIfNonFiniteAt(fields, i);
-    }
-    sum = runRankCoupled(definition, params, c, r, c0 ?? new Float64Array(n), r0 ?? new Float64Array(n), {
+  // Fast path: the definition compiled into one loop (same operations as the interpreted loop below).
+  const compiled =
+    definition.coupling === "none" &&
+    (c0 === undefined) === (r0 === undefined) &&
+    (lc === undefined) === (lr === undefined);
+  let interpretFrom = 0;
+  if (compiled) {
+    const kernel = compilePairedKernel(definition, params, beta, {
+      hasReference: c0 !== undefined,
+      hasLengths: lc !== undefined,
+    });
+    const sums = new Float64Array(2);
+    const stoppedAt = kernel(n, {
+      policyChosen: c,
+      policyRejected: r,
+      referenceChosen: c0,
+      referenceRejected: r0,
+      chosenLength: lc,
+      rejectedLength: lr,
       losses,
       gradChosen,
       gradRejected,
+      chosenRewards,
+      rejectedRewards,
+      sums,
     });
+    lossSum = sums[0] as number;
+    sum = sums[1] as number;
+    // −1: done. Otherwise example `stoppedAt` has a non-finite input (throws below) or its inputs only
+    // overflowed when summed for the check: the interpreted loop takes over from there.
+    interpretFrom = stoppedAt < 0 ? n : stoppedAt;
+  }
+
+  for (let i = interpretFrom; i < n; i++) {
+    const ci = c[i] as number;
+    const ri = r[i] as number;
+    const c0i = c0 === undefined ? 0 : (c0[i] as number);
+    const r0i = r0 === undefined ? 0 : (r0[i] as number);
+    const s = ci + ri + c0i + r0i;
+    if (s - s !== 0) throwIfNonFiniteAt(fields, i);
+    const lci = lc === undefined ? 1 : (lc[i] as number);
+    const lri = lr === undefined ? 1 : (lr[i] as number);
+    // Rewards are per example whatever the coupling: β·(c − c0), β·c or β·c/ℓ.
+    if (rewards === "log-ratio") {
+      chosenRewards[i] = beta * (ci - c0i);
+      rejectedRewards[i] = beta * (ri - r0i);
+    } else if (rewards === "log-prob") {
+      chosenRewards[i] = beta * ci;
+      rejectedRewards[i] = beta * ri;
+    } else {
+      chosenRewards[i] = (beta * ci) / lci;
+      rejectedRewards[i] = (beta * ri) / lri;
+    }
+    if (definition.coupling !== "none") continue;
+    x.policyChosen = ci;
+    x.policyRejected = ri;
+    x.referenceChosen = c0i;
+    x.referenceRejected = r0i;
+    x.chosenLength = lci;
+    x.rejectedLength = lri;
+    const out = definition.terms(numberMath, x, params);
+    losses[i] = out.loss;
+    gradChosen[i] = out.gradChosen;
+    gradRejected[i] = out.gradRejected;
+    lossSum += out.loss;
+    sum += out.gradChosen + out.gradRejected;
+  }
+  if (definition.coupling !== "none") {
+    const coupled = runRankCoupled(
+      definition,
+      params,
+      c,
+      r,
+      c0 ?? new Float64Array(n),
+      r0 ?? new Float64Array(n),
+      {
+        losses,
+        gradChosen,
+        gradRejected,
+      },
+    );
+    lossSum = coupled.lossSum;
+    sum = coupled.gradSum;
   }
   checkOutputs(
     name,
@@ -118,18 +175,8 @@ export function runPairedLoss<P extends LossParams>(
       ["gradChosen", gradChosen],
       ["gradRejected", gradRejected],
     ],
-    sum,
+    lossSum + sum,
   );
-
-  const beta = (params as { beta?: number }).beta ?? 1;
-  const chosenRewards = new Float64Array(n);
-  const rejectedRewards = new Float64Array(n);
-  let lossSum = 0;
-  for (let i = 0; i < n; i++) {
-    lossSum += losses[i] as number;
-    chosenRewards[i] = beta * reward(definition, c[i] as number, c0?.[i] ?? 0, lc[i] as number);
-    rejectedRewards[i] = beta * reward(definition, r[i] as number, r0?.[i] ?? 0, lr[i] as number);
-  }
   return {
     loss: stableMean(losses, lossSum),
     losses,
@@ -138,17 +185,6 @@ export function runPairedLoss<P extends LossParams>(
     chosenRewards,
     rejectedRewards,
   };
-}
-
-function reward(definition: PairedLossDefinition, policy: number, reference: number, length: number): number {
-  switch (definition.rewards) {
-    case "log-ratio":
-      return policy - reference;
-    case "log-prob":
-      return policy;
-    case "average-log-prob":
-      return policy / length;
-  }
 }
 
 function checkNegative(loss: string, field: string, values: ArrayLike<number>): void {
@@ -185,7 +221,7 @@ function runRankCoupled<P extends LossParams>(
   c0: ArrayLike<number>,
   r0: ArrayLike<number>,
   out: { losses: Float64Array; gradChosen: Float64Array; gradRejected: Float64Array },
-): number {
+): { lossSum: number; gradSum: number } {
   const n = c.length;
   const first = new Float64Array(n);
   const second = new Float64Array(n);
@@ -200,7 +236,8 @@ function runRankCoupled<P extends LossParams>(
   }
   const firstOrder = argsort(first);
   const secondOrder = argsort(second);
-  let sum = 0;
+  let lossSum = 0;
+  let gradSum = 0;
   for (let k = 0; k < n; k++) {
     const i = firstOrder[k] as number;
     const j = secondOrder[k] as number;
@@ -231,7 +268,8 @@ function runRankCoupled<P extends LossParams>(
       out.gradChosen[i] = (out.gradChosen[i] as number) + o.gradChosen;
       out.gradRejected[j] = (out.gradRejected[j] as number) + o.gradRejected;
     }
-    sum += o.loss + o.gradChosen + o.gradRejected;
+    lossSum += o.loss;
+    gradSum += o.gradChosen + o.gradRejected;
   }
-  return sum;
+  return { lossSum, gradSum };
 }

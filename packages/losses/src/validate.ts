@@ -35,8 +35,8 @@ export function checkAllFinite(field: string, values: ArrayLike<number>): void {
 }
 
 /**
- * Token counts as a Float64Array clamped to ≥ 1, or all ones when the loss does not read them.
- * Zero, negative or non-finite counts are an error naming the field and index.
+ * Token counts as a Float64Array clamped to ≥ 1, or `undefined` (meaning all ones) when not given and not
+ * required. Zero, negative or non-finite counts are an error naming the field and index.
  */
 export function resolveLengths(
   loss: string,
@@ -45,13 +45,12 @@ export function resolveLengths(
   n: number,
   required: boolean,
   against: string,
-): Float64Array {
-  const out = new Float64Array(n);
+): Float64Array | undefined {
   if (values === undefined) {
     if (required) throw new LossInvalidLengthError(loss, field, 0, undefined);
-    out.fill(1);
-    return out;
+    return undefined;
   }
+  const out = new Float64Array(n);
   checkLength(field, values, n, against);
   for (let i = 0; i < n; i++) {
     const v = values[i] as number;

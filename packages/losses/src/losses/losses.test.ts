@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { PairedBatch, UnpairedBatch } from "../batch.js";
 import type { LossDefinition, PairedLossDefinition, UnpairedLossDefinition } from "../definition.js";
+import { numberMath } from "../math/number-math.js";
 import { runPairedLoss } from "../run-paired-loss.js";
 import { runUnpairedLoss } from "../run-unpaired-loss.js";
 import { centralDifference, relativeError, seededRandom } from "../testing/finite-differences.js";
@@ -143,6 +144,30 @@ describe.each(paired.map((d) => [d.name, d] as const))("paired loss %s", (_name,
     }
     expect(Number.isFinite(result.loss)).toBe(true);
     expectPairedGradientsMatch(definition, xs);
+  });
+
+  it("the compiled kernel computes exactly what interpreting the definition with numberMath does", () => {
+    const xs = randomPairs(21, 7);
+    const result = runPairedLoss(definition, pairedBatch(xs));
+    if (definition.coupling !== "none") return;
+    for (let i = 0; i < 7; i++) {
+      const at = (field: string) => (xs[field] as Float64Array)[i] as number;
+      const out = definition.terms(
+        numberMath,
+        {
+          policyChosen: at("policyChosen"),
+          policyRejected: at("policyRejected"),
+          referenceChosen: at("referenceChosen"),
+          referenceRejected: at("referenceRejected"),
+          chosenLength: at("chosenLength"),
+          rejectedLength: at("rejectedLength"),
+        },
+        definition.defaults,
+      );
+      expect(result.losses[i]).toBe(out.loss);
+      expect(result.gradChosen[i]).toBe(out.gradChosen);
+      expect(result.gradRejected[i]).toBe(out.gradRejected);
+    }
   });
 
   it("loss is the mean of the per-example losses and rewards are β·Δ (or β·c)", () => {
