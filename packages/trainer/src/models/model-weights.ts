@@ -10,7 +10,10 @@ import type { PretrainedModel } from "./pretrained-model.js";
  * inputs (`trainable`), so a training step can feed updated values. Names are always the HF tensor names.
  */
 export interface WeightOptions {
-  /** Weights that become graph inputs with their checkpoint value as default; `"all"` for every one. */
+  /**
+   * Weights that become graph inputs instead of initializers (`"all"` for every one), to be fed at each
+   * run: onnxruntime-node cannot override an initializer that is also a graph input (it drops the feed).
+   */
   readonly trainable?: "all" | ReadonlySet<string>;
   /** Precision of weights and activations (default float32; float64 for exact gradient checks). */
   readonly dtype?: FloatType;
@@ -37,8 +40,12 @@ export function addModelWeights(
     const t = model.weights.get(spec.name);
     if (!t || !(t.data instanceof Float32Array)) continue; // validateWeights reports these
     const asInput = options.trainable === "all" || (options.trainable?.has(spec.name) ?? false);
-    const data = options.dtype === "float64" ? Float64Array.from(t.data) : t.data;
-    g.initializer(spec.name, makeTensor(data, t.shape), { asInput });
+    if (asInput) {
+      g.input(spec.name, options.dtype ?? "float32", t.shape);
+    } else {
+      const data = options.dtype === "float64" ? Float64Array.from(t.data) : t.data;
+      g.initializer(spec.name, makeTensor(data, t.shape));
+    }
     added.add(spec.name);
   }
   return (name) => {
