@@ -25,6 +25,11 @@ export interface GradCheckOptions {
   readonly epsilon?: number;
   /** Coordinates checked per `wrt` tensor, spread evenly (default: all). */
   readonly maxCoordinates?: number;
+  /**
+   * onnxruntime session options for both sessions. Float64 graphs with x·σ(x) need
+   * `{ graphOptimizationLevel: "basic" }`: ORT's extended fusions rewrite it to a float-only QuickGelu.
+   */
+  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
 }
 
 /**
@@ -87,8 +92,9 @@ export async function gradCheck(options: GradCheckOptions): Promise<GradCheckEnt
     graph: { ...model.graph, inputs, initializers, outputs: [{ name: loss, ...lossType }] },
   };
   const { model: withGrads, gradients } = buildGradientModel(forward, { loss, wrt, keepOutputs: false });
-  const forwardSession = await ort.InferenceSession.create(encodeModel(forward));
-  const gradSession = await ort.InferenceSession.create(encodeModel(withGrads));
+  const sessionOptions = options.sessionOptions ?? {};
+  const forwardSession = await ort.InferenceSession.create(encodeModel(forward), sessionOptions);
+  const gradSession = await ort.InferenceSession.create(encodeModel(withGrads), sessionOptions);
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(values)) feeds[k] = toOrt(v);
