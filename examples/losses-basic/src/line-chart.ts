@@ -17,7 +17,7 @@ const W = 420;
 const H = 300;
 const PAD = { left: 56, right: 16, top: 36, bottom: 44 };
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
@@ -35,7 +35,7 @@ function panelSvg(panel: Panel, offsetX: number): string {
   const sx = (x: number) => offsetX + PAD.left + ((x - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
   const sy = (y: number) => PAD.top + (1 - (y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
   const parts: string[] = [
-    `<text x="${offsetX + W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escape(panel.title)}</text>`,
+    `<text x="${offsetX + W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(panel.title)}</text>`,
     `<line x1="${sx(x0)}" y1="${sy(0)}" x2="${sx(x1)}" y2="${sy(0)}" stroke="#999" stroke-dasharray="3,3"/>`,
     `<rect x="${offsetX + PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#333"/>`,
   ];
@@ -50,10 +50,10 @@ function panelSvg(panel: Panel, offsetX: number): string {
     );
   }
   parts.push(
-    `<text x="${offsetX + W / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escape(panel.xLabel)}</text>`,
+    `<text x="${offsetX + W / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${escapeXml(panel.xLabel)}</text>`,
   );
   parts.push(
-    `<text x="${offsetX + 14}" y="${H / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${offsetX + 14} ${H / 2})">${escape(panel.yLabel)}</text>`,
+    `<text x="${offsetX + 14}" y="${H / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 ${offsetX + 14} ${H / 2})">${escapeXml(panel.yLabel)}</text>`,
   );
   panel.series.forEach((s, i) => {
     const d = s.points
@@ -64,7 +64,7 @@ function panelSvg(panel: Panel, offsetX: number): string {
     parts.push(
       `<line x1="${offsetX + W - 150}" y1="${ly - 4}" x2="${offsetX + W - 130}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"/>`,
     );
-    parts.push(`<text x="${offsetX + W - 125}" y="${ly}" font-size="11">${escape(s.label)}</text>`);
+    parts.push(`<text x="${offsetX + W - 125}" y="${ly}" font-size="11">${escapeXml(s.label)}</text>`);
   });
   return parts.join("\n");
 }

@@ -19,7 +19,7 @@ function makeBatch(): PairedBatch {
   return { policyChosen: gen(), policyRejected: gen(), referenceChosen: gen(), referenceRejected: gen() };
 }
 
-const sp = (x: number) => (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)));
+const sp = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 const sig = (x: number) => {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
