@@ -1,4 +1,4 @@
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../scripts/tsup-preset.js";
 
-export default defineConfig(packageBuild({ index: "src/index.ts" }));
+export default defineConfig(packageBuild({ index: "src/index.ts", cli: "src/cli.ts" }));

@@ -1,1 +1,111 @@
-export {};
+export { type BatchOptions, runBatch } from "./batch.js";
+export type { DatasetBuilder, RowContext, RowOutcome } from "./builder.js";
+export { type ClairOptions, createClairBuilder } from "./clair.js";
+export {
+  type JudgeOptions,
+  JudgeOptionsSchema,
+  judge,
+  type ReviseOptions,
+  ReviseOptionsSchema,
+  type RunControls,
+  revise,
+  type StrongerOptions,
+  StrongerOptionsSchema,
+  stronger,
+} from "./commands.js";
+export {
+  ClairError,
+  EndpointError,
+  InputSyntaxError,
+  InvalidFieldError,
+  JournalError,
+  MalformedResponseError,
+  MissingApiKeyError,
+} from "./errors.js";
+export {
+  checkPair,
+  checkRevision,
+  DEFAULT_FILTERS,
+  type FilterOptions,
+  type FilterVerdict,
+} from "./filters.js";
+export { Journal, type JournalPaths, journalPaths, repairTail } from "./journal.js";
+export { countJsonlRows, type JsonlLine, readJsonl, validateRecord } from "./jsonl.js";
+export { createOffPolicyJudgeBuilder, type OffPolicyJudgeOptions, pickByScore } from "./off-policy-judge.js";
+export { createOnPolicyJudgeBuilder, type OnPolicyJudgeOptions } from "./on-policy-judge.js";
+export {
+  createOpenAIGenerator,
+  type EndpointOptions,
+  EndpointOptionsSchema,
+  type EndpointShared,
+  type OpenAIGenerator,
+  type ResolvedEndpoint,
+} from "./openai-generator.js";
+export { type JudgmentFailure, type ParsedJudgment, parseJudgment } from "./parse-judgment.js";
+export { type ParsedRevision, parseRevision, type RevisionFailure } from "./parse-revision.js";
+export { formatProgress, formatSummary } from "./progress.js";
+export {
+  DEFAULT_JUDGE_PROMPT,
+  DEFAULT_REVISER_PROMPT,
+  JUDGE_PROMPTS,
+  type JudgePromptName,
+  type PromptTemplate,
+  REVISER_PROMPTS,
+  type ReviserPromptName,
+  renderPrompt,
+} from "./prompts.js";
+export { RateLimiter, type RateLimits } from "./rate-limiter.js";
+export {
+  type Candidate,
+  type CandidateRow,
+  CandidateRowSchema,
+  CandidateSchema,
+  type DatasetKind,
+  DatasetKindSchema,
+  type InputRow,
+  InputRowSchema,
+  type PreferenceRow,
+  PreferenceRowSchema,
+  type RejectReason,
+  RejectReasonSchema,
+  type RejectRow,
+  RejectRowSchema,
+  type RowMeta,
+  RowMetaSchema,
+  type Usage,
+  UsageSchema,
+} from "./records.js";
+export { redact } from "./redact.js";
+export {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isRetryable,
+  type RetryOptions,
+  retryAfterMs,
+  withRetries,
+} from "./retry.js";
+export type {
+  ChatMessage,
+  GenerateRequest,
+  Generation,
+  Generator,
+  Judge,
+  Reviser,
+  RoleOutput,
+  Stronger,
+} from "./roles.js";
+export {
+  type Budget,
+  costOf,
+  type Price,
+  type Progress,
+  type RunOptions,
+  type RunSummary,
+  rowKey,
+  runDataset,
+  type StopReason,
+  validateInput,
+} from "./run-dataset.js";
+export { sampleAnswers } from "./sample.js";
+export { createStrongerPreferredBuilder, type StrongerPreferredOptions } from "./stronger-preferred.js";
+export { createTemplateJudge, createTemplateReviser } from "./template-roles.js";

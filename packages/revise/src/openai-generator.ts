@@ -1,5 +1,6 @@
 import OpenAI, { APIError } from "openai";
 import { z } from "zod";
+import { batchScope } from "./batch-scope.js";
 import { EndpointError, MalformedResponseError, MissingApiKeyError } from "./errors.js";
 import { validateRecord } from "./jsonl.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -151,7 +152,7 @@ export function createOpenAIGenerator(
     };
   };
 
-  return {
+  const self: OpenAIGenerator = {
     model: endpoint.model,
     endpoint,
     client,
@@ -159,6 +160,8 @@ export function createOpenAIGenerator(
     read,
     redact: clean,
     async generate(request) {
+      const scope = batchScope.getStore();
+      if (scope !== undefined) return scope.intercept(self, request);
       const payload = body(request);
       const estimate = estimateTokens(request, endpoint.maxTokens);
       const result = await withRetries(
@@ -180,6 +183,7 @@ export function createOpenAIGenerator(
       throw new EndpointError(endpoint.model, status, clean(describe(error)), retryable, attempts);
     },
   };
+  return self;
 }
 
 function describe(error: unknown): string {

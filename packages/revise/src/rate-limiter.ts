@@ -9,8 +9,8 @@ import { sleep } from "./retry.js";
  * ```
  */
 export interface RateLimits {
-  readonly requestsPerMinute?: number;
-  readonly tokensPerMinute?: number;
+  readonly requestsPerMinute?: number | undefined;
+  readonly tokensPerMinute?: number | undefined;
 }
 
 /**

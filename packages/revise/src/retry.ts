@@ -15,15 +15,15 @@ import { APIError, APIUserAbortError } from "openai";
  */
 export interface RetryOptions {
   /** Retries after the first attempt; default 6. */
-  readonly maxRetries?: number;
+  readonly maxRetries?: number | undefined;
   /** The first backoff delay; default 1000 ms. */
-  readonly baseDelayMs?: number;
+  readonly baseDelayMs?: number | undefined;
   /** The largest backoff delay; default 60 000 ms. */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
   /** The fraction of each delay that is randomised, in [0, 1]; default 0.5. */
-  readonly jitter?: number;
+  readonly jitter?: number | undefined;
   /** The longest `Retry-After` honoured; default 300 000 ms. */
-  readonly maxRetryAfterMs?: number;
+  readonly maxRetryAfterMs?: number | undefined;
 }
 
 /** The retry defaults (see {@link RetryOptions}). */
@@ -88,7 +88,12 @@ export function backoffDelay(
   options: RetryOptions = {},
   random: () => number = Math.random,
 ): number {
-  const o = { ...DEFAULT_RETRY, ...options };
+  const o = {
+    baseDelayMs: options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+    maxDelayMs: options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    jitter: options.jitter ?? DEFAULT_RETRY.jitter,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs,
+  };
   const headers = error instanceof APIError ? (error.headers as Headers | undefined) : undefined;
   const asked = retryAfterMs(headers);
   if (asked !== undefined) return Math.min(asked, o.maxRetryAfterMs);

@@ -29,8 +29,8 @@ export interface Price {
  * ```
  */
 export interface Budget {
-  readonly maxTokens?: number;
-  readonly maxCostUsd?: number;
+  readonly maxTokens?: number | undefined;
+  readonly maxCostUsd?: number | undefined;
 }
 
 /**

@@ -1,0 +1,340 @@
+import { createReadStream } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import { AppendFile } from "./append-file.js";
+import { batchScope } from "./batch-scope.js";
+import type { RowContext } from "./builder.js";
+import { ClairError, EndpointError } from "./errors.js";
+import { Journal, journalPaths } from "./journal.js";
+import { readJsonl, validateRecord } from "./jsonl.js";
+import type { OpenAIGenerator } from "./openai-generator.js";
+import { redact } from "./redact.js";
+import { type RetryOptions, sleep, withRetries } from "./retry.js";
+import type { GenerateRequest, Generation } from "./roles.js";
+import { costOf, type RunOptions, type RunSummary, rowKey, validateInput } from "./run-dataset.js";
+
+/**
+ * Options of {@link runBatch}: those of {@link runDataset} plus the generator whose requests go through
+ * OpenAI's Batch API, and the polling interval.
+ *
+ * @example
+ * ```ts
+ * const options: BatchOptions<InputRow> = { builder, generator: reviser, input: "in.jsonl", output: "out.jsonl" };
+ * ```
+ */
+export interface BatchOptions<T> extends RunOptions<T> {
+  readonly generator: OpenAIGenerator;
+  /** Default 30 000 ms. */
+  readonly pollIntervalMs?: number;
+  readonly retry?: RetryOptions;
+  /** Called with every batch status seen while polling. */
+  readonly onStatus?: (batchId: string, status: string) => void;
+}
+
+/** A journal event of the Batch API mode. */
+type BatchEvent =
+  | { event: "batch-created"; batchId: string; inputFileId: string; requests: number; at: string }
+  | { event: "batch-merged"; batchId: string; at: string };
+
+class Deferred extends ClairError {
+  constructor() {
+    super("batch_deferred", "request deferred to the Batch API");
+  }
+}
+
+const FINAL = new Set(["completed", "failed", "expired", "cancelled"]);
+
+async function pendingBatch(path: string): Promise<string | undefined> {
+  try {
+    await stat(path);
+  } catch {
+    return undefined;
+  }
+  const open = new Set<string>();
+  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+  for await (const text of lines) {
+    if (text.trim() === "") continue;
+    let event: BatchEvent;
+    try {
+      event = JSON.parse(text) as BatchEvent;
+    } catch {
+      continue; // a torn last event: the batch it announced was never recorded as created
+    }
+    if (event.event === "batch-created") open.add(event.batchId);
+    else open.delete(event.batchId);
+  }
+  return [...open].at(-1);
+}
+
+function customId(key: string, call: number): string {
+  return `${key}#${call}`;
+}
+
+/**
+ * Runs a dataset builder through OpenAI's Batch API: every row's request is written to a JSONL file,
+ * uploaded, and submitted as one batch (its id is kept in `<output>.journal.jsonl`); the batch is polled
+ * until it ends, its output downloaded and each row built from its answer with the same builder, parser
+ * and filters as a live run, into the same journal. A restarted run resumes the recorded batch instead of
+ * paying for a new one; rows the batch failed are retried by the next run in a new batch.
+ *
+ * Only requests of `generator` can be batched: rows that would need another model (a missing `response`
+ * with a policy endpoint) fail with `batch_unsupported`.
+ *
+ * @example
+ * ```ts
+ * const reviser = createOpenAIGenerator({ baseURL: "https://api.openai.com/v1", model: "gpt-4-turbo" });
+ * const builder = createClairBuilder({ reviser: createTemplateReviser(reviser) });
+ * await runBatch({ builder, generator: reviser, input: "in.jsonl", output: "clair.jsonl" });
+ * ```
+ */
+export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary> {
+  const { builder, generator, input } = options;
+  const started = performance.now();
+  const total = await validateInput(builder, input);
+  const paths = journalPaths(options.output, options.rejects);
+  const journal = await Journal.open(paths, options.fsync === undefined ? {} : { fsync: options.fsync });
+  const events = await AppendFile.open(paths.events);
+  const client = generator.client;
+  const retry = options.retry ?? {};
+  const usage = { promptTokens: 0, completionTokens: 0 };
+  const rejectedByReason: Record<string, number> = {};
+  let accepted = 0;
+  let rejected = 0;
+  let failed = 0;
+  let skipped = 0;
+  let costUsd = 0;
+  let stoppedBy: RunSummary["stoppedBy"] | undefined;
+
+  const call = async <R>(what: string, fn: (signal: AbortSignal | undefined) => Promise<R>): Promise<R> => {
+    const result = await withRetries(fn, retry, options.signal);
+    if (result.ok) return result.value;
+    const error = result.failure.error;
+    const status =
+      typeof (error as { status?: unknown }).status === "number"
+        ? (error as { status: number }).status
+        : undefined;
+    throw new EndpointError(
+      generator.model,
+      status,
+      `${what}: ${generator.redact(error instanceof Error ? error.message : String(error))}`,
+      result.failure.retryable,
+      result.failure.attempts,
+    );
+  };
+
+  const buildRow = async (row: T, context: RowContext, scope: Parameters<typeof batchScope.run>[0]) => {
+    const outcome = await batchScope.run(scope, () => builder.build(row, context, options.signal));
+    for (const [model, used] of Object.entries(outcome.usageByModel)) {
+      usage.promptTokens += used.promptTokens;
+      usage.completionTokens += used.completionTokens;
+      costUsd += costOf(used, options.prices?.[model]);
+    }
+    if (outcome.kind === "accepted") {
+      await journal.accept(outcome.row);
+      accepted += 1;
+    } else {
+      await journal.reject(outcome.row);
+      rejected += 1;
+      rejectedByReason[outcome.row.reason] = (rejectedByReason[outcome.row.reason] ?? 0) + 1;
+    }
+  };
+
+  const rows = async function* () {
+    for await (const { line, value } of readJsonl(input)) {
+      const key = rowKey(line, value);
+      const id = (value as { id?: unknown }).id;
+      const context: RowContext =
+        typeof id === "string" || typeof id === "number" ? { key, line, inputId: id } : { key, line };
+      yield {
+        row: validateRecord(builder.schema, value, { file: input, line }),
+        context,
+        done: journal.has(key),
+      };
+    }
+  };
+
+  const unsupported = (): never => {
+    throw new ClairError(
+      "batch_unsupported",
+      "Batch API mode can only batch the reviser/judge/stronger requests: give every input row its `response`",
+    );
+  };
+
+  try {
+    let batchId = await pendingBatch(paths.events);
+    if (batchId === undefined) {
+      // Collect: build each row until it asks the batch generator, and record that request instead.
+      const requestsPath = `${paths.output}.batch-input.jsonl`;
+      const requests = await AppendFile.open(requestsPath, { fsync: false, truncate: true });
+      let count = 0;
+      for await (const { row, context, done } of rows()) {
+        if (done) {
+          skipped += 1;
+          continue;
+        }
+        let calls = 0;
+        const scope = {
+          async intercept(target: object, request: GenerateRequest): Promise<Generation> {
+            if (target !== generator) unsupported();
+            const body = generator.body(request);
+            await requests.append(
+              `${JSON.stringify({ custom_id: customId(context.key, calls++), method: "POST", url: "/v1/chat/completions", body })}\n`,
+            );
+            count += 1;
+            throw new Deferred();
+          },
+        };
+        try {
+          await buildRow(row, context, scope);
+        } catch (error) {
+          if (!(error instanceof Deferred)) throw error;
+        }
+      }
+      await requests.close();
+      if (count === 0) {
+        await rm(requestsPath, { force: true });
+      } else {
+        const file = await call("upload", (signal) =>
+          client.files.create(
+            { file: createReadStream(requestsPath), purpose: "batch" },
+            signal === undefined ? {} : { signal },
+          ),
+        );
+        const batch = await call("create batch", (signal) =>
+          client.batches.create(
+            { input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" },
+            signal === undefined ? {} : { signal },
+          ),
+        );
+        batchId = batch.id;
+        const event: BatchEvent = {
+          event: "batch-created",
+          batchId,
+          inputFileId: file.id,
+          requests: count,
+          at: new Date().toISOString(),
+        };
+        await events.append(`${JSON.stringify(event)}\n`);
+        await rm(requestsPath, { force: true });
+      }
+    } else {
+      skipped = journal.doneCount;
+    }
+
+    if (batchId !== undefined) {
+      const id = batchId;
+      let batch = await call("poll", (signal) =>
+        client.batches.retrieve(id, signal === undefined ? {} : { signal }),
+      );
+      options.onStatus?.(id, batch.status);
+      while (!FINAL.has(batch.status)) {
+        if (options.stop?.aborted || options.signal?.aborted) {
+          stoppedBy = options.signal?.aborted ? "aborted" : "stopped";
+          break;
+        }
+        await Promise.race([
+          sleep(options.pollIntervalMs ?? 30_000, options.signal).catch(() => undefined),
+          new Promise<void>((resolve) =>
+            options.stop?.addEventListener("abort", () => resolve(), { once: true }),
+          ),
+        ]);
+        if (options.stop?.aborted || options.signal?.aborted) continue;
+        batch = await call("poll", (signal) =>
+          client.batches.retrieve(id, signal === undefined ? {} : { signal }),
+        );
+        options.onStatus?.(id, batch.status);
+      }
+      if (stoppedBy === undefined) {
+        // Merge: answers by custom id, then every row of the batch is built from its answer.
+        const answers = new Map<string, unknown>();
+        for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+          if (fileId === null || fileId === undefined) continue;
+          const response = await call("download", (signal) =>
+            client.files.content(fileId, signal === undefined ? {} : { signal }),
+          );
+          if (response.body === null) continue;
+          const lines = createInterface({
+            input: Readable.fromWeb(response.body as never),
+            crlfDelay: Infinity,
+          });
+          for await (const text of lines) {
+            if (text.trim() === "") continue;
+            const result = JSON.parse(text) as {
+              custom_id: string;
+              response?: { status_code?: number; body?: unknown } | null;
+              error?: { message?: string; code?: string } | null;
+            };
+            answers.set(result.custom_id, result);
+          }
+        }
+        for await (const { row, context, done } of rows()) {
+          if (done || !answers.has(customId(context.key, 0))) continue;
+          let calls = 0;
+          const scope = {
+            async intercept(target: object): Promise<Generation> {
+              if (target !== generator) unsupported();
+              const answer = answers.get(customId(context.key, calls++)) as
+                | {
+                    response?: { status_code?: number; body?: unknown } | null;
+                    error?: { message?: string } | null;
+                  }
+                | undefined;
+              const status = answer?.response?.status_code;
+              if (answer === undefined || answer.error || status === undefined || status >= 400) {
+                const detail = answer?.error?.message ?? `status ${status ?? "missing"}`;
+                throw new EndpointError(generator.model, status, `batch ${id}: ${detail}`, true);
+              }
+              return generator.read(answer.response?.body);
+            },
+          };
+          try {
+            await buildRow(row, context, scope);
+          } catch (error) {
+            if (!(error instanceof ClairError) || error.code === "batch_unsupported") throw error;
+            failed += 1;
+            const message = redact(error.message);
+            await journal.fail({
+              id: context.key,
+              line: context.line,
+              prompt: builder.prompt(row),
+              error: message,
+              code: error.code,
+            });
+            options.onFailure?.(context.line, message);
+          }
+        }
+        if (batch.status !== "completed") {
+          failed += total - journal.doneCount - failed;
+        }
+        const merged: BatchEvent = { event: "batch-merged", batchId: id, at: new Date().toISOString() };
+        await events.append(`${JSON.stringify(merged)}\n`);
+      }
+    }
+  } finally {
+    await events.close();
+    await journal.close();
+  }
+  const elapsedMs = performance.now() - started;
+  const complete = journal.doneCount === total;
+  const summary: RunSummary = {
+    total,
+    skipped,
+    accepted,
+    rejected,
+    failed,
+    inFlight: 0,
+    elapsedMs,
+    rate: elapsedMs > 0 ? ((accepted + rejected) * 1000) / elapsedMs : 0,
+    etaSeconds: undefined,
+    usage,
+    costUsd,
+    stoppedBy: stoppedBy ?? (complete ? "complete" : "failures"),
+    rejectedByReason,
+    output: paths.output,
+    rejects: paths.rejects,
+    failures: paths.failures,
+  };
+  options.onProgress?.(summary);
+  return summary;
+}

@@ -1,0 +1,275 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { PreferenceRow, RejectRow } from "../src/records.js";
+import { rowKey } from "../src/run-dataset.js";
+import { prompts, readRows, tempDir, writeJsonl } from "./helpers.js";
+import { startTestServer, type TestServer } from "./server.js";
+
+const PACKAGE = fileURLToPath(new URL("..", import.meta.url));
+const KEY = "sk-cli-secret-abcdefghijklmnopqrstuvwxyz";
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.latencyMs = 0;
+  server.faults.length = 0;
+});
+
+interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>;
+}
+
+function cli(args: string[]): Run {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@apo-clair/source", "src/cli.ts", ...args],
+    { cwd: PACKAGE, env: { ...process.env, OPENAI_API_KEY: KEY }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  let stdout = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stderr: string;
+    stdout: string;
+  }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr, stdout })));
+  return { child, done };
+}
+
+function reviseArgs(input: string, output: string, extra: string[] = []): string[] {
+  return [
+    "revise",
+    "--input",
+    input,
+    "--output",
+    output,
+    "--reviser-model",
+    "gpt-4",
+    "--reviser-base-url",
+    server.url,
+    "--retry-base-ms",
+    "1",
+    "--progress-ms",
+    "100",
+    ...extra,
+  ];
+}
+
+function lineCount(path: string): number {
+  try {
+    return readFileSync(path, "utf8").split("\n").filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function expectExactlyOnce(input: string, output: string, rejects: string): void {
+  const inputs = readRows<{ prompt: string }>(input);
+  const outs = readRows<PreferenceRow>(output);
+  const rejs = readRows<RejectRow>(rejects);
+  const ids = [...outs, ...rejs].map((row) => row.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(new Set(ids)).toEqual(new Set(inputs.map((row, i) => rowKey(i + 1, row))));
+  for (const row of [...outs, ...rejs]) expect(row.prompt).toBe(inputs[row.meta.line - 1]?.prompt);
+  const expectedRejects = inputs.filter((row) => row.prompt.includes("#nomarker")).length;
+  expect(rejs).toHaveLength(expectedRejects);
+  for (const row of rejs) {
+    expect(row.reason).toBe("unparseable");
+    expect(row.detail).toMatch(/no-marker/);
+  }
+}
+
+describe("clair CLI", () => {
+  it("revises a file, writes rejects with reasons, prints progress and a summary, never the key", async () => {
+    const dir = tempDir();
+    const input = writeJsonl(join(dir, "in.jsonl"), prompts(20));
+    const output = join(dir, "out.jsonl");
+    const result = await cli(reviseArgs(input, output, ["--reviser-price", "10,30"])).done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/clair: complete/);
+    expect(result.stderr).toMatch(/accepted {2}16/);
+    expect(result.stderr).toMatch(/unparseable 4/);
+    expectExactlyOnce(input, output, `${output}.rejects.jsonl`);
+    for (const text of [
+      result.stderr,
+      readFileSync(output, "utf8"),
+      readFileSync(`${output}.rejects.jsonl`, "utf8"),
+    ]) {
+      expect(text).not.toContain(KEY);
+    }
+  }, 30_000);
+
+  it("names the missing flag and the bad input line", async () => {
+    const dir = tempDir();
+    const input = writeJsonl(join(dir, "in.jsonl"), prompts(2));
+    const missing = await cli([
+      "revise",
+      "--input",
+      input,
+      "--output",
+      join(dir, "o.jsonl"),
+      "--reviser-model",
+      "m",
+    ]).done;
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--reviser-base-url");
+    const badConcurrency = await cli(reviseArgs(input, join(dir, "o.jsonl"), ["--concurrency", "zero"])).done;
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr).toContain("--concurrency");
+    writeFileSync(input, '{"prompt":"a","response":"b"}\n{"prompt":"a" "response":"b"}\n');
+    const bad = await cli(reviseArgs(input, join(dir, "o.jsonl"))).done;
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`${input}:2`);
+    const unknown = await cli(["revise", "--bogus"]).done;
+    expect(unknown.code).toBe(2);
+  }, 30_000);
+
+  it("survives SIGKILL mid-run: the rerun leaves exactly one row per input", async () => {
+    const dir = tempDir();
+    const input = writeJsonl(join(dir, "in.jsonl"), prompts(300));
+    const output = join(dir, "out.jsonl");
+    const rejects = `${output}.rejects.jsonl`;
+    server.latencyMs = 15;
+    const first = cli(reviseArgs(input, output, ["--concurrency", "16"]));
+    await waitFor(() => lineCount(output) >= 40);
+    first.child.kill("SIGKILL");
+    const killed = await first.done;
+    expect(killed.signal).toBe("SIGKILL");
+    const partial = lineCount(output) + lineCount(rejects);
+    expect(partial).toBeLessThan(300);
+    server.latencyMs = 0;
+    const second = await cli(reviseArgs(input, output, ["--concurrency", "16"])).done;
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/skipped {3}\d+/);
+    expectExactlyOnce(input, output, rejects);
+  }, 60_000);
+
+  it("stops on SIGINT after writing the rows in flight, and resumes", async () => {
+    const dir = tempDir();
+    const input = writeJsonl(join(dir, "in.jsonl"), prompts(300));
+    const output = join(dir, "out.jsonl");
+    const rejects = `${output}.rejects.jsonl`;
+    server.latencyMs = 30;
+    const before = server.chatRequests;
+    const first = cli(reviseArgs(input, output, ["--concurrency", "8"]));
+    await waitFor(() => lineCount(output) >= 20);
+    first.child.kill("SIGINT");
+    const stopped = await first.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/finishing those in flight/);
+    expect(stopped.stderr).toMatch(/clair: stopped/);
+    // every request the server received before the stop was answered and its row written
+    expect(lineCount(output) + lineCount(rejects)).toBe(server.chatRequests - before);
+    server.latencyMs = 0;
+    const second = await cli(reviseArgs(input, output, ["--concurrency", "8"])).done;
+    expect(second.code).toBe(0);
+    expectExactlyOnce(input, output, rejects);
+  }, 60_000);
+
+  it("builds an off-policy dataset by score and a judged one", async () => {
+    const dir = tempDir();
+    const rows = [
+      {
+        instruction: "q1",
+        completions: [
+          { response: "a", overall_score: 2 },
+          { response: "b", overall_score: 8 },
+        ],
+      },
+      {
+        instruction: "q2 #judge2",
+        completions: [
+          { response: "c", overall_score: 5 },
+          { response: "d", overall_score: 5 },
+        ],
+      },
+    ];
+    const input = writeJsonl(join(dir, "uf.jsonl"), rows);
+    const byScore = await cli([
+      "judge",
+      "--mode",
+      "off-policy",
+      "--by",
+      "score",
+      "--input",
+      input,
+      "--output",
+      join(dir, "s.jsonl"),
+    ]).done;
+    expect(byScore.code).toBe(0);
+    expect(readRows(join(dir, "s.jsonl"))).toMatchObject([{ prompt: "q1", chosen: "b", rejected: "a" }]);
+    expect(readRows(join(dir, "s.jsonl.rejects.jsonl"))).toMatchObject([
+      { prompt: "q2 #judge2", reason: "tie" },
+    ]);
+    const judged = await cli([
+      "judge",
+      "--mode",
+      "off-policy",
+      "--input",
+      input,
+      "--output",
+      join(dir, "j.jsonl"),
+      "--judge-model",
+      "gpt-4",
+      "--judge-base-url",
+      server.url,
+    ]).done;
+    expect(judged.code).toBe(0);
+    expect(readRows(join(dir, "j.jsonl"))).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ prompt: "q1", chosen: "a" }),
+        expect.objectContaining({ prompt: "q2 #judge2", chosen: "d" }),
+      ]),
+    );
+  }, 30_000);
+
+  it("builds a stronger-preferred dataset from two endpoints", async () => {
+    const dir = tempDir();
+    const input = writeJsonl(join(dir, "in.jsonl"), [{ prompt: "p1" }, { prompt: "p2" }]);
+    const output = join(dir, "out.jsonl");
+    const result = await cli([
+      "stronger",
+      "--input",
+      input,
+      "--output",
+      output,
+      "--stronger-model",
+      "gpt-4",
+      "--stronger-base-url",
+      server.url,
+      "--policy-model",
+      "llama",
+      "--policy-base-url",
+      server.url,
+    ]).done;
+    expect(result.code).toBe(0);
+    expect(readRows(output)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ chosen: "answer 0 to p1 by gpt-4", rejected: "answer 0 to p1 by llama" }),
+      ]),
+    );
+  }, 30_000);
+});
