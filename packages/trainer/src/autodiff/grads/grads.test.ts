@@ -99,6 +99,58 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       },
     },
   ],
+  Clip: [
+    {
+      name: "Clip to [−0.5, 0.5]",
+      inputs: { x: { shape: [3, 4] } },
+      build: (g, { x }, dtype) => g.op("Clip", [x, g.scalar(-0.5, dtype), g.scalar(0.5, dtype)]),
+    },
+  ],
+  CumSum: [
+    {
+      name: "CumSum axis 1, exclusive",
+      inputs: { x: { shape: [2, 4] } },
+      build: (g, { x }) => g.op("CumSum", [x, g.constant(new BigInt64Array([1n]), [])], { exclusive: 1 }),
+    },
+    {
+      name: "CumSum axis 0, reverse",
+      inputs: { x: { shape: [3, 2] } },
+      build: (g, { x }) => g.op("CumSum", [x, g.constant(new BigInt64Array([0n]), [])], { reverse: 1 }),
+    },
+  ],
+  Dropout: [unary("Dropout")],
+  Max: [
+    binary("Max", { shape: [2, 3] }, { shape: [3] }),
+    binary("Max", { shape: [2, 1] }, { shape: [1, 3] }),
+  ],
+  Min: [binary("Min", { shape: [2, 3] }, { shape: [3] })],
+  Pad: [
+    {
+      name: "Pad [1, 0, 2, 3] constant",
+      inputs: { x: { shape: [2, 3] } },
+      build: (g, { x }) => g.op("Pad", [x, int64(g, [1, 0, 2, 3])]),
+    },
+    {
+      name: "Pad with axes [−1]",
+      inputs: { x: { shape: [2, 3] } },
+      build: (g, { x }, dtype) => g.op("Pad", [x, int64(g, [2, 1]), g.scalar(0.5, dtype), int64(g, [-1])]),
+    },
+  ],
+  ReduceMax: [
+    {
+      name: "ReduceMax axes [1] keepdims 0",
+      inputs: { x: { shape: [2, 4] } },
+      build: (g, { x }) => g.op("ReduceMax", [x, int64(g, [1])], { keepdims: 0 }),
+    },
+  ],
+  ReduceSumSquare: [
+    {
+      name: "ReduceSumSquare axes [0] keepdims 1",
+      inputs: { x: { shape: [3, 2] } },
+      build: (g, { x }) => g.op("ReduceSumSquare", [x, int64(g, [0])], { keepdims: 1 }),
+    },
+  ],
+  Softplus: [unary("Softplus")],
   Concat: [
     {
       name: "Concat axis 1",

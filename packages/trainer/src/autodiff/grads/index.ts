@@ -2,9 +2,12 @@ import type { GradientRule } from "../gradient-rule.js";
 import { absGrad } from "./abs-grad.js";
 import { addGrad } from "./add-grad.js";
 import { castGrad } from "./cast-grad.js";
+import { clipGrad } from "./clip-grad.js";
 import { concatGrad } from "./concat-grad.js";
 import { cosGrad } from "./cos-grad.js";
+import { cumSumGrad } from "./cum-sum-grad.js";
 import { divGrad } from "./div-grad.js";
+import { dropoutGrad } from "./dropout-grad.js";
 import { erfGrad } from "./erf-grad.js";
 import { expGrad } from "./exp-grad.js";
 import { expandGrad } from "./expand-grad.js";
@@ -17,18 +20,24 @@ import { layerNormalizationGrad } from "./layer-normalization-grad.js";
 import { logGrad } from "./log-grad.js";
 import { logSoftmaxGrad } from "./log-softmax-grad.js";
 import { matmulGrad } from "./matmul-grad.js";
+import { maxGrad } from "./max-grad.js";
+import { minGrad } from "./min-grad.js";
 import { mulGrad } from "./mul-grad.js";
 import { negGrad } from "./neg-grad.js";
+import { padGrad } from "./pad-grad.js";
 import { powGrad } from "./pow-grad.js";
 import { reciprocalGrad } from "./reciprocal-grad.js";
+import { reduceMaxGrad } from "./reduce-max-grad.js";
 import { reduceMeanGrad } from "./reduce-mean-grad.js";
 import { reduceSumGrad } from "./reduce-sum-grad.js";
+import { reduceSumSquareGrad } from "./reduce-sum-square-grad.js";
 import { reluGrad } from "./relu-grad.js";
 import { reshapeGrad } from "./reshape-grad.js";
 import { sigmoidGrad } from "./sigmoid-grad.js";
 import { sinGrad } from "./sin-grad.js";
 import { sliceGrad } from "./slice-grad.js";
 import { softmaxGrad } from "./softmax-grad.js";
+import { softplusGrad } from "./softplus-grad.js";
 import { splitGrad } from "./split-grad.js";
 import { sqrtGrad } from "./sqrt-grad.js";
 import { squeezeGrad } from "./squeeze-grad.js";
@@ -50,6 +59,15 @@ import { whereGrad } from "./where-grad.js";
  * ```
  */
 export const GRADIENTS = {
+  Pad: padGrad,
+  CumSum: cumSumGrad,
+  Dropout: dropoutGrad,
+  Clip: clipGrad,
+  Softplus: softplusGrad,
+  ReduceSumSquare: reduceSumSquareGrad,
+  ReduceMax: reduceMaxGrad,
+  Min: minGrad,
+  Max: maxGrad,
   Abs: absGrad,
   Add: addGrad,
   Cast: castGrad,
