@@ -33,6 +33,7 @@ export {
   emitCompletionLogProbs,
   LOG_PROB_IO,
   LogProbSession,
+  type LogProbSessionOptions,
   type PackedBatch,
   type PreferenceLogProbRow,
   type PromptCompletion,

@@ -98,6 +98,13 @@ describe("LogProbSession", () => {
     await session.release();
   });
 
+  it("gives the same log-probs through an external-data model file", async () => {
+    const model = await createTinyModel({ family: "gpt2", seed: 12 });
+    const session = await LogProbSession.create(model, {}, { externalDataAbove: 0 });
+    expect(await session.run(rows)).toEqual(await computeLogProbs(model, rows));
+    await session.release();
+  });
+
   it("rejects a sequence longer than the context, bad ids and empty prompts", async () => {
     const model = await createTinyModel({ family: "gpt2", seed: 1, maxPositions: 16 });
     const long = {

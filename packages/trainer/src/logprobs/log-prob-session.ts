@@ -1,9 +1,22 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { WeightOptions } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
+import { writeModel } from "../onnx/model-file.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { buildLogProbModel, LOG_PROB_IO } from "./build-log-prob-graph.js";
 import { type PackedBatch, type PromptCompletion, packSequences } from "./pack-sequences.js";
+
+/** Options of {@link LogProbSession.create}: weight precision, and when to go through external data. */
+export interface LogProbSessionOptions extends WeightOptions {
+  /**
+   * Weight bytes above which the graph is written to a temporary `model.onnx` + `model.onnx.data` and
+   * loaded from there (protobuf messages cannot exceed 2 GiB). Default 1 GiB.
+   */
+  readonly externalDataAbove?: number;
+}
 
 /** Summed completion log-prob and completion token count of one sequence. */
 export interface CompletionLogProb {
@@ -37,13 +50,25 @@ export class LogProbSession {
   static async create(
     model: PretrainedModel,
     sessionOptions: InferenceSession.SessionOptions = {},
-    weightOptions: WeightOptions = {},
+    weightOptions: LogProbSessionOptions = {},
   ): Promise<LogProbSession> {
-    const bytes = encodeModel(buildLogProbModel(model, weightOptions));
+    const onnx = buildLogProbModel(model, weightOptions);
     // ORT's extended fusions (QuickGelu, Gelu, …) have float-only kernels or float approximations.
     const exact: InferenceSession.SessionOptions =
       weightOptions.dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
-    return new LogProbSession(await InferenceSession.create(bytes, { ...exact, ...sessionOptions }), model);
+    const options = { ...exact, ...sessionOptions };
+    let weightBytes = 0;
+    for (const t of model.weights.values()) weightBytes += t.data.byteLength;
+    if (weightBytes <= (weightOptions.externalDataAbove ?? 2 ** 30)) {
+      return new LogProbSession(await InferenceSession.create(encodeModel(onnx), options), model);
+    }
+    const dir = await mkdtemp(join(tmpdir(), "apo-logprobs-"));
+    try {
+      await writeModel(join(dir, "model.onnx"), onnx, { externalData: {} });
+      return new LogProbSession(await InferenceSession.create(join(dir, "model.onnx"), options), model);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** Run one packed batch; returns per-row results. */
@@ -96,7 +121,7 @@ export class LogProbSession {
 export async function computeLogProbs(
   model: PretrainedModel,
   rows: readonly PromptCompletion[],
-  options: WeightOptions = {},
+  options: LogProbSessionOptions = {},
 ): Promise<CompletionLogProb[]> {
   const session = await LogProbSession.create(model, {}, options);
   try {
