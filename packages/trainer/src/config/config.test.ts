@@ -65,6 +65,16 @@ describe("parseModelConfig", () => {
     });
     expect(smol).toMatchObject({ headDim: 64, tieWordEmbeddings: true });
   });
+  it("reads transformers v5 rope_parameters and linear scaling", () => {
+    const { rope_theta: _, rope_scaling: __, ...rest } = llama31;
+    const v5 = parseModelConfig({
+      ...rest,
+      rope_parameters: { rope_type: "linear", rope_theta: 1000, factor: 2 },
+    });
+    expect(v5).toMatchObject({ ropeTheta: 1000, ropeScaling: { type: "linear", factor: 2 } });
+    if (v5.family !== "llama") throw new Error("expected llama");
+    expect(ropeInverseFrequencies(v5)[1]).toBeCloseTo(1000 ** (-2 / 128) / 2, 15);
+  });
   it("reads GPT-2 with its defaults", () => {
     const c = parseModelConfig({
       model_type: "gpt2",

@@ -42,7 +42,7 @@ export class WeightMismatchError extends ApoError {
  *
  * @example
  * ```ts
- * throw new SequenceTooLongError(600, 512);
+ * throw new BatchError("sequence 2 has token id 600, outside the vocabulary [0, 512)");
  * ```
  */
 export class BatchError extends ApoError {

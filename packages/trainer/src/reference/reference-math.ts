@@ -1,25 +1,46 @@
 import type { WeightMap } from "../safetensors/tensor.js";
 
-/** Rows × columns matrix stored row-major in a Float64Array. */
+/** Rows × columns matrix stored row-major in a Float64Array (one row per position). */
 export interface Mat {
   readonly rows: number;
   readonly cols: number;
   readonly data: Float64Array;
 }
 
-/** A weight as float64, or an error naming it. */
+/**
+ * A weight as float64, or an error naming it.
+ *
+ * @example
+ * ```ts
+ * weight(weights, "model.norm.weight");
+ * ```
+ */
 export function weight(weights: WeightMap, name: string): Float64Array {
   const t = weights.get(name);
   if (!t) throw new Error(`reference forward: missing weight ${name}`);
   return Float64Array.from(t.data as Float32Array);
 }
 
-/** The weight if present, else null (optional biases). */
+/**
+ * The weight if present, else null (optional biases).
+ *
+ * @example
+ * ```ts
+ * optionalWeight(weights, "model.layers.0.self_attn.q_proj.bias"); // null for Llama
+ * ```
+ */
 export function optionalWeight(weights: WeightMap, name: string): Float64Array | null {
   return weights.has(name) ? weight(weights, name) : null;
 }
 
-/** `x · Wᵀ + b` with W in nn.Linear layout [out, in]. */
+/**
+ * `x · Wᵀ + b` with W in nn.Linear layout [out, in].
+ *
+ * @example
+ * ```ts
+ * const y = linear(x, w, 64);
+ * ```
+ */
 export function linear(x: Mat, w: Float64Array, out: number, bias: Float64Array | null = null): Mat {
   const data = new Float64Array(x.rows * out);
   for (let r = 0; r < x.rows; r++) {
@@ -32,7 +53,14 @@ export function linear(x: Mat, w: Float64Array, out: number, bias: Float64Array 
   return { rows: x.rows, cols: out, data };
 }
 
-/** `x · W + b` with W in GPT-2 Conv1D layout [in, out]. */
+/**
+ * `x · W + b` with W in GPT-2 Conv1D layout [in, out].
+ *
+ * @example
+ * ```ts
+ * const y = conv1d(x, w, 96, b);
+ * ```
+ */
 export function conv1d(x: Mat, w: Float64Array, out: number, bias: Float64Array | null): Mat {
   const data = new Float64Array(x.rows * out);
   for (let r = 0; r < x.rows; r++) {
@@ -45,12 +73,26 @@ export function conv1d(x: Mat, w: Float64Array, out: number, bias: Float64Array 
   return { rows: x.rows, cols: out, data };
 }
 
-/** Element-wise sum of two equal-shaped matrices. */
+/**
+ * Element-wise sum of two equal-shaped matrices.
+ *
+ * @example
+ * ```ts
+ * const h2 = add(h, attn);
+ * ```
+ */
 export function add(a: Mat, b: Mat): Mat {
   return { rows: a.rows, cols: a.cols, data: a.data.map((v, i) => v + b.data[i]!) };
 }
 
-/** Row-wise log-softmax: `x − max − log Σ exp(x − max)`. */
+/**
+ * Row-wise log-softmax: `x − max − log Σ exp(x − max)`.
+ *
+ * @example
+ * ```ts
+ * const logp = logSoftmaxRows(logits);
+ * ```
+ */
 export function logSoftmaxRows(x: Mat): Mat {
   const data = new Float64Array(x.data.length);
   for (let r = 0; r < x.rows; r++) {
@@ -68,6 +110,11 @@ export function logSoftmaxRows(x: Mat): Mat {
  * Causal multi-head attention over one sequence. `q` is [T, numHeads·d], `k`/`v` are
  * [T, numKvHeads·d]; query head h reads key/value head ⌊h / (numHeads/numKvHeads)⌋.
  * softmax_j≤i(q_i·k_j / √d) · v_j.
+ *
+ * @example
+ * ```ts
+ * const out = causalAttention(q, k, v, 8, 4, 8);
+ * ```
  */
 export function causalAttention(
   q: Mat,
@@ -106,7 +153,14 @@ export function causalAttention(
   return { rows: t, cols: numHeads * d, data: out };
 }
 
-/** Sum over positions of `logp[t, ids[t+1]]` for the targets t+1 ≥ `completionStart`. */
+/**
+ * Sum of `logp[t − 1, ids[t]]` over the targets t ≥ max(`completionStart`, 1).
+ *
+ * @example
+ * ```ts
+ * completionLogProb(logp, [1, 5, 9], 1); // log p(5 | 1) + log p(9 | 1, 5)
+ * ```
+ */
 export function completionLogProb(logSoftmax: Mat, ids: readonly number[], completionStart: number): number {
   let sum = 0;
   for (let t = Math.max(completionStart, 1); t < ids.length; t++)

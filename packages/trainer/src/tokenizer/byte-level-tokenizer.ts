@@ -4,6 +4,13 @@ export const BYTE_LEVEL_SPECIAL_TOKENS = { pad: "<pad>", bos: "<s>", eos: "</s>"
 /**
  * A simple chat template for tiny models: `<s>`, then per message `<|role|>\n content </s>\n`, then
  * `<|assistant|>\n` when a generation prompt is asked for.
+ *
+ * @example
+ * ```ts
+ * // [{ role: "user", content: "Hi" }] with a generation prompt:
+ * // "<s><|user|>\nHi</s>\n<|assistant|>\n"
+ * createByteLevelTokenizer({ chatTemplate: TINY_CHAT_TEMPLATE });
+ * ```
  */
 export const TINY_CHAT_TEMPLATE =
   "{{ bos_token }}{% for message in messages %}<|{{ message['role'] }}|>\n{{ message['content'] }}{{ eos_token }}\n" +

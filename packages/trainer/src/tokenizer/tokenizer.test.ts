@@ -41,6 +41,21 @@ describe("byte-level tokenizer", () => {
     ]);
     expect(full).toBe("<s><|user|>\nHi</s>\n<|assistant|>\nYo</s>\n");
   });
+  it("takes a named template list and a chat_template.jinja file", async () => {
+    const { tokenizerJson, tokenizerConfig } = createByteLevelTokenizer();
+    const named = new ModelTokenizer(tokenizerJson, {
+      ...tokenizerConfig,
+      chat_template: [
+        { name: "tool_use", template: "TOOLS" },
+        { name: "default", template: "{% for m in messages %}[{{ m.content }}]{% endfor %}" },
+      ],
+    });
+    expect(named.applyChatTemplate([{ role: "user", content: "a" }])).toBe("[a]");
+    const dir = await tinyDir();
+    await writeFile(join(dir, "chat_template.jinja"), "{{ messages[0]['content'] | upper }}");
+    const fromFile = await ModelTokenizer.load(dir);
+    expect(fromFile.applyChatTemplate([{ role: "user", content: "abc" }])).toBe("ABC");
+  });
   it("fails clearly without tokenizer.json or chat template", async () => {
     const empty = await mkdtemp(join(tmpdir(), "apo-tok-empty-"));
     await expect(ModelTokenizer.load(empty)).rejects.toThrow(/no tokenizer.json/);
