@@ -23,7 +23,7 @@ import { MissingWeightError, WeightMismatchError } from "./model-errors.js";
  */
 export interface PretrainedModel {
   readonly config: ModelConfig;
-  /** `config.json` as read, written back unchanged on save (except `torch_dtype`, now float32). */
+  /** `config.json` as read, written back unchanged on save (except `torch_dtype`/`dtype`, now float32). */
   readonly rawConfig: Record<string, unknown>;
   readonly weights: WeightMap;
   readonly tokenizer: ModelTokenizer | null;
@@ -99,7 +99,12 @@ export async function loadPretrainedModel(dir: string): Promise<PretrainedModel>
  */
 export async function savePretrainedModel(model: PretrainedModel, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const config = { ...model.rawConfig, torch_dtype: "float32" };
+  // The weights are written as F32 whatever they were read as; transformers v5 names the field `dtype`.
+  const config = {
+    ...model.rawConfig,
+    torch_dtype: "float32",
+    ...("dtype" in model.rawConfig ? { dtype: "float32" } : {}),
+  };
   await writeFile(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   await writeSafetensorsFile(join(dir, "model.safetensors"), model.weights);
   if (model.source !== null && model.source !== dir) {
