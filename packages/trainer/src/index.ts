@@ -1,4 +1,12 @@
 export {
+  type EmittedPairedLoss,
+  type EmittedUnpairedLoss,
+  emitPairedLoss,
+  emitUnpairedLoss,
+  UnsupportedLossError,
+} from "./artifacts/emit-loss.js";
+export { GraphLossMath, type LossDtype } from "./artifacts/graph-loss-math.js";
+export {
   addGradients,
   buildGradientModel,
   type DifferentiableOp,

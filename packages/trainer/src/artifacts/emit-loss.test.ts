@@ -1,0 +1,116 @@
+import {
+  LOSSES,
+  type LossDefinition,
+  type PairedLossDefinition,
+  runPairedLoss,
+  runUnpairedLoss,
+  type UnpairedLossDefinition,
+} from "@apo/losses";
+import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import { describe, expect, it } from "vitest";
+import { GraphBuilder } from "../onnx/builder.js";
+import { encodeModel } from "../onnx/protobuf.js";
+import { emitPairedLoss, emitUnpairedLoss, UnsupportedLossError } from "./emit-loss.js";
+import type { LossDtype } from "./graph-loss-math.js";
+
+const all: readonly LossDefinition[] = Object.values(LOSSES);
+const paired = all.filter((d): d is PairedLossDefinition => d.kind === "paired" && d.coupling === "none");
+const unpaired = all.filter((d): d is UnpairedLossDefinition => d.kind === "unpaired");
+
+// Random pairs plus extreme ones: |β·z| up to 1e4, average log-probs near 0 (ORPO), Δ = 0.
+const data = {
+  policyChosen: [-12.5, -3.25, -40, -1, -1e5, -2e-9, -1e-7, -20, -4000],
+  policyRejected: [-15, -9.5, -33, -1e5, -1, -600, -1e-6, -25, -4000.5],
+  referenceChosen: [-13, -2, -41.5, -1e5, -1, -50, -1e-7, -20, -20],
+  referenceRejected: [-14, -10, -30, -1, -1e5, -40, -1e-6, -25, -20],
+  chosenLength: [5, 2, 17, 1, 1, 1, 7, 3, 1],
+  rejectedLength: [6, 4, 11, 1, 1, 1, 9, 3, 1],
+};
+const FIELDS = Object.keys(data) as Array<keyof typeof data>;
+const B = data.policyChosen.length;
+
+function close(actual: number, expected: number, dtype: LossDtype): void {
+  const [rel, abs] = dtype === "float64" ? [1e-9, 1e-12] : [2e-4, 2e-5];
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(abs + rel * Math.abs(expected));
+}
+
+async function runGraph(g: GraphBuilder, feeds: Record<string, number[] | boolean[]>, dtype: LossDtype) {
+  const session = await InferenceSession.create(encodeModel(g.toModel()));
+  const ortFeeds: Record<string, OrtTensor> = {};
+  for (const [name, values] of Object.entries(feeds)) {
+    const numbers = values.map(Number);
+    ortFeeds[name] =
+      dtype === "float64"
+        ? new OrtTensor("float64", Float64Array.from(numbers), [numbers.length])
+        : new OrtTensor("float32", Float32Array.from(numbers), [numbers.length]);
+  }
+  const out = await session.run(ortFeeds);
+  return (name: string) => Array.from(out[name]?.data as Float64Array | Float32Array);
+}
+
+describe.each(["float64", "float32"] as const)("losses emitted into ONNX (%s) equal @apo/losses", (dtype) => {
+  it.each(paired.map((d) => [d.name, d] as const))("%s", async (_name, definition) => {
+    const g = new GraphBuilder({ name: definition.name });
+    const x = Object.fromEntries(FIELDS.map((f) => [f, g.input(f, dtype, [B])])) as Record<
+      keyof typeof data,
+      string
+    >;
+    const out = emitPairedLoss(g, definition, definition.defaults, x, dtype);
+    for (const name of [out.losses, out.gradChosen, out.gradRejected, out.mean]) g.output(name);
+    const read = await runGraph(g, data, dtype);
+    const expected = runPairedLoss(definition, data);
+    for (let i = 0; i < B; i++) {
+      close(read(out.losses)[i] as number, expected.losses[i] as number, dtype);
+      close(read(out.gradChosen)[i] as number, expected.gradChosen[i] as number, dtype);
+      close(read(out.gradRejected)[i] as number, expected.gradRejected[i] as number, dtype);
+    }
+    close(read(out.mean)[0] as number, expected.loss, dtype);
+  });
+
+  it.each(unpaired.map((d) => [d.name, d] as const))("%s (unpaired)", async (_name, definition) => {
+    const batch = {
+      policy: [-10, -12, -1e5, -3, -700],
+      reference: [-11, -11, -1, -3, -20],
+      label: [true, false, true, false, false],
+    };
+    const kl = definition.usesKl ? 0.4 : 0;
+    const g = new GraphBuilder({ name: definition.name });
+    const policy = g.input("policy", dtype, [5]);
+    const reference = g.input("reference", dtype, [5]);
+    const desirable = g.input("desirable", dtype, [5]);
+    const out = emitUnpairedLoss(
+      g,
+      definition,
+      definition.defaults,
+      { policy, reference, desirable, kl: g.scalar(kl, dtype) },
+      dtype,
+    );
+    for (const name of [out.losses, out.grad]) g.output(name);
+    const read = await runGraph(
+      g,
+      { policy: batch.policy, reference: batch.reference, desirable: batch.label },
+      dtype,
+    );
+    const expected = runUnpairedLoss(definition, { ...batch, kl });
+    for (let i = 0; i < 5; i++) {
+      close(read(out.losses)[i] as number, expected.losses[i] as number, dtype);
+      close(read(out.grad)[i] as number, expected.grad[i] as number, dtype);
+    }
+  });
+});
+
+it("refuses the sorting-coupled AOT losses with a typed error", () => {
+  const g = new GraphBuilder();
+  const t = g.input("t", "float32", [2]);
+  const x = {
+    policyChosen: t,
+    policyRejected: t,
+    referenceChosen: t,
+    referenceRejected: t,
+    chosenLength: t,
+    rejectedLength: t,
+  };
+  expect(() => emitPairedLoss(g, LOSSES.aot, LOSSES.aot.defaults, x, "float32")).toThrow(
+    UnsupportedLossError,
+  );
+});
