@@ -351,9 +351,14 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       build: (g, { x }) => g.op("Slice", [x, int64(g, [-1]), int64(g, [-10]), int64(g, [1]), int64(g, [-2])]),
     },
     {
-      name: "Slice symbolic dims (scatter form)",
+      name: "Slice symbolic dims (run-time pads)",
+      inputs: { x: { shape: [2, 5, 3], dims: ["b", "t", 3] } },
+      build: (g, { x }) => g.op("Slice", [x, int64(g, [1, -9]), int64(g, [-1, 2 ** 53]), int64(g, [1, 2])]),
+    },
+    {
+      name: "Slice symbolic dims, step 2 (scatter form)",
       inputs: { x: { shape: [2, 5], dims: ["b", "t"] } },
-      build: (g, { x }) => g.op("Slice", [x, int64(g, [1]), int64(g, [-1]), int64(g, [1])]),
+      build: (g, { x }) => g.op("Slice", [x, int64(g, [0]), int64(g, [-1]), int64(g, [1]), int64(g, [2])]),
     },
   ],
   Softmax: [

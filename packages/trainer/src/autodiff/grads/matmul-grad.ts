@@ -6,8 +6,9 @@ import type { GradientRule } from "../gradient-rule.js";
  * ```text
  * y = a·b    da = unbroadcast(dy·bᵀ, a)    db = unbroadcast(aᵀ·dy, b)
  * ```
- * For a weight b of rank 2 under a batched a, db = flatten(a)ᵀ·flatten(dy) with one Gemm, which is
- * what a linear layer needs (no batch of partial products then summed).
+ * For a weight b of rank 2 (a linear layer), both are single Gemms on flattened batches:
+ * da = reshape(Gemm(flatten(dy), b, transB)), db = Gemm(flatten(a), flatten(dy), transA), with no
+ * transposed weight copy and no batch of partial products summed afterwards.
  *
  * @example
  * ```ts
@@ -32,7 +33,13 @@ export const matmulGrad: GradientRule = {
     const rb2 = Math.max(rb, 2);
     let da: string | undefined;
     let db: string | undefined;
-    if (ctx.needsGrad(0)) {
+    if (ctx.needsGrad(0) && rb2 === 2) {
+      // dy·Bᵀ as one Gemm with transB: no transposed copy of the weight.
+      const dy2 = ra2 > 2 ? g.op("Flatten", [dy], { axis: ra2 - 1 }) : dy;
+      da = g.op("Gemm", [dy2, b], { transB: 1 });
+      if (ra2 > 2) da = g.op("Reshape", [da, ctx.shape(a)]);
+      if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
+    } else if (ctx.needsGrad(0)) {
       const bt = g.op("Transpose", [b], { perm: swap(rb2) });
       da = ctx.reduceTo(g.op("MatMul", [dy, bt]), a);
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
