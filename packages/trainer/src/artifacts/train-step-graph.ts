@@ -1,0 +1,184 @@
+import { getLoss, type PairedLossDefinition } from "@apo/losses";
+import { addGradients } from "../autodiff/gradient.js";
+import { emitCompletionLogProbs } from "../logprobs/build-log-prob-graph.js";
+import { familyOf } from "../models/family-of.js";
+import type { PretrainedModel } from "../models/pretrained-model.js";
+import { GraphBuilder } from "../onnx/builder.js";
+import type { Model } from "../onnx/types.js";
+import { emitPairedLoss } from "./emit-loss.js";
+import type { LossDtype } from "./graph-loss-math.js";
+import { OPTIMIZERS, type OptimizerName } from "./optimizers/index.js";
+import type { OptimizerDefinition } from "./optimizers/optimizer-definition.js";
+import { checkNumber, TrainConfigError } from "./train-config-error.js";
+
+/** Names of the training-step graph's inputs and outputs besides the weights and their state. */
+export const TRAIN_STEP_IO = {
+  referenceLogp: "reference_logp",
+  lr: "lr",
+  step: "step",
+  loss: "loss",
+  losses: "losses",
+  policyLogp: "policy_logp",
+  tokens: "completion_tokens",
+  gradNorm: "grad_norm",
+} as const;
+
+/** Graph input name of a weight's optimizer state slot. */
+export const stateInputName = (slot: string, weight: string): string => `state/${slot}/${weight}`;
+/** Graph output name of a weight's updated value. */
+export const updatedWeightName = (weight: string): string => `updated/${weight}`;
+/** Graph output name of a weight's updated optimizer state slot. */
+export const updatedStateName = (slot: string, weight: string): string => `updated_state/${slot}/${weight}`;
+
+/** What the training step computes: loss, optimizer, clipping, precision. */
+export interface TrainStepOptions {
+  /** A paired loss of `@apo/losses` by TRL name (default `apo_zero`). */
+  loss?: string;
+  /** Its parameters (default: the loss's defaults, e.g. β = 0.1). */
+  lossParams?: Record<string, number>;
+  /** Optimizer (default `rmsprop`, the paper's) and its options (PyTorch's defaults). */
+  optimizer?: OptimizerName;
+  optimizerConfig?: Record<string, number>;
+  /** Global gradient-norm clipping threshold (default 1, Hugging Face's; `Infinity` disables). */
+  maxGradNorm?: number;
+  /** Precision of weights and arithmetic (default float32; float64 for exact checks). */
+  dtype?: LossDtype;
+}
+
+/** A built training-step graph and the facts needed to feed it. */
+export interface TrainStepArtifact {
+  model: Model;
+  /** Trainable weight names, in input order. */
+  weights: readonly string[];
+  /** Optimizer state slot names (per weight). */
+  stateSlots: readonly string[];
+  loss: PairedLossDefinition;
+  lossParams: Record<string, number>;
+  optimizer: OptimizerDefinition;
+  optimizerConfig: Record<string, number>;
+  dtype: LossDtype;
+}
+
+/**
+ * Builds the training-step graph of a causal LM for a paired preference loss: forward of the chosen and
+ * rejected sequences, the loss emitted from its `@apo/losses` definition, the backward pass seeded with the
+ * loss's closed-form gradients, global-norm clipping, and the optimizer update. Weights and optimizer state
+ * are graph inputs; their updated values are outputs, so one `run()` is one optimizer step.
+ *
+ * The batch holds 2B sequences: rows 0…B−1 are the chosen completions, rows B…2B−1 the rejected ones of the
+ * same pairs; `reference_logp` [2B] holds the reference model's log-probs in the same order.
+ *
+ * ```text
+ * c, r       = completion log-probs of the chosen / rejected rows           (forward)
+ * L          = mean_i loss(c_i, r_i, c0_i, r0_i, ℓc_i, ℓr_i)                 (@apo/losses definition)
+ * ∇θ L       = VJP of θ ↦ (c, r) with seed (∂L/∂c, ∂L/∂r) / B               (autodiff)
+ * ĝ          = ∇θ L · min(1, maxGradNorm / (‖∇θ L‖₂ + 1e-6))                (clipping, as torch)
+ * θ', state' = optimizer(θ, ĝ, state, lr, step)
+ * ```
+ * @example
+ * ```ts
+ * const artifact = buildTrainStep(model, { loss: "apo_zero", optimizer: "rmsprop" });
+ * await writeModel("train_step.onnx", artifact.model, { externalData: {} });
+ * ```
+ */
+export function buildTrainStep(
+  pretrained: PretrainedModel,
+  options: TrainStepOptions = {},
+): TrainStepArtifact {
+  const dtype = options.dtype ?? "float32";
+  const definition = getLoss(options.loss ?? "apo_zero");
+  if (definition.kind !== "paired") {
+    throw new TrainConfigError(
+      "loss",
+      definition.name,
+      "a paired loss (unpaired losses train with the KTO loop)",
+    );
+  }
+  const lossParams = { ...(definition.defaults as Record<string, number>), ...options.lossParams };
+  const optimizerName = options.optimizer ?? "rmsprop";
+  const optimizer: OptimizerDefinition | undefined = OPTIMIZERS[optimizerName];
+  if (optimizer === undefined) {
+    throw new TrainConfigError("optimizer", optimizerName, `one of ${Object.keys(OPTIMIZERS).join(", ")}`);
+  }
+  const optimizerConfig = { ...(optimizer.defaults as Record<string, number>), ...options.optimizerConfig };
+  optimizer.validate(optimizerConfig);
+  const maxGradNorm = options.maxGradNorm ?? 1;
+  checkNumber("maxGradNorm", maxGradNorm, 0, Number.POSITIVE_INFINITY, { loOpen: true });
+
+  const g = new GraphBuilder({ name: `train_step_${definition.name}_${optimizer.name}` });
+  const { logp, tokens } = emitCompletionLogProbs(g, pretrained, { trainable: "all", dtype });
+  const names = new Set(pretrained.weights.keys());
+  const weights = familyOf(pretrained.config)
+    .weightSpecs(pretrained.config, names)
+    .map((s) => s.name)
+    .filter((n) => g.isDefined(n));
+  const reference = g.input(TRAIN_STEP_IO.referenceLogp, dtype, ["pairs2"]);
+  const lr = g.input(TRAIN_STEP_IO.lr, dtype, []);
+  const step = g.input(TRAIN_STEP_IO.step, dtype, []);
+
+  const halves = (x: string) => g.opN("Split", [x], 2, { axis: 0, num_outputs: 2 });
+  const [c, r] = halves(logp) as [string, string];
+  const [c0, r0] = halves(reference) as [string, string];
+  const [lc, lr_] = halves(tokens) as [string, string];
+  const out = emitPairedLoss(
+    g,
+    definition,
+    lossParams,
+    {
+      policyChosen: c,
+      policyRejected: r,
+      referenceChosen: c0,
+      referenceRejected: r0,
+      chosenLength: lc,
+      rejectedLength: lr_,
+    },
+    dtype,
+  );
+
+  // d mean / d logp = per-example closed-form gradients / B, in the row order of logp.
+  const pairs = g.cast(g.op("Shape", [c]), dtype);
+  const seed = g.op("Div", [g.op("Concat", [out.gradChosen, out.gradRejected], { axis: 0 }), pairs]);
+  const grads = addGradients(g, { loss: logp, wrt: weights, seed });
+
+  const squares = weights.map((w) => g.op("ReduceSumSquare", [grads.get(w) as string], { keepdims: 0 }));
+  const norm = g.op("Sqrt", [squares.length === 1 ? (squares[0] as string) : g.op("Sum", squares)]);
+  const clip = Number.isFinite(maxGradNorm)
+    ? g.op("Min", [
+        g.scalar(1, dtype),
+        g.op("Div", [g.scalar(maxGradNorm, dtype), g.op("Add", [norm, g.scalar(1e-6, dtype)])]),
+      ])
+    : g.scalar(1, dtype);
+
+  const slots = optimizer.stateNames(optimizerConfig);
+  for (const w of weights) {
+    const shape = g.typeOf(w)?.shape;
+    const state = Object.fromEntries(
+      slots.map((slot) => [slot, g.input(stateInputName(slot, w), dtype, shape ?? [])] as const),
+    );
+    const grad = g.op("Mul", [grads.get(w) as string, clip]);
+    const update = g.scoped(`update/${w}`, () =>
+      optimizer.emit(g, dtype, { weight: w, grad, state, lr, step }, optimizerConfig),
+    );
+    g.output(g.op("Identity", [update.weight], {}, { outputs: [updatedWeightName(w)] }));
+    for (const slot of slots) {
+      g.output(
+        g.op("Identity", [update.state[slot] as string], {}, { outputs: [updatedStateName(slot, w)] }),
+      );
+    }
+  }
+  g.output(g.op("Identity", [out.mean], {}, { outputs: [TRAIN_STEP_IO.loss] }));
+  g.output(g.op("Identity", [out.losses], {}, { outputs: [TRAIN_STEP_IO.losses] }));
+  g.output(g.op("Identity", [logp], {}, { outputs: [TRAIN_STEP_IO.policyLogp] }));
+  g.output(g.op("Identity", [tokens], {}, { outputs: [TRAIN_STEP_IO.tokens] }));
+  g.output(g.op("Identity", [norm], {}, { outputs: [TRAIN_STEP_IO.gradNorm] }));
+  return {
+    model: g.toModel(),
+    weights,
+    stateSlots: slots,
+    loss: definition,
+    lossParams,
+    optimizer,
+    optimizerConfig,
+    dtype,
+  };
+}

@@ -1,0 +1,160 @@
+import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import type { PackedBatch } from "../logprobs/pack-sequences.js";
+import type { PretrainedModel } from "../models/pretrained-model.js";
+import { encodeModel } from "../onnx/protobuf.js";
+import { TrainConfigError } from "./train-config-error.js";
+import {
+  buildTrainStep,
+  stateInputName,
+  TRAIN_STEP_IO,
+  type TrainStepArtifact,
+  type TrainStepOptions,
+  updatedStateName,
+  updatedWeightName,
+} from "./train-step-graph.js";
+
+type FloatArray = Float32Array | Float64Array;
+
+/** What one optimizer step reports. */
+export interface TrainStepResult {
+  /** Mean loss of the batch (before the update). */
+  loss: number;
+  /** Per-pair losses. */
+  losses: FloatArray;
+  /** Policy log-probs of the 2B rows (chosen then rejected), before the update. */
+  policyLogp: FloatArray;
+  /** Completion token counts of the 2B rows. */
+  tokens: FloatArray;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+/** Options of {@link TrainStepSession.create}. */
+export interface TrainStepSessionOptions extends TrainStepOptions {
+  /** onnxruntime session options, e.g. `{ executionProviders: ["cuda"] }`. */
+  sessionOptions?: InferenceSession.SessionOptions;
+}
+
+/**
+ * A training-step graph opened in onnxruntime-node, with the weights and optimizer state it carries from
+ * step to step. Each {@link step} runs forward, loss, backward, clipping and the update in one `run()`.
+ *
+ * @example
+ * ```ts
+ * const trainer = await TrainStepSession.create(model, { loss: "apo_zero", optimizer: "rmsprop" });
+ * const { loss } = await trainer.step(packedPairs, referenceLogp, 2e-7);
+ * const weights = trainer.weights; // updated in place, same names as the checkpoint
+ * ```
+ */
+export class TrainStepSession {
+  readonly artifact: TrainStepArtifact;
+  /** Current weights by Hugging Face name. */
+  readonly weights: Map<string, FloatArray>;
+  /** Current optimizer state by graph input name (`state/<slot>/<weight>`). */
+  readonly state: Map<string, FloatArray>;
+  /** Optimizer steps taken so far. */
+  steps = 0;
+  readonly #session: InferenceSession;
+  readonly #shapes: Map<string, readonly number[]>;
+
+  private constructor(artifact: TrainStepArtifact, session: InferenceSession, pretrained: PretrainedModel) {
+    this.artifact = artifact;
+    this.#session = session;
+    const make = (n: number): FloatArray =>
+      artifact.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+    this.weights = new Map();
+    this.state = new Map();
+    this.#shapes = new Map();
+    for (const name of artifact.weights) {
+      const tensor = pretrained.weights.get(name);
+      if (tensor === undefined) throw new TrainConfigError("weights", name, "a weight of the model");
+      const data = make(tensor.data.length);
+      data.set(tensor.data as FloatArray);
+      this.weights.set(name, data);
+      this.#shapes.set(name, tensor.shape);
+      for (const slot of artifact.stateSlots)
+        this.state.set(stateInputName(slot, name), make(tensor.data.length));
+    }
+  }
+
+  /** Builds the training-step graph of `pretrained` and opens it (weights copied from the model). */
+  static async create(
+    pretrained: PretrainedModel,
+    options: TrainStepSessionOptions = {},
+  ): Promise<TrainStepSession> {
+    const artifact = buildTrainStep(pretrained, options);
+    const exact: InferenceSession.SessionOptions =
+      artifact.dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
+    const session = await InferenceSession.create(encodeModel(artifact.model), {
+      ...exact,
+      ...options.sessionOptions,
+    });
+    return new TrainStepSession(artifact, session, pretrained);
+  }
+
+  #tensor(data: FloatArray, dims: readonly number[]): OrtTensor {
+    return data instanceof Float64Array
+      ? new OrtTensor("float64", data, dims)
+      : new OrtTensor("float32", data, dims);
+  }
+
+  #scalar(value: number): OrtTensor {
+    return this.#tensor(
+      this.artifact.dtype === "float64" ? Float64Array.of(value) : Float32Array.of(value),
+      [],
+    );
+  }
+
+  /**
+   * One optimizer step on a packed batch of 2B rows (chosen rows first, then the rejected rows of the same
+   * pairs) with the reference log-probs of those rows. `lr = 0` evaluates without changing anything.
+   */
+  async step(batch: PackedBatch, referenceLogp: ArrayLike<number>, lr: number): Promise<TrainStepResult> {
+    if (batch.batch % 2 !== 0)
+      throw new TrainConfigError("batch", batch.batch, "an even number of rows (chosen + rejected)");
+    if (referenceLogp.length !== batch.batch) {
+      throw new TrainConfigError("referenceLogp", referenceLogp.length, `${batch.batch} values, one per row`);
+    }
+    const dims = [batch.batch, batch.seq];
+    const make = this.artifact.dtype === "float64" ? Float64Array : Float32Array;
+    const feeds: Record<string, OrtTensor> = {
+      input_ids: new OrtTensor("int64", batch.inputIds, dims),
+      attention_mask: new OrtTensor("int64", batch.attentionMask, dims),
+      completion_mask: new OrtTensor("int64", batch.completionMask, dims),
+      [TRAIN_STEP_IO.referenceLogp]: this.#tensor(make.from(referenceLogp), [batch.batch]),
+      [TRAIN_STEP_IO.lr]: this.#scalar(lr),
+      [TRAIN_STEP_IO.step]: this.#scalar(this.steps + 1),
+    };
+    for (const [name, data] of this.weights) {
+      const shape = this.#shapes.get(name) ?? [];
+      feeds[name] = this.#tensor(data, shape);
+      for (const slot of this.artifact.stateSlots) {
+        const key = stateInputName(slot, name);
+        feeds[key] = this.#tensor(this.state.get(key) as FloatArray, shape);
+      }
+    }
+    const out = await this.#session.run(feeds);
+    const read = (name: string) => out[name]?.data as FloatArray;
+    if (lr !== 0) {
+      for (const name of this.weights.keys()) {
+        this.weights.set(name, read(updatedWeightName(name)));
+        for (const slot of this.artifact.stateSlots) {
+          this.state.set(stateInputName(slot, name), read(updatedStateName(slot, name)));
+        }
+      }
+      this.steps += 1;
+    }
+    return {
+      loss: read(TRAIN_STEP_IO.loss)[0] as number,
+      losses: read(TRAIN_STEP_IO.losses),
+      policyLogp: read(TRAIN_STEP_IO.policyLogp),
+      tokens: read(TRAIN_STEP_IO.tokens),
+      gradNorm: read(TRAIN_STEP_IO.gradNorm)[0] as number,
+    };
+  }
+
+  /** Release the onnxruntime session. */
+  async release(): Promise<void> {
+    await this.#session.release();
+  }
+}

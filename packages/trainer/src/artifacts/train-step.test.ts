@@ -1,0 +1,196 @@
+import { apoZeroLoss, dpoLoss } from "@apo/losses";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type PackedBatch, packSequences } from "../logprobs/pack-sequences.js";
+import { createTinyModel } from "../models/create-tiny-model.js";
+import type { PretrainedModel } from "../models/pretrained-model.js";
+import { TrainConfigError } from "./train-config-error.js";
+import { TrainStepSession } from "./train-step-session.js";
+
+// Two pairs: chosen rows first, then the rejected rows of the same prompts.
+const rows = [
+  { promptIds: [1, 40, 50], completionIds: [70, 80, 2] },
+  { promptIds: [1, 9], completionIds: [100, 101, 102, 2] },
+  { promptIds: [1, 40, 50], completionIds: [71, 2] },
+  { promptIds: [1, 9], completionIds: [103, 2] },
+];
+
+function pack(model: PretrainedModel): PackedBatch {
+  return packSequences(rows, {
+    padId: 0,
+    maxLength: model.config.maxPositions,
+    vocabSize: model.config.vocabSize,
+  });
+}
+
+function copy(a: ArrayLike<number>): number[] {
+  return Array.from(a);
+}
+
+describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family) => {
+  let model: PretrainedModel;
+  let batch: PackedBatch;
+  let reference: number[];
+
+  beforeAll(async () => {
+    model = await createTinyModel({
+      family,
+      seed: 3,
+      hiddenSize: 16,
+      numLayers: 1,
+      numHeads: 2,
+      intermediateSize: 24,
+    });
+    batch = pack(model);
+    const probe = await TrainStepSession.create(model, { dtype: "float64", optimizer: "sgd" });
+    // Reference = the policy at initialisation, shifted so that Δ ≠ 0 and the loss is not at a symmetric point.
+    reference = copy((await probe.step(batch, [0, 0, 0, 0], 0)).policyLogp).map(
+      (v, i) => v + [0.3, -0.2, 0.5, -0.4][i]!,
+    );
+    await probe.release();
+  });
+
+  it("reports the loss the JavaScript function computes from the same log-probs", async () => {
+    const s = await TrainStepSession.create(model, {
+      dtype: "float64",
+      loss: "sigmoid",
+      lossParams: { beta: 0.5 },
+    });
+    const out = await s.step(batch, reference, 0);
+    const p = copy(out.policyLogp);
+    const js = dpoLoss(
+      {
+        policyChosen: p.slice(0, 2),
+        policyRejected: p.slice(2),
+        referenceChosen: reference.slice(0, 2),
+        referenceRejected: reference.slice(2),
+      },
+      { beta: 0.5 },
+    );
+    expect(out.loss).toBeCloseTo(js.loss, 12);
+    expect(copy(out.tokens)).toEqual([3, 4, 2, 2]);
+    await s.release();
+  });
+
+  it("gradients (SGD, lr 1, no clipping: θ − θ' = ∇L) equal central finite differences of the loss", async () => {
+    const s = await TrainStepSession.create(model, {
+      dtype: "float64",
+      optimizer: "sgd",
+      maxGradNorm: Number.POSITIVE_INFINITY,
+    });
+    const before = new Map([...s.weights].map(([k, v]) => [k, Float64Array.from(v)]));
+    const lossAt = async () => (await s.step(batch, reference, 0)).loss;
+    const base = await s.step(batch, reference, 1);
+    const grads = new Map(
+      [...before].map(([k, w0]) => [k, w0.map((v, i) => v - (s.weights.get(k)?.[i] as number))]),
+    );
+    for (const [name, w0] of before) s.weights.set(name, new Float64Array(w0));
+    let checked = 0;
+    for (const [name, w0] of before) {
+      const grad = grads.get(name) as Float64Array;
+      const probe = s.weights.get(name) as Float64Array;
+      for (const i of [0, Math.floor(w0.length / 2), w0.length - 1]) {
+        const h = 1e-5;
+        probe[i] = (w0[i] as number) + h;
+        const up = await lossAt();
+        probe[i] = (w0[i] as number) - h;
+        const down = await lossAt();
+        probe[i] = w0[i] as number;
+        const fd = (up - down) / (2 * h);
+        const g = grad[i] as number;
+        expect(Math.abs(g - fd), `${name}[${i}]: ${g} vs ${fd}`).toBeLessThanOrEqual(
+          1e-7 + 1e-6 * Math.abs(fd),
+        );
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(base.gradNorm).toBeGreaterThan(0);
+    await s.release();
+  });
+
+  it("clips the global norm and applies RMSProp and AdamW as PyTorch defines them", async () => {
+    const sgd = await TrainStepSession.create(model, {
+      dtype: "float64",
+      optimizer: "sgd",
+      maxGradNorm: Number.POSITIVE_INFINITY,
+    });
+    const w0 = new Map([...sgd.weights].map(([k, v]) => [k, Float64Array.from(v)]));
+    const { gradNorm } = await sgd.step(batch, reference, 1);
+    const grad = new Map(
+      [...w0].map(([k, v]) => [k, v.map((x, i) => x - (sgd.weights.get(k)?.[i] as number))]),
+    );
+    let sq = 0;
+    for (const g of grad.values()) for (const v of g) sq += v * v;
+    expect(gradNorm).toBeCloseTo(Math.sqrt(sq), 10);
+
+    const maxNorm = gradNorm / 4;
+    const clip = maxNorm / (gradNorm + 1e-6);
+    const lr = 0.01;
+    const rms = await TrainStepSession.create(model, {
+      dtype: "float64",
+      optimizer: "rmsprop",
+      maxGradNorm: maxNorm,
+    });
+    const adam = await TrainStepSession.create(model, {
+      dtype: "float64",
+      optimizer: "adamw",
+      maxGradNorm: maxNorm,
+    });
+    await rms.step(batch, reference, lr);
+    await adam.step(batch, reference, lr);
+    for (const [name, g] of grad) {
+      const w = w0.get(name) as Float64Array;
+      for (const i of [0, g.length - 1]) {
+        const gi = (g[i] as number) * clip;
+        const v = 0.01 * gi * gi; // (1 − 0.99)·g²
+        expect(rms.weights.get(name)?.[i]).toBeCloseTo(
+          (w[i] as number) - (lr * gi) / (Math.sqrt(v) + 1e-8),
+          10,
+        );
+        const m = 0.1 * gi;
+        const v2 = 0.001 * gi * gi;
+        const expected =
+          (w[i] as number) * (1 - lr * 0.01) - (lr * (m / 0.1)) / (Math.sqrt(v2 / 0.001) + 1e-8);
+        expect(adam.weights.get(name)?.[i]).toBeCloseTo(expected, 10);
+      }
+    }
+    for (const s of [sgd, rms, adam]) await s.release();
+  });
+});
+
+describe("training step (float32)", () => {
+  it("APO-zero with RMSProp raises the chosen and lowers the rejected log-likelihood", async () => {
+    const model = await createTinyModel({ family: "llama", seed: 5 });
+    const batch = pack(model);
+    const s = await TrainStepSession.create(model, { loss: "apo_zero", optimizer: "rmsprop" });
+    const first = await s.step(batch, [0, 0, 0, 0], 0);
+    const reference = copy(first.policyLogp);
+    let last = first;
+    for (let k = 0; k < 5; k++) last = await s.step(batch, reference, 1e-3);
+    last = await s.step(batch, reference, 0);
+    const p = copy(last.policyLogp);
+    expect(p[0]! + p[1]!).toBeGreaterThan(reference[0]! + reference[1]!);
+    expect(p[2]! + p[3]!).toBeLessThan(reference[2]! + reference[3]!);
+    const js = apoZeroLoss({
+      policyChosen: p.slice(0, 2),
+      policyRejected: p.slice(2),
+      referenceChosen: reference.slice(0, 2),
+      referenceRejected: reference.slice(2),
+    });
+    expect(last.loss).toBeCloseTo(js.loss, 5);
+    expect(last.loss).toBeLessThan(1);
+    expect(s.steps).toBe(5);
+    await s.release();
+  });
+
+  it("refuses unpaired losses and bad options with typed errors naming the field", async () => {
+    const model = await createTinyModel({ family: "gpt2", seed: 1 });
+    await expect(TrainStepSession.create(model, { loss: "kto" })).rejects.toMatchObject({ field: "loss" });
+    await expect(
+      TrainStepSession.create(model, { optimizer: "rmsprop", optimizerConfig: { alpha: 1.5 } }),
+    ).rejects.toBeInstanceOf(TrainConfigError);
+    await expect(TrainStepSession.create(model, { maxGradNorm: 0 })).rejects.toMatchObject({
+      field: "maxGradNorm",
+    });
+  });
+});
