@@ -1,18 +1,25 @@
 /**
- * Forward log-prob throughput on a ~11M-parameter model (6 layers, hidden 384), batch 8 × 512, CPU EP,
- * against the GFLOP/s that onnxruntime reaches on one MatMul of the model's largest shape in the same run.
+ * Log-prob graph performance on a ~11–14M-parameter model (6 layers, hidden 384), batch 8 × 512, CPU EP:
+ * forward throughput (tokens/s) and GFLOP/s as a fraction of what onnxruntime reaches on one MatMul of
+ * the model's largest shape in the same run; the forward+backward graph (gradient of Σ log-probs w.r.t.
+ * every weight) as a multiple of the forward time; peak RSS of each, each measured in its own process.
  *
  * Run: `pnpm --filter @apo/trainer bench` (or `tsx --conditions=@apo-clair/source bench/logprob-forward.ts`).
- * Env: BENCH_FAMILY=llama|gpt2 (default both), BENCH_BATCH, BENCH_SEQ, BENCH_RUNS.
+ * Env: BENCH_FAMILY=llama,gpt2 (default both), BENCH_BATCH (8), BENCH_SEQ (512), BENCH_RUNS (3),
+ * BENCH_BACKWARD=0 to skip forward+backward.
  */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import { addGradients } from "../src/autodiff/gradient.js";
 import {
   createTinyModel,
+  emitCompletionLogProbs,
   encodeModel,
   GraphBuilder,
-  LogProbSession,
   makeTensor,
   type PretrainedModel,
+  packSequences,
 } from "../src/index.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
@@ -26,6 +33,9 @@ const DIMS = {
   intermediateSize: 1536,
   maxPositions: SEQ,
 };
+
+type Family = "llama" | "gpt2";
+type Mode = "forward" | "backward";
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -46,14 +56,13 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 /** Matmul FLOPs of one forward over B×T tokens (full T×T attention scores, as the graph computes them). */
 function forwardFlops(model: PretrainedModel): number {
   const c = model.config;
-  const tokens = BATCH * SEQ;
   let perToken = 0;
   for (const [name, t] of model.weights) {
     if (t.shape.length === 2 && !name.includes("wpe")) perToken += 2 * t.shape[0]! * t.shape[1]!;
   }
-  if (c.family === "llama" && !c.tieWordEmbeddings) perToken -= 2 * c.vocabSize * c.hiddenSize; // embed is a lookup
+  if (c.family === "llama" && !c.tieWordEmbeddings) perToken -= 2 * c.vocabSize * c.hiddenSize; // a lookup
   const attention = 2 * 2 * SEQ * c.numHeads * c.headDim * c.numLayers;
-  return tokens * (perToken + attention);
+  return BATCH * SEQ * (perToken + attention);
 }
 
 async function matmulBaseline(m: number, k: number, n: number): Promise<number> {
@@ -68,28 +77,80 @@ async function matmulBaseline(m: number, k: number, n: number): Promise<number> 
   return (2 * m * k * n) / seconds / 1e9;
 }
 
-const families = (process.env.BENCH_FAMILY ?? "llama,gpt2").split(",") as ("llama" | "gpt2")[];
-const baseline = await matmulBaseline(BATCH * SEQ, DIMS.hiddenSize, DIMS.intermediateSize);
-console.log(
-  `single MatMul [${BATCH * SEQ}×${DIMS.hiddenSize}]·[${DIMS.hiddenSize}×${DIMS.intermediateSize}]: ${baseline.toFixed(1)} GFLOP/s`,
-);
-for (const family of families) {
+/** One measurement in this process: the forward graph, or forward+backward w.r.t. every weight. */
+async function measure(
+  family: Family,
+  mode: Mode,
+): Promise<{ seconds: number; rssMiB: number; params: number }> {
   const model = await createTinyModel({ family, seed: 0, std: 0.02, ...DIMS });
   let params = 0;
   for (const t of model.weights.values()) params += t.data.length;
-  const session = await LogProbSession.create(model);
-  const row = () => {
-    const ids = Array.from({ length: SEQ }, (_, i) => 3 + ((i * 7) % 256));
-    return { promptIds: ids.slice(0, SEQ / 2), completionIds: ids.slice(SEQ / 2) };
-  };
-  const rows = Array.from({ length: BATCH }, row);
-  const seconds = await time(() => session.run(rows));
-  const gflops = forwardFlops(model) / seconds / 1e9;
-  const rssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(
-    `${family} (${(params / 1e6).toFixed(1)}M params) forward log-probs ${BATCH}×${SEQ}: ${seconds.toFixed(3)} s, ` +
-      `${((BATCH * SEQ) / seconds).toFixed(0)} tokens/s, ${gflops.toFixed(1)} GFLOP/s = ` +
-      `${((100 * gflops) / baseline).toFixed(0)}% of the MatMul baseline; peak RSS so far ${rssMiB.toFixed(0)} MiB`,
+  const g = new GraphBuilder();
+  const trainable = mode === "backward" ? { trainable: "all" as const } : {};
+  const { logp, tokens } = emitCompletionLogProbs(g, model, trainable);
+  g.output(logp);
+  g.output(tokens);
+  const feeds: Record<string, OrtTensor> = {};
+  if (mode === "backward") {
+    const loss = g.op("ReduceSum", [logp, g.int64s([0])], { keepdims: 0 });
+    g.output(loss);
+    for (const grad of addGradients(g, { loss, wrt: [...model.weights.keys()] }).values()) g.output(grad);
+    for (const [name, t] of model.weights)
+      feeds[name] = new OrtTensor("float32", t.data as Float32Array, [...t.shape]);
+  }
+  const ids = Array.from({ length: SEQ }, (_, i) => 3 + ((i * 7) % 256));
+  const row = { promptIds: ids.slice(0, SEQ / 2), completionIds: ids.slice(SEQ / 2) };
+  const packed = packSequences(
+    Array.from({ length: BATCH }, () => row),
+    { padId: 0, maxLength: SEQ, vocabSize: model.config.vocabSize },
   );
+  const dims = [BATCH, SEQ];
+  feeds.input_ids = new OrtTensor("int64", packed.inputIds, dims);
+  feeds.attention_mask = new OrtTensor("int64", packed.attentionMask, dims);
+  feeds.completion_mask = new OrtTensor("int64", packed.completionMask, dims);
+  const session = await InferenceSession.create(encodeModel(g.toModel()));
+  const seconds = await time(() => session.run(feeds));
   await session.release();
+  return { seconds, rssMiB: process.resourceUsage().maxRSS / 1024, params };
+}
+
+const child = process.env.BENCH_CHILD;
+if (child !== undefined) {
+  const [family, mode] = child.split(":") as [Family, Mode];
+  process.stdout.write(`${JSON.stringify(await measure(family, mode))}\n`);
+} else {
+  const self = fileURLToPath(import.meta.url);
+  const run = (family: Family, mode: Mode) =>
+    JSON.parse(
+      execFileSync(process.execPath, [...process.execArgv, self], {
+        env: { ...process.env, BENCH_CHILD: `${family}:${mode}` },
+        encoding: "utf8",
+        maxBuffer: 1 << 20,
+      })
+        .trim()
+        .split("\n")
+        .at(-1)!,
+    ) as { seconds: number; rssMiB: number; params: number };
+  const baseline = await matmulBaseline(BATCH * SEQ, DIMS.hiddenSize, DIMS.intermediateSize);
+  console.log(
+    `single MatMul [${BATCH * SEQ}×${DIMS.hiddenSize}]·[${DIMS.hiddenSize}×${DIMS.intermediateSize}]: ${baseline.toFixed(1)} GFLOP/s`,
+  );
+  for (const family of (process.env.BENCH_FAMILY ?? "llama,gpt2").split(",") as Family[]) {
+    const fwd = run(family, "forward");
+    const model = await createTinyModel({ family, seed: 0, ...DIMS });
+    const gflops = forwardFlops(model) / fwd.seconds / 1e9;
+    console.log(
+      `${family} (${(fwd.params / 1e6).toFixed(1)}M params) forward log-probs ${BATCH}×${SEQ}: ` +
+        `${fwd.seconds.toFixed(3)} s, ${((BATCH * SEQ) / fwd.seconds).toFixed(0)} tokens/s, ` +
+        `${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / baseline).toFixed(0)}% of the MatMul baseline; ` +
+        `peak RSS ${fwd.rssMiB.toFixed(0)} MiB`,
+    );
+    if (process.env.BENCH_BACKWARD !== "0") {
+      const bwd = run(family, "backward");
+      console.log(
+        `${family} forward+backward (all weights): ${bwd.seconds.toFixed(3)} s = ` +
+          `${(bwd.seconds / fwd.seconds).toFixed(2)}× the forward; peak RSS ${bwd.rssMiB.toFixed(0)} MiB`,
+      );
+    }
+  }
 }
