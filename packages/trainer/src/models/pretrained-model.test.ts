@@ -46,6 +46,15 @@ describe("tiny model checkpoints", () => {
     },
   );
 
+  it("saves an in-memory model with its tokenizer", async () => {
+    const model = await createTinyModel({ family: "gpt2", seed: 8 });
+    const dir = await tmp("apo-mem-");
+    await savePretrainedModel(model, dir);
+    const loaded = await loadPretrainedModel(dir);
+    expect(loaded.tokenizer?.encode("hi")).toEqual([107, 108]);
+    expect(await computeLogProbs(loaded, rows)).toEqual(await computeLogProbs(model, rows));
+  });
+
   it("is deterministic per seed and differs across seeds", async () => {
     const a = await createTinyModel({ family: "llama", seed: 1 });
     const b = await createTinyModel({ family: "llama", seed: 1 });

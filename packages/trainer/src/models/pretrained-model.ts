@@ -107,9 +107,26 @@ export async function savePretrainedModel(model: PretrainedModel, dir: string): 
   };
   await writeFile(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   await writeSafetensorsFile(join(dir, "model.safetensors"), model.weights);
-  if (model.source !== null && model.source !== dir) {
+  const source = model.source;
+  if (source !== null && source !== dir) {
     for (const file of SIDE_FILES) {
-      if (existsSync(join(model.source, file))) await copyFile(join(model.source, file), join(dir, file));
+      if (existsSync(join(source, file))) await copyFile(join(source, file), join(dir, file));
+    }
+  }
+  // A model made in memory (or whose folder lost its files) still saves its tokenizer.
+  const files = model.tokenizer?.files;
+  const missing = (file: string) => !existsSync(join(dir, file));
+  if (files !== undefined) {
+    if (missing("tokenizer.json"))
+      await writeFile(join(dir, "tokenizer.json"), JSON.stringify(files.tokenizerJson));
+    if (missing("tokenizer_config.json")) {
+      await writeFile(
+        join(dir, "tokenizer_config.json"),
+        `${JSON.stringify(files.tokenizerConfig, null, 2)}\n`,
+      );
+    }
+    if (files.chatTemplate !== null && missing("chat_template.jinja")) {
+      await writeFile(join(dir, "chat_template.jinja"), files.chatTemplate);
     }
   }
 }

@@ -51,6 +51,12 @@ export class ModelTokenizer {
   readonly #tokenizer: Tokenizer;
   readonly #template: Template | null;
   readonly #source: string;
+  /** The parsed `tokenizer.json`, `tokenizer_config.json` and explicit chat template, to save them again. */
+  readonly files: {
+    readonly tokenizerJson: Json;
+    readonly tokenizerConfig: Json;
+    readonly chatTemplate: string | null;
+  };
 
   /**
    * @param tokenizerJson the parsed `tokenizer.json`
@@ -59,6 +65,7 @@ export class ModelTokenizer {
    */
   constructor(tokenizerJson: Json, tokenizerConfig: Json, chatTemplate?: string | null, source = "<memory>") {
     this.#source = source;
+    this.files = { tokenizerJson, tokenizerConfig, chatTemplate: chatTemplate ?? null };
     this.#tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     this.bosToken = tokenContent(tokenizerConfig.bos_token);
     this.eosToken = tokenContent(tokenizerConfig.eos_token);
