@@ -2,6 +2,7 @@ import { OnnxGraphError } from "../errors.js";
 import { type AttributeInput, toAttribute } from "./attributes.js";
 import { dtypeToOnnx } from "./dtype.js";
 import { inferNodeTypes } from "./shape-inference.js";
+import { constantShapeValue, inferShapeValue } from "./shape-values.js";
 import { fullTensor, int64Tensor, makeTensor, tensorToNumbers } from "./tensor.js";
 import type {
   DataType,
@@ -78,6 +79,7 @@ export class GraphBuilder {
   private readonly types = new Map<string, ValueType>();
   private readonly defined = new Set<string>();
   private readonly constants = new Map<string, Tensor>();
+  private readonly values = new Map<string, readonly Dim[]>();
   private readonly used = new Set<string>();
   private readonly domains = new Map<string, number>();
   private prefix = "";
@@ -120,7 +122,7 @@ export class GraphBuilder {
     for (const v of graph.inputs) this.declare(v.name, v);
     for (const [name, t] of graph.initializers) {
       this.declare(name, { dtype: t.dtype, shape: t.dims });
-      if (!inputNames.has(name)) this.constants.set(name, t);
+      if (!inputNames.has(name)) this.setConstant(name, t);
     }
     for (const v of graph.valueInfo) this.declare(v.name, v);
     for (const node of graph.nodes) {
@@ -140,7 +142,7 @@ export class GraphBuilder {
     if (node.opType === "Constant" && node.domain === "") {
       const v = node.attributes.value;
       const out = node.outputs[0];
-      if (v?.type === "tensor" && out !== undefined) this.constants.set(out, v.value);
+      if (v?.type === "tensor" && out !== undefined) this.setConstant(out, v.value);
     }
     const outs = inferNodeTypes(node, this);
     node.outputs.forEach((name, i) => {
@@ -148,6 +150,33 @@ export class GraphBuilder {
       const known = this.types.get(name);
       this.declare(name, outs[i] ?? known);
     });
+    const first = node.outputs[0];
+    if (first !== undefined && first !== "" && !this.values.has(first)) {
+      const dtype = this.types.get(first)?.dtype;
+      if (dtype === "int64" || dtype === "int32") {
+        const value = inferShapeValue(node, this);
+        if (value !== undefined) this.values.set(first, value);
+      }
+    }
+  }
+
+  private setConstant(name: string, tensor: Tensor): void {
+    this.constants.set(name, tensor);
+    const value = constantShapeValue(tensor);
+    if (value !== undefined) this.values.set(name, value);
+  }
+
+  /**
+   * Known element values of a small integer tensor (a constant, or a shape computed with Shape, Gather,
+   * Concat, …), as numbers or symbolic dims.
+   *
+   * @example
+   * ```ts
+   * g.valueOf(g.op("Shape", [ids])); // ["batch", "seq"]
+   * ```
+   */
+  valueOf(name: string): readonly Dim[] | undefined {
+    return this.values.get(name) ?? this.parent?.valueOf(name);
   }
 
   /**
@@ -273,7 +302,7 @@ export class GraphBuilder {
     if (options.asInput === true) {
       this.graph.inputs.push({ name, dtype: tensor.dtype, shape: [...tensor.dims] });
     } else {
-      this.constants.set(name, tensor);
+      this.setConstant(name, tensor);
     }
     return name;
   }

@@ -26,7 +26,7 @@ describe("inference through the builder", () => {
   it("infers shapes of shape-changing ops from constant inputs", () => {
     const g = new GraphBuilder();
     const x = g.input("x", "float32", ["b", 6, 4]);
-    expect(g.typeOf(g.op("Reshape", [x, g.int64s([0, -1, 2])]))?.shape).toEqual(["b", null, 2]);
+    expect(g.typeOf(g.op("Reshape", [x, g.int64s([0, -1, 2])]))?.shape).toEqual(["b", 12, 2]);
     const y = g.input("y", "float32", [2, 6, 4]);
     expect(g.typeOf(g.op("Reshape", [y, g.int64s([0, -1, 2])]))?.shape).toEqual([2, 12, 2]);
     expect(g.typeOf(g.op("Slice", [x, g.int64s([1]), g.int64s([2 ** 53]), g.int64s([1])]))?.shape).toEqual([
@@ -50,5 +50,34 @@ describe("inference through the builder", () => {
     expect(g.typeOf(g.op("Expand", [g.input("v", "float32", [6, 1]), g.int64s([3, 1, 5])]))?.shape).toEqual([
       3, 6, 5,
     ]);
+  });
+});
+
+describe("symbolic shape values", () => {
+  it("keeps symbolic dims through shapes computed at run time", () => {
+    const g = new GraphBuilder();
+    const ids = g.input("ids", "int64", ["batch", "seq"]);
+    const shape = g.op("Shape", [ids]);
+    expect(g.valueOf(shape)).toEqual(["batch", "seq"]);
+    const seq = g.op("Gather", [shape, g.constant(new BigInt64Array([1n]), [], "int64")], { axis: 0 });
+    expect(g.valueOf(seq)).toEqual(["seq"]);
+    const range = g.op("Range", [
+      g.constant(new BigInt64Array([0n]), []),
+      seq,
+      g.constant(new BigInt64Array([1n]), []),
+    ]);
+    expect(g.typeOf(range)?.shape).toEqual(["seq"]);
+    const x = g.input("x", "float32", ["batch", "seq", 8]);
+    const target = g.op("Concat", [g.op("Unsqueeze", [seq, g.int64s([0])]), g.int64s([2, 4])], { axis: 0 });
+    expect(g.valueOf(target)).toEqual(["seq", 2, 4]);
+    expect(
+      g.typeOf(g.op("Reshape", [x, g.op("Concat", [g.int64s([0]), target], { axis: 0 })]))?.shape,
+    ).toEqual(["batch", "seq", 2, 4]);
+    const heads = g.op("Expand", [g.op("Unsqueeze", [x, g.int64s([2])]), g.int64s([1, 1, 3, 1])]);
+    expect(g.typeOf(g.op("Reshape", [heads, g.int64s([0, -1, 8])]))?.shape).toEqual(["batch", null, 8]);
+    expect(g.typeOf(g.op("Reshape", [heads, g.int64s([0, 0, -1])]))?.shape).toEqual(["batch", "seq", 24]);
+    const split = g.op("Reshape", [x, g.int64s([0, 0, 2, -1])]);
+    expect(g.typeOf(split)?.shape).toEqual(["batch", "seq", 2, 4]);
+    expect(g.typeOf(g.op("Reshape", [split, g.int64s([0, -1, 8])]))?.shape).toEqual(["batch", "seq", 8]);
   });
 });

@@ -13,6 +13,8 @@ import type { AttributeValue, DataType, Dim, Node, Tensor, ValueType } from "./t
 export interface InferenceEnv {
   typeOf(name: string): ValueType | undefined;
   constantOf(name: string): Tensor | undefined;
+  /** Known element values (numbers or symbolic dims) of small integer tensors such as computed shapes. */
+  valueOf?(name: string): readonly Dim[] | undefined;
 }
 
 type Infer = (node: Node, env: InferenceEnv) => (ValueType | undefined)[];
@@ -37,6 +39,43 @@ function constInts(node: Node, env: InferenceEnv, index: number): number[] | und
   if (name === undefined || name === "") return undefined;
   const t = env.constantOf(name);
   return t === undefined ? undefined : tensorToNumbers(t);
+}
+
+/** Values of input `index` as dims (symbolic allowed): tracked shape values, else constants. */
+function dimValues(node: Node, env: InferenceEnv, index: number): Dim[] | undefined {
+  const name = node.inputs[index];
+  if (name === undefined || name === "") return undefined;
+  const tracked = env.valueOf?.(name);
+  return tracked === undefined ? constInts(node, env, index) : [...tracked];
+}
+
+/**
+ * The dim that `-1` stands for in a Reshape from `input` to `target` (the other entries resolved):
+ * numbers divide; symbols cancel, so `[b, kv, rep, "seq", d] → [b, heads, -1, d]` gives `"seq"`.
+ */
+function solveMinusOne(input: readonly Dim[], target: readonly Dim[], minus: number): Dim {
+  if (input.some((d) => d === null)) return null;
+  let numIn = 1;
+  const symIn: string[] = [];
+  for (const d of input) {
+    if (typeof d === "number") numIn *= d;
+    else if (d !== null) symIn.push(d);
+  }
+  let numOut = 1;
+  for (const [i, d] of target.entries()) {
+    if (i === minus) continue;
+    if (d === null) return null;
+    if (typeof d === "number") numOut *= d;
+    else {
+      const k = symIn.indexOf(d);
+      if (k < 0) return null;
+      symIn.splice(k, 1);
+    }
+  }
+  if (numOut === 0 || numIn % numOut !== 0) return null;
+  const ratio = numIn / numOut;
+  if (symIn.length === 0) return ratio;
+  return symIn.length === 1 && ratio === 1 ? (symIn[0] ?? null) : null;
 }
 
 function input(node: Node, env: InferenceEnv, index = 0): ValueType | undefined {
@@ -190,7 +229,7 @@ const gatherElements: Infer = (node, env) => {
 const reshape: Infer = (node, env) => {
   const x = input(node, env, 0);
   if (x === undefined) return [];
-  const target = constInts(node, env, 1);
+  const target = dimValues(node, env, 1);
   if (target === undefined) {
     const s = input(node, env, 1)?.shape;
     const rank = s?.[0];
@@ -203,16 +242,7 @@ const reshape: Infer = (node, env) => {
   const allowZero = intAttr(node, "allowzero", 0) === 1;
   const shape: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? (x.shape?.[i] ?? null) : d));
   const minus = shape.indexOf(-1);
-  if (minus >= 0) {
-    shape[minus] = null;
-    const known = x.shape?.every((d) => typeof d === "number") ?? false;
-    const others = shape.every((d, i) => i === minus || typeof d === "number");
-    if (known && others && x.shape !== undefined) {
-      const total = x.shape.reduce<number>((p, d) => p * (d as number), 1);
-      const rest = shape.reduce<number>((p, d, i) => (i === minus ? p : p * (d as number)), 1);
-      shape[minus] = rest === 0 ? 0 : total / rest;
-    }
-  }
+  if (minus >= 0) shape[minus] = x.shape === undefined ? null : solveMinusOne(x.shape, shape, minus);
   return [{ dtype: x.dtype, shape }];
 };
 
@@ -323,7 +353,7 @@ const slice: Infer = (node, env) => {
 const expand: Infer = (node, env) => {
   const x = input(node, env);
   if (x === undefined) return [];
-  const target = constInts(node, env, 1);
+  const target = dimValues(node, env, 1);
   if (target !== undefined) return [withShape(x.dtype, broadcastShapes([x.shape, target]))];
   const rank = input(node, env, 1)?.shape?.[0];
   if (typeof rank !== "number" || x.shape === undefined) return [{ dtype: x.dtype }];
@@ -389,7 +419,7 @@ const constant: Infer = (node) => {
 const constantOfShape: Infer = (node, env) => {
   const v = attr(node, "value");
   const dtype: DataType = v?.type === "tensor" ? v.value.dtype : "float32";
-  const dims = constInts(node, env, 0);
+  const dims = dimValues(node, env, 0);
   if (dims !== undefined) return [{ dtype, shape: dims }];
   const rank = input(node, env)?.shape?.[0];
   return [typeof rank === "number" ? { dtype, shape: new Array<Dim>(rank).fill(null) } : { dtype }];
@@ -427,7 +457,15 @@ const argReduce: Infer = (node, env) => {
 
 const range: Infer = (node, env) => {
   const start = input(node, env);
-  return start === undefined ? [] : [{ dtype: start.dtype, shape: [null] }];
+  if (start === undefined) return [];
+  const [from, to, step] = [0, 1, 2].map((i) => dimValues(node, env, i)?.[0]);
+  let size: Dim = null;
+  if (typeof from === "number" && typeof to === "number" && typeof step === "number" && step !== 0) {
+    size = Math.max(Math.ceil((to - from) / step), 0);
+  } else if (from === 0 && step === 1 && typeof to === "string") {
+    size = to;
+  }
+  return [{ dtype: start.dtype, shape: [size] }];
 };
 
 const size: Infer = () => [{ dtype: "int64", shape: [] }];
