@@ -6,6 +6,29 @@ export {
   UnsupportedLossError,
 } from "./artifacts/emit-loss.js";
 export { GraphLossMath, type LossDtype } from "./artifacts/graph-loss-math.js";
+export { type AdamwConfig, adamw } from "./artifacts/optimizers/adamw.js";
+export { OPTIMIZERS, type OptimizerName } from "./artifacts/optimizers/index.js";
+export {
+  defineOptimizer,
+  type OptimizerDefinition,
+  type OptimizerSlot,
+  type OptimizerUpdate,
+} from "./artifacts/optimizers/optimizer-definition.js";
+export { type RmspropConfig, rmsprop } from "./artifacts/optimizers/rmsprop.js";
+export { type SgdConfig, sgd } from "./artifacts/optimizers/sgd.js";
+export { TrainConfigError } from "./artifacts/train-config-error.js";
+export {
+  buildTrainStep,
+  TRAIN_STEP_IO,
+  type TrainStepArtifact,
+  type TrainStepOptions,
+} from "./artifacts/train-step-graph.js";
+export {
+  type MicroBatch,
+  type TrainStepResult,
+  TrainStepSession,
+  type TrainStepSessionOptions,
+} from "./artifacts/train-step-session.js";
 export {
   addGradients,
   buildGradientModel,

@@ -21,12 +21,17 @@ export const TRAIN_STEP_IO = {
   policyLogp: "policy_logp",
   tokens: "completion_tokens",
   gradNorm: "grad_norm",
+  accumulationSteps: "accumulation_steps",
 } as const;
 
 /** Graph input name of a weight's optimizer state slot. */
 export const stateInputName = (slot: string, weight: string): string => `state/${slot}/${weight}`;
 /** Graph output name of a weight's updated value. */
 export const updatedWeightName = (weight: string): string => `updated/${weight}`;
+/** Graph input name of a weight's gradient summed over the previous micro-batches of this step. */
+export const accumulatedInputName = (weight: string): string => `accumulated/${weight}`;
+/** Graph output name of the gradient sum including this micro-batch. */
+export const accumulatedOutputName = (weight: string): string => `accumulated_out/${weight}`;
 /** Graph output name of a weight's updated optimizer state slot. */
 export const updatedStateName = (slot: string, weight: string): string => `updated_state/${slot}/${weight}`;
 
@@ -43,6 +48,12 @@ export interface TrainStepOptions {
   maxGradNorm?: number;
   /** Precision of weights and arithmetic (default float32; float64 for exact checks). */
   dtype?: LossDtype;
+  /**
+   * Build the gradient-accumulation form (default false): extra inputs `accumulated/<w>` (the gradient sum of
+   * the previous micro-batches) and `accumulation_steps` (A), extra outputs `accumulated_out/<w>`, and the
+   * update applied to (accumulated + ∇)/A. Run it A times per optimizer step, keeping only the last update.
+   */
+  accumulate?: boolean;
 }
 
 /** A built training-step graph and the facts needed to feed it. */
@@ -52,6 +63,8 @@ export interface TrainStepArtifact {
   weights: readonly string[];
   /** Optimizer state slot names (per weight). */
   stateSlots: readonly string[];
+  /** Whether the graph is the gradient-accumulation form. */
+  accumulate: boolean;
   loss: PairedLossDefinition;
   lossParams: Record<string, number>;
   optimizer: OptimizerDefinition;
@@ -72,6 +85,7 @@ export interface TrainStepArtifact {
  * c, r       = completion log-probs of the chosen / rejected rows           (forward)
  * L          = mean_i loss(c_i, r_i, c0_i, r0_i, ℓc_i, ℓr_i)                 (@apo/losses definition)
  * ∇θ L       = VJP of θ ↦ (c, r) with seed (∂L/∂c, ∂L/∂r) / B               (autodiff)
+ * ∇          = (accumulated + ∇θ L)/A                                        (with `accumulate`)
  * ĝ          = ∇θ L · min(1, maxGradNorm / (‖∇θ L‖₂ + 1e-6))                (clipping, as torch)
  * θ', state' = optimizer(θ, ĝ, state, lr, step)
  * ```
@@ -138,7 +152,18 @@ export function buildTrainStep(
   // d mean / d logp = per-example closed-form gradients / B, in the row order of logp.
   const pairs = g.cast(g.op("Shape", [c]), dtype);
   const seed = g.op("Div", [g.op("Concat", [out.gradChosen, out.gradRejected], { axis: 0 }), pairs]);
-  const grads = addGradients(g, { loss: logp, wrt: weights, seed });
+  const raw = addGradients(g, { loss: logp, wrt: weights, seed });
+  const accumulate = options.accumulate ?? false;
+  const grads = new Map(raw);
+  if (accumulate) {
+    const steps = g.input(TRAIN_STEP_IO.accumulationSteps, dtype, []);
+    for (const w of weights) {
+      const previous = g.input(accumulatedInputName(w), dtype, g.typeOf(w)?.shape ?? []);
+      const sum = g.op("Add", [previous, raw.get(w) as string]);
+      g.output(g.op("Identity", [sum], {}, { outputs: [accumulatedOutputName(w)] }));
+      grads.set(w, g.op("Div", [sum, steps]));
+    }
+  }
 
   const squares = weights.map((w) => g.op("ReduceSumSquare", [grads.get(w) as string], { keepdims: 0 }));
   const norm = g.op("Sqrt", [squares.length === 1 ? (squares[0] as string) : g.op("Sum", squares)]);
@@ -175,6 +200,7 @@ export function buildTrainStep(
     model: g.toModel(),
     weights,
     stateSlots: slots,
+    accumulate,
     loss: definition,
     lossParams,
     optimizer,

@@ -4,6 +4,8 @@ import type { PretrainedModel } from "../models/pretrained-model.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { TrainConfigError } from "./train-config-error.js";
 import {
+  accumulatedInputName,
+  accumulatedOutputName,
   buildTrainStep,
   stateInputName,
   TRAIN_STEP_IO,
@@ -29,8 +31,22 @@ export interface TrainStepResult {
   gradNorm: number;
 }
 
+/** One micro-batch of a gradient-accumulation step. */
+export interface MicroBatch {
+  /** 2B rows: the chosen rows, then the rejected rows of the same pairs. */
+  batch: PackedBatch;
+  /** Reference log-probs of the 2B rows. */
+  referenceLogp: ArrayLike<number>;
+}
+
 /** Options of {@link TrainStepSession.create}. */
-export interface TrainStepSessionOptions extends TrainStepOptions {
+export interface TrainStepSessionOptions extends Omit<TrainStepOptions, "accumulate"> {
+  /**
+   * Micro-batches per optimizer step (default 1). Above 1 the session uses the accumulation form of the
+   * graph: {@link TrainStepSession.stepAccumulated} sums the gradients of its micro-batches and applies one
+   * update with their mean.
+   */
+  accumulationSteps?: number;
   /** onnxruntime session options, e.g. `{ executionProviders: ["cuda"] }`. */
   sessionOptions?: InferenceSession.SessionOptions;
 }
@@ -82,7 +98,10 @@ export class TrainStepSession {
     pretrained: PretrainedModel,
     options: TrainStepSessionOptions = {},
   ): Promise<TrainStepSession> {
-    const artifact = buildTrainStep(pretrained, options);
+    const steps = options.accumulationSteps ?? 1;
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new TrainConfigError("accumulationSteps", steps, "an integer ≥ 1");
+    const artifact = buildTrainStep(pretrained, { ...options, accumulate: steps > 1 });
     const exact: InferenceSession.SessionOptions =
       artifact.dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
     const session = await InferenceSession.create(encodeModel(artifact.model), {
@@ -110,6 +129,42 @@ export class TrainStepSession {
    * pairs) with the reference log-probs of those rows. `lr = 0` evaluates without changing anything.
    */
   async step(batch: PackedBatch, referenceLogp: ArrayLike<number>, lr: number): Promise<TrainStepResult> {
+    if (this.artifact.accumulate)
+      return (await this.stepAccumulated([{ batch, referenceLogp }], lr))[0] as TrainStepResult;
+    return this.#run(batch, referenceLogp, lr, undefined);
+  }
+
+  /**
+   * One optimizer step over several micro-batches (gradient accumulation): their gradients are summed, the
+   * update uses the mean over the micro-batches. Returns one result per micro-batch. Needs a session created
+   * with `accumulationSteps` > 1 (any number of micro-batches can be given).
+   */
+  async stepAccumulated(microBatches: readonly MicroBatch[], lr: number): Promise<TrainStepResult[]> {
+    if (!this.artifact.accumulate) {
+      throw new TrainConfigError("accumulationSteps", 1, "> 1 at create() to accumulate gradients");
+    }
+    if (microBatches.length === 0) throw new TrainConfigError("microBatches", 0, "at least one micro-batch");
+    const sums = new Map<string, FloatArray>();
+    for (const [name, w] of this.weights) {
+      sums.set(name, w instanceof Float64Array ? new Float64Array(w.length) : new Float32Array(w.length));
+    }
+    const results: TrainStepResult[] = [];
+    for (let k = 0; k < microBatches.length; k++) {
+      const { batch, referenceLogp } = microBatches[k] as MicroBatch;
+      const last = k === microBatches.length - 1;
+      results.push(
+        await this.#run(batch, referenceLogp, last ? lr : 0, { sums, count: microBatches.length }),
+      );
+    }
+    return results;
+  }
+
+  async #run(
+    batch: PackedBatch,
+    referenceLogp: ArrayLike<number>,
+    lr: number,
+    accumulation: { sums: Map<string, FloatArray>; count: number } | undefined,
+  ): Promise<TrainStepResult> {
     if (batch.batch % 2 !== 0)
       throw new TrainConfigError("batch", batch.batch, "an even number of rows (chosen + rejected)");
     if (referenceLogp.length !== batch.batch) {
@@ -125,9 +180,13 @@ export class TrainStepSession {
       [TRAIN_STEP_IO.lr]: this.#scalar(lr),
       [TRAIN_STEP_IO.step]: this.#scalar(this.steps + 1),
     };
+    if (accumulation !== undefined) feeds[TRAIN_STEP_IO.accumulationSteps] = this.#scalar(accumulation.count);
     for (const [name, data] of this.weights) {
       const shape = this.#shapes.get(name) ?? [];
       feeds[name] = this.#tensor(data, shape);
+      if (accumulation !== undefined) {
+        feeds[accumulatedInputName(name)] = this.#tensor(accumulation.sums.get(name) as FloatArray, shape);
+      }
       for (const slot of this.artifact.stateSlots) {
         const key = stateInputName(slot, name);
         feeds[key] = this.#tensor(this.state.get(key) as FloatArray, shape);
@@ -135,6 +194,9 @@ export class TrainStepSession {
     }
     const out = await this.#session.run(feeds);
     const read = (name: string) => out[name]?.data as FloatArray;
+    if (accumulation !== undefined) {
+      for (const name of this.weights.keys()) accumulation.sums.set(name, read(accumulatedOutputName(name)));
+    }
     if (lr !== 0) {
       for (const name of this.weights.keys()) {
         this.weights.set(name, read(updatedWeightName(name)));

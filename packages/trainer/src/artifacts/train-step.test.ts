@@ -158,6 +158,48 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
   });
 });
 
+describe("gradient accumulation", () => {
+  it("two micro-batches of one pair make the same update as one batch of both pairs", async () => {
+    const model = await createTinyModel({
+      family: "llama",
+      seed: 8,
+      hiddenSize: 16,
+      numLayers: 1,
+      numHeads: 2,
+      intermediateSize: 24,
+    });
+    const limits = { padId: 0, maxLength: model.config.maxPositions, vocabSize: model.config.vocabSize };
+    const whole = packSequences(rows, limits);
+    const first = packSequences([rows[0]!, rows[2]!], limits);
+    const second = packSequences([rows[1]!, rows[3]!], limits);
+    const reference = [-30, -41, -20, -22];
+    const options = { dtype: "float64", optimizer: "adamw", maxGradNorm: 0.5 } as const;
+    const one = await TrainStepSession.create(model, options);
+    const acc = await TrainStepSession.create(model, { ...options, accumulationSteps: 2 });
+    const full = await one.step(whole, reference, 0.01);
+    const parts = await acc.stepAccumulated(
+      [
+        { batch: first, referenceLogp: [reference[0]!, reference[2]!] },
+        { batch: second, referenceLogp: [reference[1]!, reference[3]!] },
+      ],
+      0.01,
+    );
+    expect((parts[0]!.loss + parts[1]!.loss) / 2).toBeCloseTo(full.loss, 12);
+    expect(parts[1]!.gradNorm).toBeCloseTo(full.gradNorm, 10);
+    for (const [name, w] of one.weights) {
+      const a = acc.weights.get(name) as Float64Array;
+      for (let i = 0; i < w.length; i += Math.max(1, Math.floor(w.length / 7)))
+        expect(a[i]).toBeCloseTo(w[i] as number, 12);
+    }
+    expect(acc.steps).toBe(1);
+    await expect(one.stepAccumulated([{ batch: first, referenceLogp: [0, 0] }], 0.01)).rejects.toMatchObject({
+      field: "accumulationSteps",
+    });
+    await one.release();
+    await acc.release();
+  });
+});
+
 describe("training step (float32)", () => {
   it("APO-zero with RMSProp raises the chosen and lowers the rejected log-likelihood", async () => {
     const model = await createTinyModel({ family: "llama", seed: 5 });
