@@ -152,6 +152,26 @@ export class GradContext {
     return this.g.op("ConstantOfShape", [shape], { value: zero });
   }
 
+  /**
+   * `ReduceMean` over constant axes in the form the graph's opset wants (axes as an input from opset 18,
+   * as an attribute before).
+   */
+  reduceMean(x: string, axes: readonly number[], keepdims: boolean): string {
+    const keep = keepdims ? 1 : 0;
+    return this.g.opset >= 18
+      ? this.g.op("ReduceMean", [x, this.ints(axes)], { keepdims: keep })
+      : this.g.op("ReduceMean", [x], { axes: [...axes], keepdims: keep });
+  }
+
+  /** Throws unless the graph's ai.onnx opset is at least `version` (for ops a rule emits). */
+  requireOpset(version: number, why: string): void {
+    if (this.g.opset < version) {
+      throw this.fail(
+        `${why} needs ai.onnx opset ≥ ${version}, the graph has ${this.g.opset}; buildGradientModel upgrades opsets 13–16 to 17`,
+      );
+    }
+  }
+
   /** `Cast` of `x` to the dtype of `like` when they differ. */
   castLike(x: string, like: string): string {
     const to = this.dtypeOf(like);

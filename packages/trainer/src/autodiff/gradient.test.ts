@@ -204,4 +204,47 @@ describe("addGradients", () => {
     expect(() => addGradients(h, { loss: z, wrt: [ids] })).toThrow(/only float tensors/);
     expect(() => addGradients(h, { loss: z, wrt: ["missing"] })).toThrow(/not in the graph/);
   });
+
+  it("differentiates torch-export style opset 14 and 17 graphs (ReduceMean axes attribute), raising 14 to 17", async () => {
+    const r = random(3);
+    const g = new GraphBuilder({ opset: 14 });
+    const embed = weights(g, r, "embed", [6, 4], 1);
+    const ids = g.constant(new BigInt64Array([1n, 3n, 3n, 0n]), [2, 2], "int64");
+    const x = g.op("Gather", [embed, ids]);
+    const centered = g.op("Sub", [x, g.op("ReduceMean", [x], { axes: [-1], keepdims: 1 })]);
+    const [a, b] = g.opN("Split", [centered, g.int64s([1, 3])], 2, { axis: -1 });
+    const probs = g.op("Softmax", [g.op("Unsqueeze", [b ?? "", g.int64s([0])])], { axis: -1 });
+    const loss = g.op("ReduceSum", [g.op("Mul", [probs, a ?? ""])], { keepdims: 0 });
+    g.output(loss);
+    const model = g.toModel();
+    model.opsetImports = [{ domain: "", version: 14 }];
+    const { model: train } = buildGradientModel(model, { loss, wrt: [embed] });
+    expect(train.opsetImports).toEqual([{ domain: "", version: 17 }]);
+    for (const e of await gradCheck({ model, loss, wrt: [embed] })) {
+      expect(Math.abs(e.analytic - e.numeric), `${e.wrt}[${e.index}]`).toBeLessThan(
+        1e-7 + 1e-5 * Math.abs(e.numeric),
+      );
+    }
+
+    const h = new GraphBuilder({ opset: 17 });
+    const w = weights(h, r, "w", [3, 4], 1);
+    const scale = weights(h, r, "scale", [4], 1);
+    const normed = h.op("LayerNormalization", [w, scale], { axis: -1, epsilon: 1e-5 });
+    const loss17 = h.op("ReduceSum", [h.op("Mul", [normed, h.op("Sin", [w])])], { keepdims: 0 });
+    h.output(loss17);
+    const model17 = h.toModel();
+    model17.opsetImports = [{ domain: "", version: 17 }];
+    for (const e of await gradCheck({ model: model17, loss: loss17, wrt: [w, scale] })) {
+      expect(Math.abs(e.analytic - e.numeric), `${e.wrt}[${e.index}]`).toBeLessThan(
+        1e-7 + 1e-5 * Math.abs(e.numeric),
+      );
+    }
+  });
+
+  it("refuses graphs older than opset 13", () => {
+    const g = new GraphBuilder({ opset: 11 });
+    const x = g.initializer("x", makeTensor(new Float32Array([1, 2]), [2]));
+    const loss = g.op("ReduceSum", [x], { keepdims: 0 });
+    expect(() => addGradients(g, { loss, wrt: [x] })).toThrow(/opset ≥ 13/);
+  });
 });

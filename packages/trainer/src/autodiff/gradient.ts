@@ -94,6 +94,11 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
       });
     }
   }
+  if (g.opset < 13) {
+    throw new GradientError(
+      `gradients need ai.onnx opset ≥ 13 (axes as inputs); the graph has opset ${g.opset}: re-export the model with a newer opset`,
+    );
+  }
   const forward = [...g.graph.nodes];
   const floatish = (name: string): boolean => {
     const t = g.typeOf(name);
@@ -187,7 +192,8 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
 
 /**
  * A copy of `model` whose outputs are the original outputs (unless `keepOutputs` is false), the loss,
- * and the gradient of the loss with respect to each `wrt` value.
+ * and the gradient of the loss with respect to each `wrt` value. An ai.onnx opset 13–16 import is raised
+ * to 17 (a change that keeps every op's meaning) so that scatter-add is available.
  *
  * @example
  * ```ts
@@ -200,8 +206,16 @@ export function buildGradientModel(
   model: Model,
   options: GradientOptions & { keepOutputs?: boolean },
 ): { model: Model; gradients: Map<string, string> } {
+  // Opsets 14–17 only added types and optional attributes to what 13 had, so a 13–16 graph keeps its
+  // meaning at 17, where ScatterND/ScatterElements have reduction="add" (Gather gradients).
+  const opsetImports = model.opsetImports.map((o) =>
+    (o.domain === "" || o.domain === "ai.onnx") && o.version >= 13 && o.version < 17
+      ? { ...o, version: 17 }
+      : o,
+  );
   const copy: Model = {
     ...model,
+    opsetImports,
     graph: {
       ...model.graph,
       nodes: [...model.graph.nodes],

@@ -17,6 +17,7 @@ export const gatherElementsGrad: GradientRule = {
   opType: "GatherElements",
   gradient: (ctx) => {
     const { g } = ctx;
+    ctx.requireOpset(16, 'ScatterElements with reduction="add"');
     const x = ctx.input(0);
     const raw = ctx.intAttr("axis", 0);
     const axis = raw < 0 ? raw + ctx.rankOf(x) : raw;

@@ -37,6 +37,7 @@ export const gatherGrad: GradientRule = {
   opType: "Gather",
   gradient: (ctx) => {
     const { g } = ctx;
+    ctx.requireOpset(16, 'ScatterND with reduction="add"');
     const [x, indices] = [ctx.input(0), ctx.input(1)];
     const r = ctx.rankOf(x);
     const q = ctx.rankOf(indices);

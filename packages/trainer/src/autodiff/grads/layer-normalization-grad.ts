@@ -26,8 +26,8 @@ export const layerNormalizationGrad: GradientRule = {
     const raw = ctx.intAttr("axis", -1);
     const axis = raw < 0 ? raw + rank : raw;
     const eps = ctx.floatAttr("epsilon", 1e-5);
-    const axes = ctx.ints(Array.from({ length: rank - axis }, (_, i) => axis + i));
-    const mean = (v: string) => g.op("ReduceMean", [v, axes], { keepdims: 1 });
+    const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+    const mean = (v: string) => ctx.reduceMean(v, axes, true);
     const centered = g.op("Sub", [x, mean(x)]);
     const variance = mean(g.op("Mul", [centered, centered]));
     const rstd = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [variance, ctx.scalarLike(eps, x)])])]);
