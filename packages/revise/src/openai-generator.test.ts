@@ -14,6 +14,8 @@ afterAll(async () => {
   await server.close();
 });
 
+let fetchImpl: EndpointShared["fetch"];
+
 function generator(shared: EndpointShared = {}, timeoutMs = 2000) {
   return createOpenAIGenerator(
     {
@@ -24,13 +26,25 @@ function generator(shared: EndpointShared = {}, timeoutMs = 2000) {
       temperature: 0.7,
       maxTokens: 64,
     },
-    { env: { TEST_KEY: KEY }, retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 }, ...shared },
+    {
+      env: { TEST_KEY: KEY },
+      retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 },
+      ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+      ...shared,
+    },
   );
 }
 
 const messages = [{ role: "user", content: "Name a prime." }] as const;
 
-describe("createOpenAIGenerator against a local server", () => {
+describe.each([
+  ["the default http fetch", undefined],
+  ["Node's global fetch", globalThis.fetch],
+] as const)("createOpenAIGenerator against a local server, with %s", (_, chosenFetch) => {
+  beforeAll(() => {
+    fetchImpl = chosenFetch;
+  });
+
   it("sends the key from the named variable and returns texts and usage", async () => {
     const result = await generator().generate({ messages, n: 2 });
     expect(result.texts).toEqual([
@@ -49,7 +63,7 @@ describe("createOpenAIGenerator against a local server", () => {
     ["malformed JSON", { kind: "malformed" }],
     ["a truncated body", { kind: "truncated" }],
     ["an empty choice list", { kind: "empty-choices" }],
-  ] as const)("retries after %s", async (_, fault) => {
+  ] as const)("retries after %s", async (_name, fault) => {
     const before = server.chatRequests;
     server.faults.push(fault);
     const retries: string[] = [];

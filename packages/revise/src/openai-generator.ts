@@ -2,6 +2,7 @@ import OpenAI, { APIError } from "openai";
 import { z } from "zod";
 import { batchScope } from "./batch-scope.js";
 import { EndpointError, MalformedResponseError, MissingApiKeyError } from "./errors.js";
+import { createHttpFetch, type FetchLike } from "./http-fetch.js";
 import { validateRecord } from "./jsonl.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { redact } from "./redact.js";
@@ -53,6 +54,11 @@ export interface EndpointShared {
   readonly limiter?: RateLimiter;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onRetry?: (message: string, attempt: number, delayMs: number) => void;
+  /**
+   * The `fetch` the `openai` client uses: default {@link createHttpFetch} (keep-alive, buffered JSON);
+   * pass `globalThis.fetch` for Node's built-in one, or any fetch (a proxy, a recorder).
+   */
+  readonly fetch?: FetchLike;
 }
 
 /**

@@ -1,0 +1,85 @@
+// Rows per second at concurrency 64 against a local endpoint that answers instantly (target ≥ 1,000
+// rows/s, i.e. ≤ 1 ms of our own overhead per row). The server runs in its own process.
+//
+// Besides wall time, the CPU time this process spends per row is reported: on a shared machine it is the
+// steadier figure, and 1000 / (CPU ms per row) is the rate one free core sustains. The first case is the
+// bare `openai` client sending the same requests with no journal, parsing or filtering, so that the
+// difference is our own overhead.
+import { join } from "node:path";
+import OpenAI from "openai";
+import pLimit from "p-limit";
+import { createClairBuilder } from "../src/clair.js";
+import { createHttpFetch } from "../src/http-fetch.js";
+import { createOpenAIGenerator } from "../src/openai-generator.js";
+import { DEFAULT_REVISER_PROMPT, renderPrompt } from "../src/prompts.js";
+import { runDataset } from "../src/run-dataset.js";
+import { createTemplateReviser } from "../src/template-roles.js";
+import { startServerProcess, writeInput } from "./common.js";
+
+const rows = Number(process.env.BENCH_ROWS ?? 20_000);
+const concurrency = 64;
+const { url, child } = await startServerProcess();
+
+function report(name: string, count: number, seconds: number, cpu: NodeJS.CpuUsage): number {
+  const cpuMs = (cpu.user + cpu.system) / 1000 / count;
+  process.stdout.write(
+    `${name.padEnd(34)} ${(count / seconds).toFixed(0).padStart(5)} rows/s wall  ` +
+      `${cpuMs.toFixed(3)} CPU ms/row (${(1000 / cpuMs).toFixed(0)} rows/s per free core)\n`,
+  );
+  return cpuMs;
+}
+
+async function bareClient(count: number, fetch: "http" | "global"): Promise<number> {
+  const client = new OpenAI({
+    apiKey: "bench",
+    baseURL: url,
+    maxRetries: 0,
+    ...(fetch === "http" ? { fetch: createHttpFetch() } : {}),
+  });
+  const limit = pLimit(concurrency);
+  const messages = renderPrompt(DEFAULT_REVISER_PROMPT, {
+    instruction: "Why is the sky blue?",
+    response: "Light.",
+  });
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, () =>
+      limit(() => client.chat.completions.create({ model: "bench", messages })),
+    ),
+  );
+  return report(
+    `bare openai client (${fetch} fetch)`,
+    count,
+    (performance.now() - start) / 1000,
+    process.cpuUsage(cpu),
+  );
+}
+
+async function pipeline(count: number, fsync: boolean, name: string): Promise<number> {
+  const { dir, input } = writeInput(count);
+  const generator = createOpenAIGenerator(
+    { baseURL: url, model: "bench", apiKeyEnv: "BENCH_KEY" },
+    { env: { BENCH_KEY: "bench" } },
+  );
+  const builder = createClairBuilder({ reviser: createTemplateReviser(generator) });
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const summary = await runDataset({ builder, input, output: join(dir, "out.jsonl"), concurrency, fsync });
+  if (summary.accepted !== count) throw new Error(`expected ${count} rows, got ${summary.accepted}`);
+  return report(name, count, (performance.now() - start) / 1000, process.cpuUsage(cpu));
+}
+
+try {
+  await pipeline(2000, false, "(warm-up)");
+  await bareClient(rows, "global");
+  const bare = await bareClient(rows, "http");
+  const off = await pipeline(rows, false, "clair revise, fsync off");
+  const on = await pipeline(rows, true, "clair revise, fsync on (default)");
+  process.stdout.write(
+    `our overhead over the bare client: ${(off - bare).toFixed(3)} CPU ms/row (fsync off), ` +
+      `${(on - bare).toFixed(3)} CPU ms/row (fsync on); target ≤ 1 ms/row\n`,
+  );
+} finally {
+  child.kill("SIGTERM");
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prompts, readRows, tempDir, writeJsonl } from "../test/helpers.js";
+import { startTestServer, type TestServer } from "../test/server.js";
+import { runBatch } from "./batch.js";
+import { createClairBuilder } from "./clair.js";
+import { createOpenAIGenerator } from "./openai-generator.js";
+import type { PreferenceRow, RejectRow } from "./records.js";
+import { createTemplateReviser } from "./template-roles.js";
+
+const KEY = "sk-batch-secret-abcdefghijklmnop";
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function setup(count: number, withPolicy = false) {
+  const dir = tempDir();
+  const input = writeJsonl(join(dir, "in.jsonl"), prompts(count));
+  const output = join(dir, "out.jsonl");
+  const env = { K: KEY };
+  const generator = createOpenAIGenerator(
+    { baseURL: server.url, model: "gpt-4", apiKeyEnv: "K", temperature: 0.7, maxTokens: 4096 },
+    { env, retry: { maxRetries: 1, baseDelayMs: 1 } },
+  );
+  const policy = createOpenAIGenerator({ baseURL: server.url, model: "llama", apiKeyEnv: "K" }, { env });
+  const builder = createClairBuilder({
+    reviser: createTemplateReviser(generator),
+    ...(withPolicy ? { policy } : {}),
+  });
+  return { dir, input, output, generator, builder };
+}
+
+describe("runBatch (OpenAI Batch API mode)", () => {
+  it("uploads, creates, polls, downloads and merges into the journal", async () => {
+    const { input, output, generator, builder } = setup(10);
+    const batches = server.batches.size;
+    const chats = server.chatRequests;
+    const statuses: string[] = [];
+    server.batchPolls = 2;
+    const summary = await runBatch({
+      builder,
+      generator,
+      input,
+      output,
+      pollIntervalMs: 5,
+      onStatus: (_, status) => statuses.push(status),
+    });
+    expect(summary).toMatchObject({ stoppedBy: "complete", accepted: 8, rejected: 2, failed: 0 });
+    expect(server.batches.size - batches).toBe(1);
+    expect(server.chatRequests).toBe(chats);
+    expect(statuses.at(-1)).toBe("completed");
+    const rows = readRows<PreferenceRow>(output);
+    expect(rows[0]?.chosen).toMatch(/\(revised\)$/);
+    expect(readRows<RejectRow>(`${output}.rejects.jsonl`).map((row) => row.reason)).toEqual([
+      "unparseable",
+      "unparseable",
+    ]);
+    const uploaded = [...server.files.values()].find((text) => text.includes('"custom_id"')) ?? "";
+    const request = JSON.parse(uploaded.split("\n")[0] ?? "{}") as {
+      body: Record<string, unknown>;
+      url: string;
+    };
+    expect(request.url).toBe("/v1/chat/completions");
+    expect(request.body).toMatchObject({ model: "gpt-4", temperature: 0.7, max_tokens: 4096 });
+    const events = readRows<{ event: string }>(`${output}.journal.jsonl`).map((event) => event.event);
+    expect(events).toEqual(["batch-created", "batch-merged"]);
+    expect(readFileSync(`${output}.journal.jsonl`, "utf8")).not.toContain(KEY);
+  });
+
+  it("resumes the recorded batch after a stop instead of paying for a new one", async () => {
+    const { input, output, generator, builder } = setup(6);
+    server.batchPolls = 1000;
+    const stop = new AbortController();
+    const first = await runBatch({
+      builder,
+      generator,
+      input,
+      output,
+      pollIntervalMs: 5,
+      stop: stop.signal,
+      onStatus: () => stop.abort(),
+    });
+    expect(first).toMatchObject({ stoppedBy: "stopped", accepted: 0 });
+    const batches = server.batches.size;
+    server.batchPolls = 0;
+    const second = await runBatch({ builder, generator, input, output, pollIntervalMs: 5 });
+    expect(second).toMatchObject({ stoppedBy: "complete", accepted: 5, rejected: 1 });
+    expect(server.batches.size).toBe(batches);
+    const third = await runBatch({ builder, generator, input, output, pollIntervalMs: 5 });
+    expect(third).toMatchObject({ stoppedBy: "complete", accepted: 0, skipped: 6 });
+    expect(server.batches.size).toBe(batches);
+  });
+
+  it("refuses rows that would need the policy model", async () => {
+    const { dir, output, generator, builder } = setup(1, true);
+    const input = writeJsonl(join(dir, "bare.jsonl"), [{ prompt: "p" }]);
+    await expect(runBatch({ builder, generator, input, output })).rejects.toMatchObject({
+      code: "batch_unsupported",
+    });
+  });
+});
