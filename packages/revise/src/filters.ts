@@ -13,7 +13,7 @@ import type { RejectReason } from "./records.js";
  * ```
  */
 export interface FilterOptions {
-  /** The largest allowed ratio max(|y_w|, |y_l|) / min(|y_w|, |y_l|); default 3. `Infinity` turns it off. */
+  /** The largest allowed ratio max(|y_w|, |y_l|) / min(|y_w|, |y_l|); default 3. `Infinity` turns it off (in code). */
   readonly maxLengthRatio?: number | undefined;
   /** An absolute difference in code points that is always allowed; default 100. */
   readonly lengthSlack?: number | undefined;

@@ -29,6 +29,7 @@ export {
   type FilterOptions,
   type FilterVerdict,
 } from "./filters.js";
+export { createHttpFetch, type FetchLike } from "./http-fetch.js";
 export { Journal, type JournalPaths, journalPaths, repairTail } from "./journal.js";
 export { countJsonlRows, type JsonlLine, readJsonl, validateRecord } from "./jsonl.js";
 export { createOffPolicyJudgeBuilder, type OffPolicyJudgeOptions, pickByScore } from "./off-policy-judge.js";

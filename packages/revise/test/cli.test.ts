@@ -272,4 +272,21 @@ describe("clair CLI", () => {
       ]),
     );
   }, 30_000);
+
+  it("runs the Batch API mode and resumes from the journal", async () => {
+    const dir = tempDir();
+    const input = writeJsonl(join(dir, "in.jsonl"), prompts(10));
+    const output = join(dir, "out.jsonl");
+    const batches = server.batches.size;
+    server.batchPolls = 1;
+    const result = await cli(reviseArgs(input, output, ["--batch", "--poll-ms", "10"])).done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/batch batch_\d+: completed/);
+    expect(server.batches.size - batches).toBe(1);
+    expectExactlyOnce(input, output, `${output}.rejects.jsonl`);
+    expect(readRows<{ event: string }>(`${output}.journal.jsonl`).map((e) => e.event)).toEqual([
+      "batch-created",
+      "batch-merged",
+    ]);
+  }, 30_000);
 });
