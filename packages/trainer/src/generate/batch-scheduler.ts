@@ -22,6 +22,7 @@ export class BatchScheduler<T> {
   readonly #windowMs: number;
   readonly #queue: Pending<T>[] = [];
   #running = false;
+  #batches = 0;
 
   constructor(
     runBatch: (items: T[]) => Promise<void>,
@@ -35,6 +36,11 @@ export class BatchScheduler<T> {
   /** Items waiting for a batch. */
   get queued(): number {
     return this.#queue.length;
+  }
+
+  /** Batches run so far. */
+  get batches(): number {
+    return this.#batches;
   }
 
   /** Queue items; resolves when every one of them has run. */
@@ -53,6 +59,7 @@ export class BatchScheduler<T> {
       await new Promise((resolve) => setTimeout(resolve, this.#windowMs));
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#maxBatch);
+        this.#batches++;
         try {
           await this.#runBatch(batch.map((p) => p.item));
           for (const p of batch) p.resolve();

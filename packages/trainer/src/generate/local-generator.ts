@@ -102,6 +102,11 @@ export class LocalGenerator implements Generator {
     return LocalGenerator.create(await loadPretrainedModel(dir), options);
   }
 
+  /** Decoding batches run so far (concurrent calls share batches). */
+  get batches(): number {
+    return this.#scheduler.batches;
+  }
+
   async complete(prompts: readonly Prompt[], options: GenerationOptions = {}): Promise<Completion[]> {
     validateGenerationOptions(options);
     const { config, tokenizer } = this.pretrained;
