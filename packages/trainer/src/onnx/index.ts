@@ -46,6 +46,7 @@ export {
   dtypeToOnnx,
   isFloatType,
 } from "./dtype.js";
+export { inlineFunctions } from "./inline-functions.js";
 export { readModel, type WriteModelOptions, writeModel } from "./model-file.js";
 export {
   type DecodeOptions,
@@ -62,6 +63,7 @@ export {
   reduceAxes,
   SHAPE_INFERENCE,
 } from "./shape-inference.js";
+export { constantShapeValue, inferShapeValue, type ShapeValueEnv } from "./shape-values.js";
 export {
   dtypeOfData,
   fullTensor,
@@ -75,6 +77,7 @@ export type {
   AttributeValue,
   DataType,
   Dim,
+  FunctionDef,
   Graph,
   Model,
   Node,

@@ -2,7 +2,17 @@ import pkg from "onnx-proto";
 import { OnnxGraphError } from "../errors.js";
 import { bytesOfData, dataFromBytes, dtypeByteSize, dtypeFromOnnx, dtypeToOnnx } from "./dtype.js";
 import { sizeOf } from "./tensor.js";
-import type { AttributeValue, Dim, Graph, Model, Node, Tensor, TensorData, ValueInfo } from "./types.js";
+import type {
+  AttributeValue,
+  Dim,
+  FunctionDef,
+  Graph,
+  Model,
+  Node,
+  Tensor,
+  TensorData,
+  ValueInfo,
+} from "./types.js";
 
 const { onnx } = pkg;
 type TensorProto = InstanceType<typeof onnx.TensorProto>;
@@ -11,6 +21,7 @@ type IGraphProto = Parameters<typeof onnx.GraphProto.create>[0] & object;
 type IValueInfoProto = Parameters<typeof onnx.ValueInfoProto.create>[0] & object;
 type IAttributeProto = Parameters<typeof onnx.AttributeProto.create>[0] & object;
 type INodeProto = Parameters<typeof onnx.NodeProto.create>[0] & object;
+type IFunctionProto = Parameters<typeof onnx.FunctionProto.create>[0] & object;
 type GraphProto = InstanceType<typeof onnx.GraphProto>;
 type AttrType = (typeof onnx.AttributeProto.AttributeType)[keyof typeof onnx.AttributeProto.AttributeType];
 
@@ -180,6 +191,8 @@ const A = onnx.AttributeProto.AttributeType;
 
 function attributeToProto(name: string, a: AttributeValue, options: EncodeOptions): IAttributeProto {
   switch (a.type) {
+    case "ref":
+      return { name, type: a.refType, refAttrName: a.value };
     case "float":
       return { name, type: A.FLOAT, f: a.value };
     case "int":
@@ -207,6 +220,7 @@ function attributeFromProto(
   p: InstanceType<typeof onnx.AttributeProto>,
   options: DecodeOptions,
 ): AttributeValue {
+  if (p.refAttrName) return { type: "ref", value: p.refAttrName, refType: p.type };
   const type: AttrType = p.type;
   switch (type) {
     case A.FLOAT:
@@ -269,6 +283,50 @@ function graphToProto(g: Graph, options: EncodeOptions): IGraphProto {
   return proto;
 }
 
+function nodeFromProto(n: INodeProto, options: DecodeOptions): Node {
+  const node: Node = {
+    name: n.name ?? "",
+    opType: n.opType ?? "",
+    domain: n.domain ?? "",
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
+    attributes: {},
+  };
+  for (const a of n.attribute ?? []) {
+    node.attributes[a.name ?? ""] = attributeFromProto(onnx.AttributeProto.fromObject(a), options);
+  }
+  if (n.docString) node.docString = n.docString;
+  return node;
+}
+
+function functionToProto(f: FunctionDef, options: EncodeOptions): IFunctionProto {
+  const proto: IFunctionProto = {
+    name: f.name,
+    domain: f.domain,
+    input: [...f.inputs],
+    output: [...f.outputs],
+    attribute: [...f.attributes],
+    node: f.nodes.map((n) => nodeToProto(n, options)),
+    opsetImport: f.opsetImports.map((o) => ({ domain: o.domain, version: o.version })),
+  };
+  if (f.docString !== undefined) proto.docString = f.docString;
+  return proto;
+}
+
+function functionFromProto(p: IFunctionProto, options: DecodeOptions): FunctionDef {
+  const f: FunctionDef = {
+    name: p.name ?? "",
+    domain: p.domain ?? "",
+    inputs: [...(p.input ?? [])],
+    outputs: [...(p.output ?? [])],
+    attributes: [...(p.attribute ?? [])],
+    nodes: (p.node ?? []).map((n) => nodeFromProto(n, options)),
+    opsetImports: (p.opsetImport ?? []).map((o) => ({ domain: o.domain ?? "", version: num(o.version) })),
+  };
+  if (p.docString) f.docString = p.docString;
+  return f;
+}
+
 function graphFromProto(p: GraphProto, options: DecodeOptions): Graph {
   const initializers = new Map<string, Tensor>();
   for (const t of p.initializer)
@@ -278,21 +336,7 @@ function graphFromProto(p: GraphProto, options: DecodeOptions): Graph {
       const info = valueInfoFromProto(onnx.ValueInfoProto.fromObject(v));
       return info === undefined ? [] : [info];
     });
-  const nodes: Node[] = p.node.map((n) => {
-    const node: Node = {
-      name: n.name ?? "",
-      opType: n.opType ?? "",
-      domain: n.domain ?? "",
-      inputs: [...(n.input ?? [])],
-      outputs: [...(n.output ?? [])],
-      attributes: {},
-    };
-    for (const a of n.attribute ?? []) {
-      node.attributes[a.name ?? ""] = attributeFromProto(onnx.AttributeProto.fromObject(a), options);
-    }
-    if (n.docString) node.docString = n.docString;
-    return node;
-  });
+  const nodes: Node[] = p.node.map((n) => nodeFromProto(n, options));
   const graph: Graph = {
     name: p.name,
     nodes,
@@ -325,6 +369,7 @@ export function encodeModel(model: Model, options: EncodeOptions = {}): Uint8Arr
     docString: model.docString ?? "",
     graph: graphToProto(model.graph, options),
     metadataProps: Object.entries(model.metadata).map(([key, value]) => ({ key, value })),
+    functions: (model.functions ?? []).map((f) => functionToProto(f, options)),
   });
   return onnx.ModelProto.encode(proto).finish();
 }
@@ -357,5 +402,6 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
   if (proto.domain) model.domain = proto.domain;
   if (num(proto.modelVersion) !== 0) model.modelVersion = num(proto.modelVersion);
   if (proto.docString) model.docString = proto.docString;
+  if (proto.functions.length > 0) model.functions = proto.functions.map((f) => functionFromProto(f, options));
   return model;
 }

@@ -117,7 +117,9 @@ export type AttributeValue =
   | { readonly type: "ints"; readonly value: readonly number[] }
   | { readonly type: "strings"; readonly value: readonly string[] }
   | { readonly type: "tensors"; readonly value: readonly Tensor[] }
-  | { readonly type: "graphs"; readonly value: readonly Graph[] };
+  | { readonly type: "graphs"; readonly value: readonly Graph[] }
+  /** Inside a function body: takes the caller's attribute `value` (ONNX `ref_attr_name`). */
+  | { readonly type: "ref"; readonly value: string; readonly refType: number };
 
 /**
  * One operator application. An empty string in `inputs` marks an omitted optional input.
@@ -176,6 +178,31 @@ export interface OpsetImport {
 }
 
 /**
+ * A model-local function (ONNX `FunctionProto`): nodes calling `domain`/`name` run `nodes` with the
+ * function's `inputs`/`outputs` bound to theirs. `inlineFunctions` expands the calls.
+ *
+ * @example
+ * ```ts
+ * const fn: FunctionDef = {
+ *   name: "Square", domain: "local", inputs: ["x"], outputs: ["y"], attributes: [],
+ *   nodes: [{ name: "m", opType: "Mul", domain: "", inputs: ["x", "x"], outputs: ["y"], attributes: {} }],
+ *   opsetImports: [{ domain: "", version: 18 }],
+ * };
+ * ```
+ */
+export interface FunctionDef {
+  name: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  /** Names of the attributes a call may set (referenced with `{ type: "ref" }` in the body). */
+  attributes: string[];
+  nodes: Node[];
+  opsetImports: OpsetImport[];
+  docString?: string;
+}
+
+/**
  * A whole model (ONNX `ModelProto`): the main graph plus the opsets and metadata.
  *
  * @example
@@ -197,4 +224,6 @@ export interface Model {
   docString?: string;
   /** `metadata_props` key/value pairs. */
   metadata: Record<string, string>;
+  /** Model-local functions (torch.onnx's dynamo exporter emits them). */
+  functions?: FunctionDef[];
 }
