@@ -5,6 +5,12 @@ export {
   emitUnpairedLoss,
   UnsupportedLossError,
 } from "./artifacts/emit-loss.js";
+export { FusedTrainSession } from "./artifacts/fused-train-session.js";
+export {
+  buildFusedTrainSteps,
+  FUSED_STEP_IO,
+  type FusedTrainStepsArtifact,
+} from "./artifacts/fused-train-steps.js";
 export { GraphLossMath, type LossDtype } from "./artifacts/graph-loss-math.js";
 export { type AdamwConfig, adamw } from "./artifacts/optimizers/adamw.js";
 export { OPTIMIZERS, type OptimizerName } from "./artifacts/optimizers/index.js";
@@ -29,6 +35,7 @@ export {
   TrainStepSession,
   type TrainStepSessionOptions,
 } from "./artifacts/train-step-session.js";
+export { type FloatArray, initialTrainingState, type TrainingState } from "./artifacts/training-state.js";
 export {
   addGradients,
   buildGradientModel,

@@ -14,8 +14,7 @@ import {
   updatedStateName,
   updatedWeightName,
 } from "./train-step-graph.js";
-
-type FloatArray = Float32Array | Float64Array;
+import { type FloatArray, floatTensor, floatValues, initialTrainingState } from "./training-state.js";
 
 /** What one optimizer step reports. */
 export interface TrainStepResult {
@@ -76,21 +75,10 @@ export class TrainStepSession {
   private constructor(artifact: TrainStepArtifact, session: InferenceSession, pretrained: PretrainedModel) {
     this.artifact = artifact;
     this.#session = session;
-    const make = (n: number): FloatArray =>
-      artifact.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
-    this.weights = new Map();
-    this.state = new Map();
-    this.#shapes = new Map();
-    for (const name of artifact.weights) {
-      const tensor = pretrained.weights.get(name);
-      if (tensor === undefined) throw new TrainConfigError("weights", name, "a weight of the model");
-      const data = make(tensor.data.length);
-      data.set(tensor.data as FloatArray);
-      this.weights.set(name, data);
-      this.#shapes.set(name, tensor.shape);
-      for (const slot of artifact.stateSlots)
-        this.state.set(stateInputName(slot, name), make(tensor.data.length));
-    }
+    const initial = initialTrainingState(artifact, pretrained);
+    this.weights = initial.weights;
+    this.state = initial.state;
+    this.#shapes = initial.shapes;
   }
 
   /** Builds the training-step graph of `pretrained` and opens it (weights copied from the model). */
@@ -112,16 +100,11 @@ export class TrainStepSession {
   }
 
   #tensor(data: FloatArray, dims: readonly number[]): OrtTensor {
-    return data instanceof Float64Array
-      ? new OrtTensor("float64", data, dims)
-      : new OrtTensor("float32", data, dims);
+    return floatTensor(data, dims);
   }
 
   #scalar(value: number): OrtTensor {
-    return this.#tensor(
-      this.artifact.dtype === "float64" ? Float64Array.of(value) : Float32Array.of(value),
-      [],
-    );
+    return floatValues([value], this.artifact.dtype, []);
   }
 
   /**
@@ -171,12 +154,11 @@ export class TrainStepSession {
       throw new TrainConfigError("referenceLogp", referenceLogp.length, `${batch.batch} values, one per row`);
     }
     const dims = [batch.batch, batch.seq];
-    const make = this.artifact.dtype === "float64" ? Float64Array : Float32Array;
     const feeds: Record<string, OrtTensor> = {
       input_ids: new OrtTensor("int64", batch.inputIds, dims),
       attention_mask: new OrtTensor("int64", batch.attentionMask, dims),
       completion_mask: new OrtTensor("int64", batch.completionMask, dims),
-      [TRAIN_STEP_IO.referenceLogp]: this.#tensor(make.from(referenceLogp), [batch.batch]),
+      [TRAIN_STEP_IO.referenceLogp]: floatValues(referenceLogp, this.artifact.dtype, [batch.batch]),
       [TRAIN_STEP_IO.lr]: this.#scalar(lr),
       [TRAIN_STEP_IO.step]: this.#scalar(this.steps + 1),
     };
