@@ -11,6 +11,9 @@ export function packageTests(name: string, extra: UserWorkspaceConfig["test"] = 
       name,
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       environment: "node",
+      // Real onnxruntime sessions and child processes on a 2-core CI machine: generous limits.
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
       ...extra,
     },
   });
