@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTinyModel } from "../models/create-tiny-model.js";
+import { exportTransformersJs } from "./export-transformers-js.js";
+import { ModelFolderError } from "./generate-errors.js";
+import { LocalGenerator } from "./local-generator.js";
+import { isTransformersJsFolder, TransformersGenerator } from "./transformers-generator.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "apo-tjs-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe.each(["llama", "gpt2"] as const)("TransformersGenerator on a local %s export", (family) => {
+  it("loads our export with downloads off and decodes greedily like LocalGenerator", async () => {
+    const model = await createTinyModel({ family, seed: 13, std: 0.6, out: join(dir, `${family}-hf`) });
+    const exported = join(dir, `${family}-tjs`);
+    await exportTransformersJs(model, exported);
+    expect(isTransformersJsFolder(exported)).toBe(true);
+    const tjs = await TransformersGenerator.load(exported, { name: "tiny" });
+    const local = await LocalGenerator.create(model);
+    try {
+      // Left padding: the two prompts have different lengths.
+      const prompts = ["Once upon a time", [{ role: "user", content: "Hi" }]] as const;
+      const options = { temperature: 0, maxNewTokens: 12 };
+      const expected = await local.complete(prompts, options);
+      expect(await tjs.complete(prompts, options)).toEqual(expected);
+      const stop = expected[0]!.text.slice(4, 6);
+      const [cut] = await tjs.complete([prompts[0]], { ...options, stop: [stop] });
+      expect(cut!.text).toBe(expected[0]!.text.slice(0, expected[0]!.text.indexOf(stop)));
+      // Seeded sampling through transformers.js is reproducible.
+      const sampled = { temperature: 1.3, seed: 3, maxNewTokens: 10 };
+      const a = await tjs.generate({ messages: [{ role: "user", content: "Hi" }], n: 2, ...sampled });
+      const b = await tjs.generate({ messages: [{ role: "user", content: "Hi" }], n: 2, ...sampled });
+      expect(a).toEqual(b);
+      expect(a.model).toBe("tiny");
+      expect(a.usage.completionTokens).toBe(20);
+    } finally {
+      await tjs.close();
+      await local.close();
+    }
+  });
+});
+
+it("refuses a folder that is not a transformers.js export", async () => {
+  await expect(TransformersGenerator.load(dir)).rejects.toThrow(ModelFolderError);
+});
