@@ -5,6 +5,7 @@ import { ApoError } from "./errors.js";
 import { preferenceLogProbs } from "./logprobs/preference-log-probs.js";
 import { createTinyModel } from "./models/create-tiny-model.js";
 import { loadPretrainedModel } from "./models/pretrained-model.js";
+import { TRAIN_USAGE, trainCommand } from "./train/train-command.js";
 
 const USAGE = `usage:
   apo logprobs --model DIR --data pairs.jsonl --out FILE.jsonl [--batch-size 8]
@@ -13,7 +14,8 @@ const USAGE = `usage:
             {prompt_ids, chosen_ids, rejected_ids}
   apo init-model --family llama|gpt2 --out DIR [--seed 0] [--hidden 32] [--layers 2] [--heads 4]
       [--kv-heads N] [--intermediate 64] [--context 128]
-      a seeded random-weight model with a local byte-level tokenizer`;
+      a seeded random-weight model with a local byte-level tokenizer
+${TRAIN_USAGE}`;
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -89,6 +91,7 @@ async function initModel(args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === "train") return await trainCommand(rest);
     if (command === "logprobs") await logprobs(rest);
     else if (command === "init-model") await initModel(rest);
     else if (command === undefined || command === "--help" || command === "-h")

@@ -1,0 +1,159 @@
+import { existsSync } from "node:fs";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { TrainConfigError } from "../artifacts/train-config-error.js";
+import { stateInputName } from "../artifacts/train-step-graph.js";
+import {
+  loadPretrainedModel,
+  type PretrainedModel,
+  savePretrainedModel,
+} from "../models/pretrained-model.js";
+import { readSafetensorsFile } from "../safetensors/read-safetensors.js";
+import type { WeightMap } from "../safetensors/tensor.js";
+import { writeSafetensorsFile } from "../safetensors/write-safetensors.js";
+import type { TrainConfig } from "./train-options.js";
+
+/** Where a run stands, saved as `trainer_state.json` in each checkpoint. */
+export interface TrainerState {
+  readonly version: 1;
+  /** Optimizer steps taken. */
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  /** The epoch in progress (0-based; equals `config.epochs` when training is over). */
+  readonly epoch: number;
+  /** Optimizer steps already taken in that epoch. */
+  readonly stepInEpoch: number;
+  /** Shuffling generator state before that epoch's permutation was drawn. */
+  readonly rngState: number;
+  readonly config: TrainConfig;
+}
+
+/** File names inside `out/checkpoint-<step>/` besides the Hugging Face model files. */
+export const CHECKPOINT_FILES = {
+  state: "trainer_state.json",
+  optimizer: "optimizer.safetensors",
+} as const;
+
+type FloatArray = Float32Array | Float64Array;
+
+/** What {@link saveCheckpoint} writes. */
+export interface CheckpointContents {
+  /** The model trained (config, tokenizer, weights not trained). */
+  readonly base: PretrainedModel;
+  /** Current weights by Hugging Face name. */
+  readonly weights: ReadonlyMap<string, FloatArray>;
+  /** Optimizer state by graph input name (`state/<slot>/<weight>`). */
+  readonly optimizerState: ReadonlyMap<string, FloatArray>;
+  readonly stateSlots: readonly string[];
+  readonly state: TrainerState;
+}
+
+const f32 = (a: FloatArray): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
+
+/**
+ * The model with the given weights in place of its own (float32, as checkpoints store them).
+ *
+ * @example
+ * ```ts
+ * const trained = withWeights(model, session.weights);
+ * ```
+ */
+export function withWeights(
+  base: PretrainedModel,
+  weights: ReadonlyMap<string, FloatArray>,
+): PretrainedModel {
+  const merged: WeightMap = new Map();
+  for (const [name, t] of base.weights) {
+    const w = weights.get(name);
+    merged.set(name, w === undefined ? t : { shape: t.shape, data: f32(w) });
+  }
+  return { ...base, weights: merged };
+}
+
+/**
+ * Save `out/checkpoint-<step>/`: the model as a Hugging Face folder (safetensors with HF names, config,
+ * tokenizer files) by `savePretrainedModel`, the optimizer state as `optimizer.safetensors` (tensor names
+ * `state/<slot>/<weight>`), and `trainer_state.json` (step, epoch, position in the epoch, RNG state,
+ * config). The folder is written under a temporary name and renamed, so a crash never leaves half a
+ * checkpoint. float64 runs are stored as float32.
+ *
+ * @example
+ * ```ts
+ * const dir = await saveCheckpoint("runs/a", { base, weights: session.weights, optimizerState: session.state, stateSlots, state });
+ * ```
+ */
+export async function saveCheckpoint(out: string, contents: CheckpointContents): Promise<string> {
+  const dir = join(out, `checkpoint-${contents.state.step}`);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  const model = withWeights(contents.base, contents.weights);
+  await savePretrainedModel(model, tmp);
+  const optimizer: WeightMap = new Map();
+  for (const [name, t] of model.weights) {
+    for (const slot of contents.stateSlots) {
+      const key = stateInputName(slot, name);
+      const value = contents.optimizerState.get(key);
+      if (value !== undefined) optimizer.set(key, { shape: t.shape, data: f32(value) });
+    }
+  }
+  await writeSafetensorsFile(join(tmp, CHECKPOINT_FILES.optimizer), optimizer);
+  await writeFile(join(tmp, CHECKPOINT_FILES.state), `${JSON.stringify(contents.state, null, 2)}\n`);
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  return dir;
+}
+
+/** A checkpoint read back by {@link loadCheckpoint}. */
+export interface LoadedCheckpoint {
+  readonly dir: string;
+  readonly model: PretrainedModel;
+  readonly optimizerState: WeightMap;
+  readonly state: TrainerState;
+}
+
+/**
+ * The checkpoint folder to resume from: `path` itself when it holds `trainer_state.json`, else its
+ * `checkpoint-<step>` folder with the highest step.
+ *
+ * @throws TrainConfigError (field `resumeFrom`) when there is none
+ * @example
+ * ```ts
+ * await findCheckpoint("runs/a"); // "runs/a/checkpoint-180"
+ * ```
+ */
+export async function findCheckpoint(path: string): Promise<string> {
+  if (existsSync(join(path, CHECKPOINT_FILES.state))) return path;
+  const expected =
+    "a checkpoint folder (with trainer_state.json) or an output folder with checkpoint-<step> folders";
+  let names: string[];
+  try {
+    names = await readdir(path);
+  } catch {
+    throw new TrainConfigError("resumeFrom", path, expected);
+  }
+  const steps = names
+    .map((n) => /^checkpoint-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(path, m[0], CHECKPOINT_FILES.state)))
+    .map((m) => Number(m[1]));
+  if (steps.length === 0) throw new TrainConfigError("resumeFrom", path, expected);
+  return join(path, `checkpoint-${Math.max(...steps)}`);
+}
+
+/**
+ * Read a checkpoint written by {@link saveCheckpoint}.
+ *
+ * @example
+ * ```ts
+ * const { model, optimizerState, state } = await loadCheckpoint(await findCheckpoint("runs/a"));
+ * ```
+ */
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  const state = JSON.parse(await readFile(join(dir, CHECKPOINT_FILES.state), "utf8")) as TrainerState;
+  if (state.version !== 1) {
+    throw new TrainConfigError("resumeFrom", dir, "a checkpoint of trainer_state version 1");
+  }
+  const model = await loadPretrainedModel(dir);
+  const optimizerState = await readSafetensorsFile(join(dir, CHECKPOINT_FILES.optimizer));
+  return { dir, model, optimizerState, state };
+}

@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PairLogProbs } from "./pair-log-probs.js";
+import type { TrainPair } from "./read-pairs.js";
+import type { Truncation } from "./truncate-pair.js";
+
+/** What a cached reference depends on. */
+export interface ReferenceKeyParts {
+  /** {@link weightsDigest} of the reference model. */
+  readonly weights: string;
+  /** The tokenised, truncated pairs (they reflect the data, chat template and tokenizer). */
+  readonly pairs: readonly TrainPair[];
+  readonly truncation: Truncation;
+  /** Precision of the log-prob graph. */
+  readonly dtype: string;
+}
+
+/**
+ * The cache key of reference log-probs: SHA-256 over the model's weight digest, the token ids of every
+ * pair, the truncation settings and the precision.
+ *
+ * @example
+ * ```ts
+ * referenceKey({ weights: weightsDigest(model.weights), pairs, truncation: PAPER_TRUNCATION, dtype: "float32" });
+ * ```
+ */
+export function referenceKey(parts: ReferenceKeyParts): string {
+  const hash = createHash("sha256");
+  hash.update(`apo-reference-v1\0${parts.weights}\0${parts.dtype}\0`);
+  hash.update(`${parts.truncation.maxPromptLength},${parts.truncation.maxCompletionLength}\0`);
+  for (const p of parts.pairs) {
+    hash.update(
+      `${p.chosen.promptIds.join(",")}|${p.chosen.completionIds.join(",")}|` +
+        `${p.rejected.promptIds.join(",")}|${p.rejected.completionIds.join(",")}\n`,
+    );
+  }
+  return hash.digest("hex");
+}
+
+interface CacheFile {
+  key: string;
+  chosen: number[];
+  rejected: number[];
+  chosenTokens: number[];
+  rejectedTokens: number[];
+}
+
+async function readCacheFile(file: string): Promise<CacheFile | null> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as CacheFile;
+  } catch {
+    return null; // a partial file (a run killed while writing): recompute and overwrite it
+  }
+}
+
+/**
+ * Reference log-probs from `<dir>/reference-<key>.json` when a previous run computed them for the same
+ * key, else computed with `compute` and written there (JSON numbers round-trip doubles exactly).
+ *
+ * @example
+ * ```ts
+ * const { value, hit } = await cachedReferenceLogProbs(".cache", key, () => pairLogProbs(session, model, pairs, 8));
+ * ```
+ */
+export async function cachedReferenceLogProbs(
+  dir: string,
+  key: string,
+  compute: () => Promise<PairLogProbs>,
+): Promise<{ value: PairLogProbs; hit: boolean; file: string }> {
+  const file = join(dir, `reference-${key.slice(0, 32)}.json`);
+  const cached = await readCacheFile(file);
+  if (cached !== null && cached.key === key) {
+    return {
+      hit: true,
+      file,
+      value: {
+        chosen: Float64Array.from(cached.chosen),
+        rejected: Float64Array.from(cached.rejected),
+        chosenTokens: Float64Array.from(cached.chosenTokens),
+        rejectedTokens: Float64Array.from(cached.rejectedTokens),
+      },
+    };
+  }
+  const value = await compute();
+  const body: CacheFile = {
+    key,
+    chosen: [...value.chosen],
+    rejected: [...value.rejected],
+    chosenTokens: [...value.chosenTokens],
+    rejectedTokens: [...value.rejectedTokens],
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify(body));
+  await rename(`${file}.tmp`, file);
+  return { value, hit: false, file };
+}

@@ -1,0 +1,164 @@
+import { join } from "node:path";
+import { getLoss, LossError, LossParameterError } from "@apo/losses";
+import { OPTIMIZERS, type OptimizerName } from "../artifacts/optimizers/index.js";
+import { checkNumber, TrainConfigError } from "../artifacts/train-config-error.js";
+import { paperPreset, TRAIN_DEFAULTS, type TrainConfig, type TrainOptions } from "./train-options.js";
+import { UnsupportedTrainLossError } from "./unsupported-train-loss-error.js";
+
+/** Fields a resumed run must keep from its checkpoint: changing one would change the trajectory. */
+const LOCKED_ON_RESUME = [
+  "model",
+  "data",
+  "eval",
+  "evalFraction",
+  "loss",
+  "lossParams",
+  "optimizer",
+  "optimizerConfig",
+  "lr",
+  "warmupSteps",
+  "epochs",
+  "batchSize",
+  "microBatchSize",
+  "maxGradNorm",
+  "maxPromptLength",
+  "maxCompletionLength",
+  "seed",
+  "dtype",
+] as const satisfies readonly (keyof TrainConfig)[];
+
+function positiveInt(field: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new TrainConfigError(field, value, "a positive integer");
+}
+
+function path(field: string, value: unknown): string {
+  if (typeof value !== "string" || value === "") throw new TrainConfigError(field, value, "a path");
+  return value;
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function lossParamsOf(loss: string, given: Record<string, number> | undefined, beta: number | undefined) {
+  let definition: ReturnType<typeof getLoss>;
+  try {
+    definition = getLoss(loss);
+  } catch (cause) {
+    if (cause instanceof LossError) throw new TrainConfigError("loss", loss, cause.message);
+    throw cause;
+  }
+  if (definition.kind !== "paired") throw new UnsupportedTrainLossError(loss);
+  const params: Record<string, number> = {
+    ...(definition.defaults as Record<string, number>),
+    ...given,
+    ...(beta === undefined ? {} : { beta }),
+  };
+  try {
+    definition.validate(params);
+  } catch (cause) {
+    if (cause instanceof LossParameterError) {
+      throw new TrainConfigError(`lossParams.${cause.parameter}`, params[cause.parameter], cause.message);
+    }
+    throw cause;
+  }
+  return params;
+}
+
+/**
+ * Fill in and check a run's configuration: the saved config of a resumed checkpoint (if any), then the
+ * preset, then the options, then {@link TRAIN_DEFAULTS}. A resumed run may change only where it writes,
+ * how often it evaluates and saves, and its cache folder.
+ *
+ * @throws TrainConfigError naming the field; UnsupportedTrainLossError for an unpaired loss
+ * @example
+ * ```ts
+ * const config = resolveTrainConfig({ model: "m", data: "d.jsonl", out: "runs/a", preset: "paper" });
+ * config.lr; // 2e-7
+ * ```
+ */
+export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): TrainConfig {
+  const given = defined(options);
+  const preset = given.preset === undefined ? {} : given.preset === "paper" ? paperPreset : null;
+  if (preset === null) throw new TrainConfigError("preset", given.preset, '"paper"');
+  const savedOptions: TrainOptions = {};
+  if (saved !== undefined) {
+    const { eval: savedEval, ...rest } = saved;
+    Object.assign(savedOptions, rest, savedEval === null ? {} : { eval: savedEval });
+  }
+  const merged: TrainOptions = { ...TRAIN_DEFAULTS, ...savedOptions, ...preset, ...given };
+  const model = path("model", merged.model);
+  const data = path("data", merged.data);
+  const out = path("out", merged.out);
+  const evalFile = merged.eval === undefined ? null : path("eval", merged.eval);
+  const loss = merged.loss ?? TRAIN_DEFAULTS.loss;
+  // An explicit β wins over a preset's; a preset's β over saved or given lossParams only without them.
+  const beta = given.beta ?? (given.lossParams?.beta === undefined ? merged.beta : undefined);
+  const lossParams = lossParamsOf(loss, merged.lossParams, beta);
+  const optimizer = (merged.optimizer ?? TRAIN_DEFAULTS.optimizer) as OptimizerName;
+  if (!Object.hasOwn(OPTIMIZERS, optimizer)) {
+    throw new TrainConfigError("optimizer", optimizer, `one of ${Object.keys(OPTIMIZERS).join(", ")}`);
+  }
+  const config: TrainConfig = {
+    model,
+    data,
+    out,
+    eval: evalFile,
+    evalFraction: merged.evalFraction ?? TRAIN_DEFAULTS.evalFraction,
+    loss,
+    lossParams,
+    optimizer,
+    optimizerConfig: { ...merged.optimizerConfig },
+    lr: merged.lr ?? TRAIN_DEFAULTS.lr,
+    warmupSteps: merged.warmupSteps ?? 0,
+    epochs: merged.epochs ?? TRAIN_DEFAULTS.epochs,
+    batchSize: merged.batchSize ?? TRAIN_DEFAULTS.batchSize,
+    microBatchSize: merged.microBatchSize ?? merged.batchSize ?? TRAIN_DEFAULTS.batchSize,
+    maxGradNorm: merged.maxGradNorm ?? TRAIN_DEFAULTS.maxGradNorm,
+    maxPromptLength: merged.maxPromptLength ?? TRAIN_DEFAULTS.maxPromptLength,
+    maxCompletionLength: merged.maxCompletionLength ?? TRAIN_DEFAULTS.maxCompletionLength,
+    evalEvery: merged.evalEvery ?? null,
+    saveEvery: merged.saveEvery ?? "epoch",
+    seed: merged.seed ?? TRAIN_DEFAULTS.seed,
+    dtype: merged.dtype ?? "float32",
+    cacheDir:
+      given.cacheDir ??
+      (saved !== undefined && given.out === undefined ? saved.cacheDir : join(out, "reference-cache")),
+  };
+  checkNumber("evalFraction", config.evalFraction, 0, 1, { hiOpen: true });
+  checkNumber("lr", config.lr, 0, Number.POSITIVE_INFINITY, { loOpen: true, hiOpen: true });
+  checkNumber("maxGradNorm", config.maxGradNorm, 0, Number.POSITIVE_INFINITY, { loOpen: true });
+  if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) {
+    throw new TrainConfigError("warmupSteps", config.warmupSteps, "a non-negative integer");
+  }
+  positiveInt("epochs", config.epochs);
+  positiveInt("batchSize", config.batchSize);
+  positiveInt("microBatchSize", config.microBatchSize);
+  positiveInt("maxPromptLength", config.maxPromptLength);
+  positiveInt("maxCompletionLength", config.maxCompletionLength);
+  if (config.batchSize % config.microBatchSize !== 0) {
+    throw new TrainConfigError(
+      "microBatchSize",
+      config.microBatchSize,
+      `a divisor of batchSize (${config.batchSize})`,
+    );
+  }
+  if (config.evalEvery !== null) positiveInt("evalEvery", config.evalEvery);
+  if (config.saveEvery !== "epoch") positiveInt("saveEvery", config.saveEvery);
+  if (!Number.isSafeInteger(config.seed)) throw new TrainConfigError("seed", config.seed, "an integer");
+  if (config.dtype !== "float32" && config.dtype !== "float64") {
+    throw new TrainConfigError("dtype", config.dtype, '"float32" or "float64"');
+  }
+  if (saved !== undefined) {
+    for (const field of LOCKED_ON_RESUME) {
+      if (JSON.stringify(config[field]) !== JSON.stringify(saved[field])) {
+        throw new TrainConfigError(
+          field,
+          config[field],
+          `${JSON.stringify(saved[field])} as in the checkpoint being resumed (start a new run to change it)`,
+        );
+      }
+    }
+  }
+  return config;
+}

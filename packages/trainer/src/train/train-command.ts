@@ -1,0 +1,119 @@
+import { parseArgs } from "node:util";
+import type { OptimizerName } from "../artifacts/optimizers/index.js";
+import { TrainConfigError } from "../artifacts/train-config-error.js";
+import { train } from "./train.js";
+import type { TrainOptions } from "./train-options.js";
+
+/** Usage of `apo train`, shown by `apo --help`. */
+export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR [--eval held-out.jsonl] [--eval-fraction 0.1]
+      [--preset paper] [--loss apo_zero] [--beta 0.1] [--optimizer rmsprop|adamw|sgd] [--lr 1e-6]
+      [--warmup-steps 0] [--epochs 3] [--batch-size 8] [--micro-batch-size N] [--max-grad-norm 1]
+      [--max-prompt-length 512] [--max-completion-length 512] [--eval-every N] [--save-every N|epoch]
+      [--seed 42] [--dtype float32|float64] [--cache-dir DIR] [--log-every 10] [--resume DIR]
+      align the model on preference pairs; checkpoints, metrics.jsonl and plots/ go to --out;
+      Ctrl-C saves a checkpoint, --resume DIR continues from it`;
+
+const NUMBER_FLAGS = {
+  "eval-fraction": "evalFraction",
+  beta: "beta",
+  lr: "lr",
+  "warmup-steps": "warmupSteps",
+  epochs: "epochs",
+  "batch-size": "batchSize",
+  "micro-batch-size": "microBatchSize",
+  "max-grad-norm": "maxGradNorm",
+  "max-prompt-length": "maxPromptLength",
+  "max-completion-length": "maxCompletionLength",
+  "eval-every": "evalEvery",
+  seed: "seed",
+} as const satisfies Record<string, keyof TrainOptions>;
+
+const STRING_FLAGS = {
+  model: "model",
+  data: "data",
+  out: "out",
+  eval: "eval",
+  loss: "loss",
+  "cache-dir": "cacheDir",
+  resume: "resumeFrom",
+} as const satisfies Record<string, keyof TrainOptions>;
+
+/**
+ * Turn `apo train` arguments into {@link TrainOptions} (only the flags given, so a resumed run keeps its
+ * checkpoint's config) and the progress interval.
+ *
+ * @throws TrainConfigError naming the flag when a value is not a number; TypeError on an unknown flag
+ * @example
+ * ```ts
+ * parseTrainArgs(["--model", "m", "--data", "d.jsonl", "--out", "runs/a", "--preset", "paper"]);
+ * ```
+ */
+export function parseTrainArgs(args: readonly string[]): { options: TrainOptions; logEvery: number } {
+  const flags = [...Object.keys(NUMBER_FLAGS), ...Object.keys(STRING_FLAGS)];
+  const { values: parsed } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      ...Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
+      preset: { type: "string" },
+      optimizer: { type: "string" },
+      "save-every": { type: "string" },
+      dtype: { type: "string" },
+      "log-every": { type: "string" },
+    },
+  });
+  const values = parsed as Record<string, string | undefined>;
+  const number = (flag: string): number | undefined => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (raw.trim() === "" || Number.isNaN(n)) {
+      throw new TrainConfigError(`--${flag}`, raw, "a number");
+    }
+    return n;
+  };
+  const options: Record<string, unknown> = {};
+  for (const [flag, field] of Object.entries(NUMBER_FLAGS)) options[field] = number(flag);
+  for (const [flag, field] of Object.entries(STRING_FLAGS)) options[field] = values[flag];
+  if (values.preset !== undefined) options.preset = values.preset;
+  if (values.optimizer !== undefined) options.optimizer = values.optimizer as OptimizerName;
+  if (values.dtype !== undefined) options.dtype = values.dtype;
+  const save = values["save-every"];
+  if (save !== undefined) options.saveEvery = save === "epoch" ? "epoch" : number("save-every");
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { options: defined as TrainOptions, logEvery: number("log-every") ?? 10 };
+}
+
+/**
+ * `apo train`: run {@link train} with progress on stderr; the first Ctrl-C (SIGINT) finishes the current
+ * step, saves a checkpoint and exits with 130, a second one exits at once. Returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await trainCommand(["--model", "m", "--data", "d.jsonl", "--out", "runs/a"]);
+ * ```
+ */
+export async function trainCommand(args: readonly string[]): Promise<number> {
+  const { options, logEvery } = parseTrainArgs(args);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write("\ninterrupt: saving a checkpoint after this step (Ctrl-C again to quit now)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const summary = await train({ ...options, signal: controller.signal, progress: { logEvery } });
+    const last = summary.metrics.at(-1);
+    process.stderr.write(
+      `${summary.interrupted ? "interrupted" : "done"}: ${summary.step}/${summary.totalSteps} steps, ` +
+        `last checkpoint ${summary.checkpoints.at(-1) ?? "(none)"}` +
+        (last === undefined
+          ? "\n"
+          : `, held-out reward margin ${last.reward_margin.toFixed(4)}, accuracy ${last.reward_accuracy.toFixed(3)}\n`),
+    );
+    return summary.interrupted ? 130 : 0;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

@@ -1,0 +1,125 @@
+import type { InferenceSession } from "onnxruntime-node";
+import type { LossDtype } from "../artifacts/graph-loss-math.js";
+import type { OptimizerName } from "../artifacts/optimizers/index.js";
+import type { ProgressOptions, StepReport } from "./progress.js";
+
+/**
+ * Everything a training run is: model, data, loss, optimizer, schedule, batching, evaluation and
+ * checkpointing. Saved in every checkpoint (`trainer_state.json`), so `apo train --resume DIR` needs no
+ * other option. Field names are those of {@link TrainOptions}.
+ */
+export interface TrainConfig {
+  /** Hugging Face checkpoint folder of the model to align (also the reference model). */
+  model: string;
+  /** JSONL of preference pairs in TRL's paired format. */
+  data: string;
+  /** Output folder: checkpoints, `metrics.jsonl`, `plots/`. */
+  out: string;
+  /** JSONL of held-out pairs; null: hold out `evalFraction` of `data`. */
+  eval: string | null;
+  /** Fraction of `data` held out when `eval` is null (0 disables evaluation). */
+  evalFraction: number;
+  /** Paired loss of `@apo/losses` by TRL name. */
+  loss: string;
+  /** Its parameters, defaults filled in (β is `lossParams.beta`). */
+  lossParams: Record<string, number>;
+  optimizer: OptimizerName;
+  /** Optimizer options over PyTorch's defaults (e.g. `{ alpha: 0.99, eps: 1e-8 }` for RMSProp). */
+  optimizerConfig: Record<string, number>;
+  /** Peak learning rate; it decays linearly to 0 over the run. */
+  lr: number;
+  /** Steps of linear warmup before the decay. */
+  warmupSteps: number;
+  epochs: number;
+  /** Effective batch size in pairs (one optimizer step). */
+  batchSize: number;
+  /** Pairs per forward/backward run; `batchSize / microBatchSize` are accumulated. */
+  microBatchSize: number;
+  /** Global gradient-norm clipping (Hugging Face's default 1). */
+  maxGradNorm: number;
+  maxPromptLength: number;
+  maxCompletionLength: number;
+  /** Evaluate every this many optimizer steps (null: four times per epoch). */
+  evalEvery: number | null;
+  /** Save a checkpoint at each epoch's end, or every this many steps. The last step always saves. */
+  saveEvery: "epoch" | number;
+  /** Seed of the shuffling and of the held-out split. */
+  seed: number;
+  /** Precision of training (float64 for exact checks). */
+  dtype: LossDtype;
+  /** Folder of cached reference log-probs (default `<out>/reference-cache`). */
+  cacheDir: string;
+}
+
+/**
+ * Options of {@link train}: a partial {@link TrainConfig} (or a preset) plus run-time hooks. `model`,
+ * `data` and `out` are required unless `resumeFrom` names a checkpoint, whose saved config fills the rest.
+ */
+export interface TrainOptions extends Partial<Omit<TrainConfig, "eval" | "cacheDir">> {
+  /** Held-out pairs file (default: a seeded `evalFraction` of `data`). */
+  eval?: string;
+  /** Reference log-prob cache folder (default `<out>/reference-cache`). */
+  cacheDir?: string;
+  /** Start from these values, then apply the other options: `"paper"` is {@link paperPreset}. */
+  preset?: "paper";
+  /** Shorthand for `lossParams.beta`. */
+  beta?: number;
+  /** A checkpoint folder (`out/checkpoint-<step>`) or an output folder (its latest checkpoint) to continue. */
+  resumeFrom?: string;
+  /** Aborting saves a checkpoint after the current step and returns with `interrupted: true`. */
+  signal?: AbortSignal;
+  /** Progress output (default: stderr, a live line on a TTY, else a line every 10 steps). */
+  progress?: ProgressOptions;
+  /** Called after every optimizer step (after the progress line). */
+  onStep?: (report: StepReport) => void;
+  /** onnxruntime session options for both the training and log-prob sessions. */
+  sessionOptions?: InferenceSession.SessionOptions;
+}
+
+/**
+ * Defaults when neither an option nor a preset says otherwise: APO-zero with TRL's usual scale (lr 1e-6,
+ * batches of 8 pairs, 3 epochs), RMSProp, the paper's truncation, a checkpoint per epoch.
+ *
+ * @example
+ * ```ts
+ * TRAIN_DEFAULTS.loss; // "apo_zero"
+ * ```
+ */
+export const TRAIN_DEFAULTS = {
+  evalFraction: 0.1,
+  loss: "apo_zero",
+  optimizer: "rmsprop",
+  lr: 1e-6,
+  warmupSteps: 0,
+  epochs: 3,
+  batchSize: 8,
+  maxGradNorm: 1,
+  maxPromptLength: 512,
+  maxCompletionLength: 512,
+  saveEvery: "epoch",
+  seed: 42,
+  dtype: "float32",
+} as const satisfies Partial<TrainConfig>;
+
+/**
+ * The paper's training setup (D'Oosterlinck et al. 2024, section 5.2): APO-zero with β = 0.1, RMSProp at
+ * lr 2·10⁻⁷ decaying linearly to 0, effective batch 16, 18 epochs, a checkpoint every epoch, prompt and
+ * response truncated to 512 tokens each.
+ *
+ * @example
+ * ```ts
+ * await train({ ...paperPreset, model: "models/llama", data: "clair.jsonl", out: "runs/clair" });
+ * ```
+ */
+export const paperPreset = {
+  loss: "apo_zero",
+  beta: 0.1,
+  optimizer: "rmsprop",
+  lr: 2e-7,
+  warmupSteps: 0,
+  batchSize: 16,
+  epochs: 18,
+  saveEvery: "epoch",
+  maxPromptLength: 512,
+  maxCompletionLength: 512,
+} as const satisfies TrainOptions;

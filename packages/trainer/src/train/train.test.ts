@@ -1,0 +1,119 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TrainConfigError } from "../artifacts/train-config-error.js";
+import { type TrainSummary, train } from "./train.js";
+import { type TinyTrainingSetup, writeTinyTrainingSetup } from "./train-fixtures.js";
+import { UnsupportedTrainLossError } from "./unsupported-train-loss-error.js";
+import { PLOT_FILES } from "./write-plots.js";
+
+const quiet = { stream: null };
+
+describe("train", () => {
+  let dir: string;
+  let setup: TinyTrainingSetup;
+  let first: TrainSummary;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "apo-train-"));
+    setup = await writeTinyTrainingSetup(dir, 16);
+    first = await train({
+      model: setup.modelDir,
+      data: setup.dataFile,
+      out: join(dir, "run-a"),
+      cacheDir: join(dir, "cache"),
+      lr: 1e-3,
+      epochs: 2,
+      batchSize: 4,
+      evalFraction: 0.25,
+      evalEvery: 2,
+      progress: quiet,
+    });
+  }, 60_000);
+
+  it("APO-zero raises the held-out chosen likelihood and lowers the rejected one", () => {
+    expect(first).toMatchObject({ step: 6, totalSteps: 6, trainPairs: 12, evalPairs: 4, interrupted: false });
+    const [start, end] = [first.metrics[0], first.metrics.at(-1)];
+    if (start === undefined || end === undefined) throw new Error("no evaluations");
+    // Step 0: the policy is the reference, so the rewards are exactly 0.
+    expect(start).toMatchObject({ step: 0, chosen_reward: 0, rejected_reward: 0, reward_margin: 0 });
+    expect(end.step).toBe(6);
+    expect(end.chosen_logp).toBeGreaterThan(start.chosen_logp);
+    expect(end.rejected_logp).toBeLessThan(start.rejected_logp);
+    expect(end.chosen_reward).toBeGreaterThan(0);
+    expect(end.rejected_reward).toBeLessThan(0);
+    expect(end.reward_accuracy).toBe(1);
+    // Rewards are β·Δlogp with the loss's β = 0.1.
+    expect(end.chosen_reward).toBeCloseTo(0.1 * (end.chosen_logp - start.chosen_logp), 4);
+    expect(end.loss).toBeLessThan(start.loss);
+  });
+
+  it("writes metrics.jsonl (one object per evaluation), SVG plots and a checkpoint per epoch", async () => {
+    const out = join(dir, "run-a");
+    const lines = (await readFile(join(out, "metrics.jsonl"), "utf8")).trim().split("\n");
+    expect(lines.map((l) => JSON.parse(l).step)).toEqual([0, 2, 4, 6]);
+    expect(JSON.parse(lines[3] as string)).toEqual(first.metrics[3]);
+    for (const file of PLOT_FILES) {
+      const svg = await readFile(join(out, "plots", file), "utf8");
+      expect(svg.startsWith("<svg")).toBe(true);
+      expect(svg).toMatch(/<polyline [^>]*points="[\d., -]+"/);
+    }
+    expect(first.checkpoints).toEqual([join(out, "checkpoint-3"), join(out, "checkpoint-6")]);
+    for (const file of ["model.safetensors", "config.json", "tokenizer.json", "optimizer.safetensors"]) {
+      expect(existsSync(join(out, "checkpoint-6", file))).toBe(true);
+    }
+    const state = JSON.parse(await readFile(join(out, "checkpoint-3", "trainer_state.json"), "utf8"));
+    expect(state).toMatchObject({ step: 3, epoch: 1, stepInEpoch: 0, totalSteps: 6, stepsPerEpoch: 3 });
+    expect(state.config).toMatchObject({ loss: "apo_zero", lr: 1e-3, lossParams: { beta: 0.1 } });
+  });
+
+  it("reuses the cached reference log-probs on the next run", async () => {
+    expect(first.referenceCache).toEqual({ train: false, eval: false });
+    const again = await train({
+      model: setup.modelDir,
+      data: setup.dataFile,
+      out: join(dir, "run-b"),
+      cacheDir: join(dir, "cache"),
+      lr: 1e-3,
+      epochs: 1,
+      batchSize: 4,
+      evalFraction: 0.25,
+      progress: quiet,
+    });
+    expect(again.referenceCache).toEqual({ train: true, eval: true });
+    // Other truncation settings are another key.
+    const truncated = await train({
+      model: setup.modelDir,
+      data: setup.dataFile,
+      out: join(dir, "run-c"),
+      cacheDir: join(dir, "cache"),
+      lr: 1e-3,
+      epochs: 1,
+      batchSize: 4,
+      evalFraction: 0,
+      maxCompletionLength: 3,
+      progress: quiet,
+    });
+    expect(truncated.referenceCache).toEqual({ train: false, eval: null });
+  }, 60_000);
+
+  it("rejects bad options naming the field, and unpaired losses by name", async () => {
+    const base = { model: setup.modelDir, data: setup.dataFile, out: join(dir, "bad"), progress: quiet };
+    await expect(train({ ...base, batchSize: 4, microBatchSize: 3 })).rejects.toMatchObject({
+      field: "microBatchSize",
+    });
+    await expect(train({ ...base, lr: -1 })).rejects.toThrow(/lr = -1 is invalid/);
+    await expect(train({ ...base, epochs: 1.5 })).rejects.toThrow(TrainConfigError);
+    await expect(train({ ...base, loss: "nope" })).rejects.toMatchObject({ field: "loss" });
+    await expect(train({ ...base, beta: 0 })).rejects.toMatchObject({ field: "lossParams.beta" });
+    await expect(train({ ...base, loss: "kto" })).rejects.toThrow(UnsupportedTrainLossError);
+    await expect(train({ ...base, loss: "apo_zero_unpaired" })).rejects.toThrow(
+      /apo_zero_unpaired" is unpaired/,
+    );
+    await expect(train({ model: setup.modelDir, data: setup.dataFile })).rejects.toMatchObject({
+      field: "out",
+    });
+  });
+});
