@@ -75,10 +75,29 @@ const binary = (op: string, a: InputSpec, b: InputSpec, label = ""): GradCase =>
 });
 const positive: Partial<InputSpec> = { lo: 0.5, hi: 2 };
 
+/**
+ * Two random shapes that broadcast together (seeded): a random output shape of rank 2–4 with dims 2–3,
+ * each operand keeping a random suffix of it with random dims set to 1.
+ */
+function randomBroadcastShapes(seed: number): [number[], number[]] {
+  const random = rng(seed);
+  const pick = (n: number) => Math.floor(random() * n);
+  const out = Array.from({ length: 2 + pick(3) }, () => 2 + pick(2));
+  const operand = () => out.slice(pick(out.length)).map((d) => (random() < 0.3 ? 1 : d));
+  return [operand(), operand()];
+}
+
+const randomBinary = (op: string, seed: number, spec: Partial<InputSpec> = {}): GradCase => {
+  const [a, b] = randomBroadcastShapes(seed * 7919 + [...op].reduce((h, c) => h * 31 + c.charCodeAt(0), 0));
+  return binary(op, { shape: a, ...spec }, { shape: b, ...spec }, " (random shapes)");
+};
+
 /** Finite-difference cases for every rule: the type makes a missing op a compile error. */
 const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
   Abs: [unary("Abs", { awayFromZero: true })],
   Add: [
+    randomBinary("Add", 11),
+    randomBinary("Add", 12),
     binary("Add", { shape: [2, 3, 4] }, { shape: [4] }),
     binary("Add", { shape: [2, 1, 4] }, { shape: [3, 1] }),
     binary(
@@ -120,10 +139,12 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
   ],
   Dropout: [unary("Dropout")],
   Max: [
+    randomBinary("Max", 11),
+    randomBinary("Max", 12),
     binary("Max", { shape: [2, 3] }, { shape: [3] }),
     binary("Max", { shape: [2, 1] }, { shape: [1, 3] }),
   ],
-  Min: [binary("Min", { shape: [2, 3] }, { shape: [3] })],
+  Min: [randomBinary("Min", 11), randomBinary("Min", 12), binary("Min", { shape: [2, 3] }, { shape: [3] })],
   Pad: [
     {
       name: "Pad [1, 0, 2, 3] constant",
@@ -165,6 +186,8 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
   ],
   Cos: [unary("Cos")],
   Div: [
+    randomBinary("Div", 11, positive),
+    randomBinary("Div", 12, positive),
     binary("Div", { shape: [2, 3] }, { shape: [3], lo: 0.5, hi: 2 }),
     binary("Div", { shape: [3, 1], lo: 0.5, hi: 2 }, { shape: [2, 1, 4], lo: 0.5, hi: 2 }),
   ],
@@ -267,6 +290,8 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
     binary("MatMul", { shape: [2, 3, 4], dims: ["b", "s", 4] }, { shape: [4, 2] }, " (symbolic batch)"),
   ],
   Mul: [
+    randomBinary("Mul", 11),
+    randomBinary("Mul", 12),
     binary("Mul", { shape: [2, 3, 4] }, { shape: [3, 1] }),
     {
       name: "Mul x ⊙ x (one Sum for a twice-used value)",
@@ -276,6 +301,8 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
   ],
   Neg: [unary("Neg")],
   Pow: [
+    randomBinary("Pow", 11, positive),
+    randomBinary("Pow", 12, positive),
     {
       name: "Pow x² (constant exponent)",
       inputs: { x: { shape: [2, 3] } },
@@ -397,6 +424,8 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
     },
   ],
   Sub: [
+    randomBinary("Sub", 11),
+    randomBinary("Sub", 12),
     binary("Sub", { shape: [4] }, { shape: [2, 3, 4] }),
     binary("Sub", { shape: [2, 3], dims: ["b", 3] }, { shape: [2, 1], dims: ["b", 1] }, " (symbolic batch)"),
   ],
