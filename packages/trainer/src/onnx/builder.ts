@@ -16,6 +16,19 @@ import type {
   ValueType,
 } from "./types.js";
 
+/** The tensor a `Constant` node produces, from `value` or the `value_float(s)`/`value_int(s)` forms. */
+function constantNodeValue(node: Node): Tensor | undefined {
+  const a = node.attributes;
+  if (a.value?.type === "tensor") return a.value.value;
+  if (a.value_float?.type === "float") return makeTensor(new Float32Array([a.value_float.value]), []);
+  if (a.value_floats?.type === "floats") {
+    return makeTensor(Float32Array.from(a.value_floats.value), [a.value_floats.value.length]);
+  }
+  if (a.value_int?.type === "int") return int64Tensor([a.value_int.value], []);
+  if (a.value_ints?.type === "ints") return int64Tensor(a.value_ints.value);
+  return undefined;
+}
+
 /** The default ai.onnx opset we emit: 18 (ReduceMean/ReduceSum axes as inputs, LayerNormalization-17). */
 export const DEFAULT_OPSET = 18;
 /** The IR version matching {@link DEFAULT_OPSET} (onnx 1.13). */
@@ -140,9 +153,9 @@ export class GraphBuilder {
 
   private recordNode(node: Node): void {
     if (node.opType === "Constant" && node.domain === "") {
-      const v = node.attributes.value;
       const out = node.outputs[0];
-      if (v?.type === "tensor" && out !== undefined) this.setConstant(out, v.value);
+      const value = constantNodeValue(node);
+      if (value !== undefined && out !== undefined) this.setConstant(out, value);
     }
     const outs = inferNodeTypes(node, this);
     node.outputs.forEach((name, i) => {

@@ -157,6 +157,18 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       build: (g, { x }, dtype) => g.op("Pad", [x, int64(g, [2, 1]), g.scalar(0.5, dtype), int64(g, [-1])]),
     },
   ],
+  ReduceLogSumExp: [
+    {
+      name: "ReduceLogSumExp axes [−1] keepdims 0",
+      inputs: { x: { shape: [2, 3, 4] } },
+      build: (g, { x }) => g.op("ReduceLogSumExp", [x, int64(g, [-1])], { keepdims: 0 }),
+    },
+    {
+      name: "ReduceLogSumExp axes [0] keepdims 1",
+      inputs: { x: { shape: [3, 2] } },
+      build: (g, { x }) => g.op("ReduceLogSumExp", [x, int64(g, [0])], { keepdims: 1 }),
+    },
+  ],
   ReduceMax: [
     {
       name: "ReduceMax axes [1] keepdims 0",

@@ -27,6 +27,7 @@ import { negGrad } from "./neg-grad.js";
 import { padGrad } from "./pad-grad.js";
 import { powGrad } from "./pow-grad.js";
 import { reciprocalGrad } from "./reciprocal-grad.js";
+import { reduceLogSumExpGrad } from "./reduce-log-sum-exp-grad.js";
 import { reduceMaxGrad } from "./reduce-max-grad.js";
 import { reduceMeanGrad } from "./reduce-mean-grad.js";
 import { reduceSumGrad } from "./reduce-sum-grad.js";
@@ -65,6 +66,7 @@ export const GRADIENTS = {
   Clip: clipGrad,
   Softplus: softplusGrad,
   ReduceSumSquare: reduceSumSquareGrad,
+  ReduceLogSumExp: reduceLogSumExpGrad,
   ReduceMax: reduceMaxGrad,
   Min: minGrad,
   Max: maxGrad,
