@@ -37,8 +37,11 @@ export const updatedStateName = (slot: string, weight: string): string => `updat
 
 /** What the training step computes: loss, optimizer, clipping, precision. */
 export interface TrainStepOptions {
-  /** A paired loss of `@apo/losses` by TRL name (default `apo_zero`). */
-  loss?: string;
+  /**
+   * A paired loss of `@apo/losses` by TRL name (default `apo_zero`), or any paired definition made with
+   * `definePairedLoss` (trainable without registering it).
+   */
+  loss?: string | PairedLossDefinition;
   /** Its parameters (default: the loss's defaults, e.g. β = 0.1). */
   lossParams?: Record<string, number>;
   /** Optimizer (default `rmsprop`, the paper's) and its options (PyTorch's defaults). */
@@ -100,7 +103,7 @@ export function buildTrainStep(
   options: TrainStepOptions = {},
 ): TrainStepArtifact {
   const dtype = options.dtype ?? "float32";
-  const definition = getLoss(options.loss ?? "apo_zero");
+  const definition = typeof options.loss === "object" ? options.loss : getLoss(options.loss ?? "apo_zero");
   if (definition.kind !== "paired") {
     throw new TrainConfigError(
       "loss",

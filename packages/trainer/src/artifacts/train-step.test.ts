@@ -1,4 +1,4 @@
-import { apoZeroLoss, dpoLoss } from "@apo/losses";
+import { apoZeroLoss, definePairedLoss, dpoLoss } from "@apo/losses";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PackedBatch, packSequences } from "../logprobs/pack-sequences.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
@@ -222,6 +222,27 @@ describe("training step (float32)", () => {
     expect(last.loss).toBeCloseTo(js.loss, 5);
     expect(last.loss).toBeLessThan(1);
     expect(s.steps).toBe(5);
+    await s.release();
+  });
+
+  it("trains a loss defined outside the registry with definePairedLoss", async () => {
+    const nllBoth = definePairedLoss<{ beta: number }>({
+      name: "nll_both",
+      reference: "test",
+      defaults: { beta: 1 },
+      rewards: "log-prob",
+      validate: () => {},
+      terms: (m, x) => ({
+        loss: m.neg(m.add(x.policyChosen, x.policyRejected)),
+        gradChosen: m.constant(-1),
+        gradRejected: m.constant(-1),
+      }),
+    });
+    const model = await createTinyModel({ family: "llama", seed: 2 });
+    const s = await TrainStepSession.create(model, { loss: nllBoth, optimizer: "sgd" });
+    const out = await s.step(pack(model), [0, 0, 0, 0], 0);
+    const p = copy(out.policyLogp);
+    expect(out.loss).toBeCloseTo(-(p[0]! + p[1]! + p[2]! + p[3]!) / 2, 4);
     await s.release();
   });
 
