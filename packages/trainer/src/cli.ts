@@ -2,9 +2,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ApoError } from "./errors.js";
+import { GENERATE_USAGE, generateCommand } from "./generate/generate-command.js";
 import { preferenceLogProbs } from "./logprobs/preference-log-probs.js";
 import { createTinyModel } from "./models/create-tiny-model.js";
 import { loadPretrainedModel } from "./models/pretrained-model.js";
+import { SERVE_USAGE, serveCommand } from "./serve/serve-command.js";
 import { TRAIN_USAGE, trainCommand } from "./train/train-command.js";
 
 const USAGE = `usage:
@@ -15,7 +17,9 @@ const USAGE = `usage:
   apo init-model --family llama|gpt2 --out DIR [--seed 0] [--hidden 32] [--layers 2] [--heads 4]
       [--kv-heads N] [--intermediate 64] [--context 128]
       a seeded random-weight model with a local byte-level tokenizer
-${TRAIN_USAGE}`;
+${TRAIN_USAGE}
+${GENERATE_USAGE}
+${SERVE_USAGE}`;
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -92,6 +96,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "train") return await trainCommand(rest);
+    if (command === "generate") return await generateCommand(rest);
+    if (command === "serve") return await serveCommand(rest);
     if (command === "logprobs") await logprobs(rest);
     else if (command === "init-model") await initModel(rest);
     else if (command === undefined || command === "--help" || command === "-h")

@@ -64,6 +64,36 @@ export {
 } from "./config/index.js";
 export { ApoError, GradientError, MissingGradientRuleError, OnnxGraphError } from "./errors.js";
 export {
+  buildDecoderModel,
+  type ChatRequest,
+  type Completion,
+  DECODER_IO,
+  type DecodeRow,
+  type DecoderModelOptions,
+  DecoderSession,
+  type DecoderSessionOptions,
+  decodeBatch,
+  exportTransformersJs,
+  type FinishReason,
+  type Generation,
+  GenerationError,
+  type GenerationOptions,
+  type Generator,
+  isTransformersJsFolder,
+  LocalGenerator,
+  type LocalGeneratorOptions,
+  ModelFolderError,
+  type OpenGeneratorOptions,
+  openGenerator,
+  type Prompt,
+  type SamplingParams,
+  StopText,
+  sampleToken,
+  TransformersGenerator,
+  type TransformersGeneratorOptions,
+  type TransformersJsExportOptions,
+} from "./generate/index.js";
+export {
   buildLogProbModel,
   type CompletionLogProb,
   computeLogProbs,
@@ -153,6 +183,14 @@ export {
   writeSafetensors,
   writeSafetensorsFile,
 } from "./safetensors/index.js";
+export {
+  HttpError,
+  type OpenAIErrorBody,
+  parseChatRequest,
+  type RunningServer,
+  type ServerOptions,
+  startServer,
+} from "./serve/index.js";
 export {
   type ChatMessage,
   createByteLevelTokenizer,

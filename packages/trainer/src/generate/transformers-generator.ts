@@ -169,7 +169,7 @@ export class TransformersGenerator implements Generator {
           promptSeen = true;
           return;
         }
-        value.forEach(([token], b) => rows[b]!.accept(Number(token)));
+        for (const [b, [token]] of value.entries()) rows[b]!.accept(Number(token));
       }
       override end(): void {}
     }

@@ -1,0 +1,71 @@
+import { parseArgs } from "node:util";
+import type { Prompt } from "./generator.js";
+import { openGenerator } from "./open-generator.js";
+import { validateGenerationOptions } from "./prepare-prompts.js";
+import {
+  CommandLineError,
+  SAMPLING_FLAG_OPTIONS,
+  SAMPLING_FLAGS_USAGE,
+  samplingFromFlags,
+} from "./sampling-flags.js";
+
+/** Usage of `apo generate`, shown by `apo --help`. */
+export const GENERATE_USAGE = `  apo generate --model DIR (--chat TEXT | --prompt TEXT | --ids 1,2,3) [--n 1]
+      ${SAMPLING_FLAGS_USAGE}
+      sample completions (a chat message through the chat template, raw text, or token ids); the text
+      streams to stdout, one JSON line per completion with --json`;
+
+/**
+ * `apo generate`: sample from a model folder (checkpoint or transformers.js export) and print the
+ * completions. Returns the exit code.
+ *
+ * @example
+ * ```ts
+ * await generateCommand(["--model", "models/tiny-llama", "--chat", "Hi", "--temperature", "0"]);
+ * ```
+ */
+export async function generateCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      model: { type: "string" },
+      chat: { type: "string" },
+      prompt: { type: "string" },
+      ids: { type: "string" },
+      n: { type: "string" },
+      json: { type: "boolean" },
+      ...SAMPLING_FLAG_OPTIONS,
+    },
+  });
+  if (values.model === undefined) throw new CommandLineError("apo generate needs --model DIR", "model");
+  const given = [values.chat, values.prompt, values.ids].filter((v) => v !== undefined);
+  if (given.length !== 1)
+    throw new CommandLineError("give exactly one of --chat, --prompt or --ids", "prompt");
+  const prompt: Prompt =
+    values.chat !== undefined
+      ? [{ role: "user", content: values.chat }]
+      : values.prompt !== undefined
+        ? values.prompt
+        : { ids: (values.ids ?? "").split(",").map(Number) };
+  const n = Number(values.n ?? "1");
+  if (!Number.isInteger(n) || n < 1)
+    throw new CommandLineError(`--n must be an integer ≥ 1, got ${values.n}`, "n");
+  const options = samplingFromFlags(values);
+  validateGenerationOptions(options);
+  const generator = await openGenerator(values.model);
+  try {
+    const stream = n === 1 && values.json !== true;
+    const completions = await generator.complete(
+      Array.from({ length: n }, () => prompt),
+      stream ? { ...options, onText: (_, delta) => process.stdout.write(delta) } : options,
+    );
+    if (stream) process.stdout.write("\n");
+    else for (const c of completions) process.stdout.write(`${JSON.stringify(c)}\n`);
+    const tokens = completions.reduce((sum, c) => sum + c.completionTokens, 0);
+    process.stderr.write(`${generator.model}: ${n} completion(s), ${tokens} tokens\n`);
+    return 0;
+  } finally {
+    await generator.close();
+  }
+}

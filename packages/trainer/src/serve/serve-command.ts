@@ -1,0 +1,92 @@
+import { parseArgs } from "node:util";
+import { openGenerator } from "../generate/open-generator.js";
+import { validateGenerationOptions } from "../generate/prepare-prompts.js";
+import {
+  CommandLineError,
+  numberFlag,
+  SAMPLING_FLAG_OPTIONS,
+  SAMPLING_FLAGS_USAGE,
+  samplingFromFlags,
+} from "../generate/sampling-flags.js";
+import { startServer } from "./start-server.js";
+
+/** Usage of `apo serve`, shown by `apo --help`. */
+export const SERVE_USAGE = `  apo serve --model DIR [--port 8000] [--host 127.0.0.1] [--api-key-env NAME] [--name NAME]
+      [--max-batch 16] ${SAMPLING_FLAGS_USAGE}
+      an OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models) for a checkpoint or a
+      transformers.js export; sampling flags are defaults that requests override (--max-tokens: the
+      rest of the context unless given); with --api-key-env,
+      requests must send that variable's value as their bearer key; Ctrl-C stops it`;
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * `apo serve`: serve a model folder until SIGINT or SIGTERM. Prints `serving NAME at URL/v1` on stdout
+ * once it listens. Returns the exit code.
+ *
+ * @example
+ * ```ts
+ * await serveCommand(["--model", "models/tiny-llama", "--port", "8000"]);
+ * ```
+ */
+export async function serveCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    strict: true,
+    options: {
+      model: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "api-key-env": { type: "string" },
+      name: { type: "string" },
+      "max-batch": { type: "string" },
+      ...SAMPLING_FLAG_OPTIONS,
+    },
+  });
+  if (values.model === undefined) throw new CommandLineError("apo serve needs --model DIR", "model");
+  const port = numberFlag(values.port, "port", true) ?? 8000;
+  const maxBatchSize = numberFlag(values["max-batch"], "max-batch", true);
+  const host = values.host ?? "127.0.0.1";
+  let apiKey: string | undefined;
+  const keyEnv = values["api-key-env"];
+  if (keyEnv !== undefined) {
+    apiKey = process.env[keyEnv];
+    if (apiKey === undefined || apiKey === "")
+      throw new CommandLineError(`--api-key-env ${keyEnv}: the variable is not set`, "api-key-env");
+  }
+  const defaults = { maxNewTokens: Number.MAX_SAFE_INTEGER, ...samplingFromFlags(values) };
+  validateGenerationOptions(defaults);
+  const generator = await openGenerator(values.model, {
+    defaults,
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(maxBatchSize === undefined ? {} : { maxBatchSize }),
+  });
+  // Flags are defaults; each request's own parameters override them.
+  const served = {
+    model: generator.model,
+    generate: generator.generate.bind(generator),
+    complete: (prompts: Parameters<typeof generator.complete>[0], options = {}) =>
+      generator.complete(prompts, { ...defaults, ...options }),
+    close: () => generator.close(),
+  };
+  const server = await startServer({
+    generator: served,
+    host,
+    port,
+    ...(apiKey === undefined ? {} : { apiKey }),
+  });
+  if (!LOOPBACK.has(host) && apiKey === undefined) {
+    process.stderr.write(
+      `apo serve: listening on ${host} without an API key; anyone who can reach it can use it\n`,
+    );
+  }
+  process.stdout.write(`serving ${generator.model} at ${server.baseURL}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+  await generator.close();
+  return 0;
+}
