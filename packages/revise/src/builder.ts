@@ -47,7 +47,17 @@ export interface DatasetBuilder<T> {
   build(row: T, context: RowContext, signal?: AbortSignal): Promise<RowOutcome>;
 }
 
-/** Accumulates usage per model and the raw responses of one row. */
+/**
+ * Accumulates, while one row is built, the models called per role, their raw answers and the tokens
+ * spent per model, and turns them into the row's `meta` and outcome.
+ *
+ * @example
+ * ```ts
+ * const trace = new RowTrace();
+ * trace.record("reviser", "gpt-4", { promptTokens: 10, completionTokens: 5 }, raw);
+ * return trace.accept("clair", context, { prompt, chosen, rejected, rationale });
+ * ```
+ */
 export class RowTrace {
   readonly usageByModel: Record<string, Usage> = {};
   readonly models: Record<string, string> = {};

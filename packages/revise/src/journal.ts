@@ -95,7 +95,8 @@ async function readIds(path: string, into: Set<string>): Promise<void> {
     if (text === "") continue;
     const fast = ID_PREFIX.exec(text);
     if (fast?.[1] !== undefined && text.endsWith("}")) {
-      into.add(fast[1].includes("\\") ? (JSON.parse(`"${fast[1]}"`) as string) : fast[1]);
+      // Parsing the id yields a fresh string: a slice of `text` would keep the whole line alive.
+      into.add(JSON.parse(`"${fast[1]}"`) as string);
       continue;
     }
     let value: unknown;

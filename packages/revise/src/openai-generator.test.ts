@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../test/server.js";
 import { EndpointError, InvalidFieldError, MissingApiKeyError } from "./errors.js";
@@ -120,6 +121,15 @@ describe.each([
     const start = performance.now();
     await expect(generator({}, 5000).generate({ messages, signal: controller.signal })).rejects.toThrow();
     expect(performance.now() - start).toBeLessThan(1000);
+  });
+
+  it("leaves no listener on a long-lived signal after its requests", async () => {
+    const controller = new AbortController();
+    const gen = generator();
+    await Promise.all(
+      Array.from({ length: 20 }, () => gen.generate({ messages, signal: controller.signal })),
+    );
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   it("applies a requests-per-minute limit", async () => {

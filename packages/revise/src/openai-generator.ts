@@ -170,6 +170,13 @@ export function createOpenAIGenerator(
       if (scope !== undefined) return scope.intercept(self, request);
       const payload = body(request);
       const estimate = estimateTokens(request, endpoint.maxTokens);
+      // The client never removes the listener it adds to a caller's signal: give it a per-request
+      // signal instead, linked to the caller's for as long as the request lasts.
+      const parent = request.signal;
+      const link = parent === undefined ? undefined : new AbortController();
+      const forward = (): void => link?.abort(parent?.reason);
+      if (parent?.aborted) forward();
+      parent?.addEventListener("abort", forward, { once: true });
       const result = await withRetries(
         async (signal) => {
           await shared.limiter?.acquire(estimate, signal);
@@ -180,9 +187,9 @@ export function createOpenAIGenerator(
           return read(response);
         },
         shared.retry,
-        request.signal,
+        link?.signal,
         (error, attempt, delayMs) => shared.onRetry?.(clean(describe(error)), attempt, delayMs),
-      );
+      ).finally(() => parent?.removeEventListener("abort", forward));
       if (result.ok) return result.value;
       const { error, attempts, retryable } = result.failure;
       const status = error instanceof APIError && typeof error.status === "number" ? error.status : undefined;
