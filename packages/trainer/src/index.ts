@@ -172,6 +172,8 @@ export {
 export {
   bfloat16BitsToNumber,
   float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
   readCheckpointWeights,
   readSafetensors,
   readSafetensorsFile,
@@ -180,6 +182,7 @@ export {
   type WeightData,
   type WeightMap,
   type WeightTensor,
+  type WriteSafetensorsOptions,
   writeSafetensors,
   writeSafetensorsFile,
 } from "./safetensors/index.js";

@@ -6,6 +6,12 @@ import { describe, expect, it } from "vitest";
 import { UnsupportedConfigError } from "../config/config-error.js";
 import { computeLogProbs } from "../logprobs/log-prob-session.js";
 import { referenceCompletionLogProb, referenceLogSoftmax } from "../reference/reference-log-probs.js";
+import {
+  bfloat16BitsToNumber,
+  float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
+} from "../safetensors/float-bits.js";
 import { readSafetensorsFile } from "../safetensors/read-safetensors.js";
 import { writeSafetensorsFile } from "../safetensors/write-safetensors.js";
 import { createTinyModel } from "./create-tiny-model.js";
@@ -54,6 +60,34 @@ describe("tiny model checkpoints", () => {
     expect(loaded.tokenizer?.encode("hi")).toEqual([107, 108]);
     expect(await computeLogProbs(loaded, rows)).toEqual(await computeLogProbs(model, rows));
   });
+
+  it.each(["F16", "BF16"] as const)(
+    "saves and loads %s weights as their rounded float32 values",
+    async (floatDtype) => {
+      const model = await createTinyModel({ family: "llama", seed: 13 });
+      const dir = await tmp("apo-half-");
+      await savePretrainedModel(model, dir, { floatDtype });
+      const loaded = await loadPretrainedModel(dir);
+      expect(JSON.parse(await readFile(join(dir, "config.json"), "utf8")).torch_dtype).toBe(
+        floatDtype === "F16" ? "float16" : "bfloat16",
+      );
+      const round = floatDtype === "F16" ? numberToFloat16Bits : numberToBfloat16Bits;
+      const decode = floatDtype === "F16" ? float16BitsToNumber : bfloat16BitsToNumber;
+      const rounded = new Map(
+        [...model.weights].map(([name, t]) => [
+          name,
+          { shape: t.shape, data: (t.data as Float32Array).map((v) => decode(round(v))) },
+        ]),
+      );
+      for (const [name, t] of rounded) expect(loaded.weights.get(name)!.data, name).toEqual(t.data);
+      const got = await computeLogProbs(loaded, rows);
+      expect(got).toEqual(await computeLogProbs({ ...model, weights: rounded }, rows));
+      const full = await computeLogProbs(model, rows);
+      got.forEach((r, i) => {
+        expect(Math.abs(r.logp - full[i]!.logp) / Math.abs(full[i]!.logp)).toBeLessThan(0.05);
+      });
+    },
+  );
 
   it("is deterministic per seed and differs across seeds", async () => {
     const a = await createTinyModel({ family: "llama", seed: 1 });

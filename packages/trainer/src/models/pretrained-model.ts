@@ -88,8 +88,8 @@ export async function loadPretrainedModel(dir: string): Promise<PretrainedModel>
 }
 
 /**
- * Save a model as a Hugging Face checkpoint folder: `config.json`, float32 `model.safetensors` with the same
- * tensor names, and the tokenizer files of its source folder, so transformers, vLLM and transformers.js
+ * Save a model as a Hugging Face checkpoint folder: `config.json`, `model.safetensors` with the same
+ * tensor names (F32 unless `floatDtype` asks for F16 or BF16), and the tokenizer files of its source folder, so transformers, vLLM and transformers.js
  * load it.
  *
  * @example
@@ -97,16 +97,22 @@ export async function loadPretrainedModel(dir: string): Promise<PretrainedModel>
  * await savePretrainedModel({ ...model, weights: trained }, "out/checkpoint-1");
  * ```
  */
-export async function savePretrainedModel(model: PretrainedModel, dir: string): Promise<void> {
+export async function savePretrainedModel(
+  model: PretrainedModel,
+  dir: string,
+  options: { floatDtype?: "F32" | "F16" | "BF16" } = {},
+): Promise<void> {
   await mkdir(dir, { recursive: true });
-  // The weights are written as F32 whatever they were read as; transformers v5 names the field `dtype`.
+  const floatDtype = options.floatDtype ?? "F32";
+  const torchDtype = { F32: "float32", F16: "float16", BF16: "bfloat16" }[floatDtype];
+  // The config states the dtype written; transformers v5 names the field `dtype`.
   const config = {
     ...model.rawConfig,
-    torch_dtype: "float32",
-    ...("dtype" in model.rawConfig ? { dtype: "float32" } : {}),
+    torch_dtype: torchDtype,
+    ...("dtype" in model.rawConfig ? { dtype: torchDtype } : {}),
   };
   await writeFile(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
-  await writeSafetensorsFile(join(dir, "model.safetensors"), model.weights);
+  await writeSafetensorsFile(join(dir, "model.safetensors"), model.weights, { floatDtype });
   const source = model.source;
   if (source !== null && source !== dir) {
     for (const file of SIDE_FILES) {

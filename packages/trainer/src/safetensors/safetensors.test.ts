@@ -2,7 +2,12 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bfloat16BitsToNumber, float16BitsToNumber } from "./float-bits.js";
+import {
+  bfloat16BitsToNumber,
+  float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
+} from "./float-bits.js";
 import { readCheckpointWeights } from "./read-checkpoint-weights.js";
 import { readSafetensors } from "./read-safetensors.js";
 import { SafetensorsError } from "./safetensors-error.js";
@@ -66,6 +71,43 @@ describe("float bit patterns", () => {
     expect([...map.get("b")!.data]).toEqual([1, -3.140625]);
     expect([...map.get("i")!.data]).toEqual([5n, -7n]);
     expect(map.get("j")!.data).toBeInstanceOf(Int32Array);
+  });
+});
+
+describe("float rounding to 16 bits", () => {
+  it("round-trips every finite float16 and bfloat16 pattern", () => {
+    for (let bits = 0; bits < 0x10000; bits++) {
+      const h = float16BitsToNumber(bits);
+      if (!Number.isNaN(h)) expect(numberToFloat16Bits(h)).toBe(bits);
+      const b = bfloat16BitsToNumber(bits);
+      if (!Number.isNaN(b)) expect(numberToBfloat16Bits(b)).toBe(bits);
+    }
+  });
+  it("rounds to nearest, ties to even, and overflows to infinity", () => {
+    expect(numberToFloat16Bits(1 + 2 ** -11)).toBe(0x3c00); // tie → even (1)
+    expect(numberToFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie → even (1 + 2^-9)
+    expect(numberToFloat16Bits(1 + 2 ** -11 + 2 ** -20)).toBe(0x3c01);
+    expect(numberToFloat16Bits(65519)).toBe(0x7bff);
+    expect(numberToFloat16Bits(65520)).toBe(0x7c00);
+    expect(numberToFloat16Bits(-1e9)).toBe(0xfc00);
+    expect(numberToFloat16Bits(2 ** -25)).toBe(0); // tie → even (0)
+    expect(numberToFloat16Bits(3 * 2 ** -25)).toBe(2); // tie → even (2 · 2^-24)
+    expect(numberToFloat16Bits(Number.NaN)).toBe(0x7e00);
+    expect(numberToBfloat16Bits(1 + 2 ** -8)).toBe(0x3f80); // tie → even
+    expect(numberToBfloat16Bits(1 + 3 * 2 ** -8)).toBe(0x3f82);
+    expect(Number.isNaN(bfloat16BitsToNumber(numberToBfloat16Bits(Number.NaN)))).toBe(true);
+  });
+  it("writes F16 and BF16 files that read back as the rounded values", () => {
+    const w: WeightMap = new Map([["w", { shape: [3], data: Float32Array.from([0.1, -2.5, 1000.3]) }]]);
+    for (const floatDtype of ["F16", "BF16"] as const) {
+      const back = readSafetensors(writeSafetensors(w, { floatDtype })).get("w")!;
+      const round = floatDtype === "F16" ? numberToFloat16Bits : numberToBfloat16Bits;
+      const decode = floatDtype === "F16" ? float16BitsToNumber : bfloat16BitsToNumber;
+      expect([...back.data]).toEqual(
+        [0.1, -2.5, 1000.3].map((v) => Math.fround(decode(round(Math.fround(v))))),
+      );
+      expect(back.data[1]).toBe(-2.5);
+    }
   });
 });
 
