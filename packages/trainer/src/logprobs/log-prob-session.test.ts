@@ -120,5 +120,9 @@ describe("LogProbSession", () => {
       /empty prompt/,
     );
     await expect(computeLogProbs(model, [])).rejects.toThrow(/empty batch/);
+    const session = await LogProbSession.create(model);
+    const packed = packSequences([long], { padId: 0, maxLength: 100, vocabSize: 259 });
+    await expect(session.runPacked(packed)).rejects.toThrow(SequenceTooLongError);
+    await session.release();
   });
 });

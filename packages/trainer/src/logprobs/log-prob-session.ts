@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import { SequenceTooLongError } from "../models/model-errors.js";
 import type { WeightOptions } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { writeModel } from "../onnx/model-file.js";
@@ -71,8 +72,18 @@ export class LogProbSession {
     }
   }
 
-  /** Run one packed batch; returns per-row results. */
+  /**
+   * Run one packed batch (any padding side); returns per-row results.
+   *
+   * @throws SequenceTooLongError when a row has more real tokens than the model's context
+   */
   async runPacked(batch: PackedBatch): Promise<CompletionLogProb[]> {
+    const max = this.#model.config.maxPositions;
+    for (let b = 0; b < batch.batch; b++) {
+      let length = 0;
+      for (let t = 0; t < batch.seq; t++) length += Number(batch.attentionMask[b * batch.seq + t]);
+      if (length > max) throw new SequenceTooLongError(length, max, b);
+    }
     const dims = [batch.batch, batch.seq];
     const out = await this.#session.run({
       [LOG_PROB_IO.inputIds]: new OrtTensor("int64", batch.inputIds, dims),
