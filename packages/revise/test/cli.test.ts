@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli-main.js";
 import type { PreferenceRow, RejectRow } from "../src/records.js";
 import { rowKey } from "../src/run-dataset.js";
 import { prompts, readRows, tempDir, writeJsonl } from "./helpers.js";
@@ -49,6 +50,18 @@ function cli(args: string[]): Run {
     stdout: string;
   }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr, stdout })));
   return { child, done };
+}
+
+/** Runs the CLI in this process (for everything but the signal tests, to save process start-ups). */
+async function inProcess(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  let stderr = "";
+  let stdout = "";
+  const code = await runCli(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { OPENAI_API_KEY: KEY },
+  });
+  return { code, stderr, stdout };
 }
 
 function reviseArgs(input: string, output: string, extra: string[] = []): string[] {
@@ -125,7 +138,7 @@ describe("clair CLI", () => {
   it("names the missing flag and the bad input line", async () => {
     const dir = tempDir();
     const input = writeJsonl(join(dir, "in.jsonl"), prompts(2));
-    const missing = await cli([
+    const missing = await inProcess([
       "revise",
       "--input",
       input,
@@ -133,17 +146,19 @@ describe("clair CLI", () => {
       join(dir, "o.jsonl"),
       "--reviser-model",
       "m",
-    ]).done;
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("--reviser-base-url");
-    const badConcurrency = await cli(reviseArgs(input, join(dir, "o.jsonl"), ["--concurrency", "zero"])).done;
+    const badConcurrency = await inProcess(
+      reviseArgs(input, join(dir, "o.jsonl"), ["--concurrency", "zero"]),
+    );
     expect(badConcurrency.code).toBe(2);
     expect(badConcurrency.stderr).toContain("--concurrency");
     writeFileSync(input, '{"prompt":"a","response":"b"}\n{"prompt":"a" "response":"b"}\n');
-    const bad = await cli(reviseArgs(input, join(dir, "o.jsonl"))).done;
+    const bad = await inProcess(reviseArgs(input, join(dir, "o.jsonl")));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`${input}:2`);
-    const unknown = await cli(["revise", "--bogus"]).done;
+    const unknown = await inProcess(["revise", "--bogus"]);
     expect(unknown.code).toBe(2);
   }, 30_000);
 
@@ -161,7 +176,7 @@ describe("clair CLI", () => {
     const partial = lineCount(output) + lineCount(rejects);
     expect(partial).toBeLessThan(300);
     server.latencyMs = 0;
-    const second = await cli(reviseArgs(input, output, ["--concurrency", "16"])).done;
+    const second = await inProcess(reviseArgs(input, output, ["--concurrency", "16"]));
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/skipped {3}\d+/);
     expectExactlyOnce(input, output, rejects);
@@ -184,7 +199,7 @@ describe("clair CLI", () => {
     // every request the server received before the stop was answered and its row written
     expect(lineCount(output) + lineCount(rejects)).toBe(server.chatRequests - before);
     server.latencyMs = 0;
-    const second = await cli(reviseArgs(input, output, ["--concurrency", "8"])).done;
+    const second = await inProcess(reviseArgs(input, output, ["--concurrency", "8"]));
     expect(second.code).toBe(0);
     expectExactlyOnce(input, output, rejects);
   }, 60_000);
@@ -208,7 +223,7 @@ describe("clair CLI", () => {
       },
     ];
     const input = writeJsonl(join(dir, "uf.jsonl"), rows);
-    const byScore = await cli([
+    const byScore = await inProcess([
       "judge",
       "--mode",
       "off-policy",
@@ -218,13 +233,13 @@ describe("clair CLI", () => {
       input,
       "--output",
       join(dir, "s.jsonl"),
-    ]).done;
+    ]);
     expect(byScore.code).toBe(0);
     expect(readRows(join(dir, "s.jsonl"))).toMatchObject([{ prompt: "q1", chosen: "b", rejected: "a" }]);
     expect(readRows(join(dir, "s.jsonl.rejects.jsonl"))).toMatchObject([
       { prompt: "q2 #judge2", reason: "tie" },
     ]);
-    const judged = await cli([
+    const judged = await inProcess([
       "judge",
       "--mode",
       "off-policy",
@@ -236,7 +251,7 @@ describe("clair CLI", () => {
       "gpt-4",
       "--judge-base-url",
       server.url,
-    ]).done;
+    ]);
     expect(judged.code).toBe(0);
     expect(readRows(join(dir, "j.jsonl"))).toEqual(
       expect.arrayContaining([
@@ -250,7 +265,7 @@ describe("clair CLI", () => {
     const dir = tempDir();
     const input = writeJsonl(join(dir, "in.jsonl"), [{ prompt: "p1" }, { prompt: "p2" }]);
     const output = join(dir, "out.jsonl");
-    const result = await cli([
+    const result = await inProcess([
       "stronger",
       "--input",
       input,
@@ -264,7 +279,7 @@ describe("clair CLI", () => {
       "llama",
       "--policy-base-url",
       server.url,
-    ]).done;
+    ]);
     expect(result.code).toBe(0);
     expect(readRows(output)).toEqual(
       expect.arrayContaining([
@@ -279,7 +294,7 @@ describe("clair CLI", () => {
     const output = join(dir, "out.jsonl");
     const batches = server.batches.size;
     server.batchPolls = 1;
-    const result = await cli(reviseArgs(input, output, ["--batch", "--poll-ms", "10"])).done;
+    const result = await inProcess(reviseArgs(input, output, ["--batch", "--poll-ms", "10"]));
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/batch batch_\d+: completed/);
     expect(server.batches.size - batches).toBe(1);
