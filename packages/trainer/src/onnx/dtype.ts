@@ -129,23 +129,61 @@ export function allocateData(dtype: DataType, length: number): TensorData {
 }
 
 /**
- * A typed array of `dtype` viewing a copy of little-endian `bytes` (copied so the result is aligned).
+ * A typed array of `dtype` holding little-endian `bytes`: a copy (so the result is aligned and does not
+ * keep a larger buffer alive), or with `view: true` and aligned bytes, a view of them (no copy).
  *
  * @example
  * ```ts
  * dataFromBytes("float32", new Uint8Array(new Float32Array([1.5]).buffer)); // Float32Array [1.5]
  * ```
  */
-export function dataFromBytes(dtype: DataType, bytes: Uint8Array): TensorData {
+export function dataFromBytes(
+  dtype: DataType,
+  bytes: Uint8Array,
+  options: { view?: boolean } = {},
+): TensorData {
   const size = dtypeByteSize(dtype);
   if (size === 0) throw new OnnxGraphError("string tensors have no raw byte form");
   if (bytes.byteLength % size !== 0) {
     throw new OnnxGraphError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
   }
+  if (options.view === true && bytes.byteOffset % size === 0) return viewData(dtype, bytes);
   const data = allocateData(dtype, bytes.byteLength / size);
   if (Array.isArray(data)) throw new OnnxGraphError("string tensors have no raw byte form");
   new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(bytes);
   return data;
+}
+
+function viewData(dtype: DataType, bytes: Uint8Array): TensorData {
+  const { buffer, byteOffset } = bytes;
+  const n = bytes.byteLength / dtypeByteSize(dtype);
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(buffer, byteOffset, n);
+    case "float64":
+      return new Float64Array(buffer, byteOffset, n);
+    case "float16":
+    case "bfloat16":
+    case "uint16":
+      return new Uint16Array(buffer, byteOffset, n);
+    case "int8":
+      return new Int8Array(buffer, byteOffset, n);
+    case "uint8":
+    case "bool":
+      return new Uint8Array(buffer, byteOffset, n);
+    case "int16":
+      return new Int16Array(buffer, byteOffset, n);
+    case "int32":
+      return new Int32Array(buffer, byteOffset, n);
+    case "uint32":
+      return new Uint32Array(buffer, byteOffset, n);
+    case "int64":
+      return new BigInt64Array(buffer, byteOffset, n);
+    case "uint64":
+      return new BigUint64Array(buffer, byteOffset, n);
+    case "string":
+      throw new OnnxGraphError("string tensors have no raw byte form");
+  }
 }
 
 /**

@@ -54,7 +54,10 @@ export interface EncodeOptions {
  * ```
  */
 export interface DecodeOptions {
-  /** Reads the bytes of an externally stored tensor; required if the model has external data. */
+  /**
+   * Reads the bytes of an externally stored tensor; required if the model has external data. The
+   * returned array is handed over: the tensor may keep a view of it.
+   */
   readExternal?: (where: ExternalLocation) => Uint8Array;
 }
 
@@ -105,7 +108,10 @@ function tensorFromProto(p: TensorProto, options: DecodeOptions): Tensor {
         { subject: p.name },
       );
     }
-    data = dataFromBytes(dtype, options.readExternal({ location: String(location), offset, length }));
+    // readExternal hands over a fresh buffer, so the tensor can view it instead of copying.
+    data = dataFromBytes(dtype, options.readExternal({ location: String(location), offset, length }), {
+      view: true,
+    });
   } else if (p.rawData.length > 0 || (size > 0 && dtype !== "string" && hasNoTypedField(p))) {
     data = dataFromBytes(dtype, p.rawData);
   } else {
