@@ -1,12 +1,18 @@
 /**
- * The main job. For now: a tour of what exists — the losses' Figure 3 and gradient table. It grows into the
- * end-to-end demo (CLAIR data → contrastiveness → APO training → before/after accuracy).
+ * The main job: the whole method at toy scale, locally, in minutes.
+ *
+ *   npx -y pnpm@10 demo            (from the repository root)
+ *   pnpm --filter @apo-clair/demo demo -- [out-dir] [--quick]
  */
 import { resolve } from "node:path";
-import { runLossesExample } from "@apo-clair/example-losses-basic/main";
+import { FULL_DEMO, QUICK_DEMO } from "./demo-config.js";
+import { runDemo } from "./run-demo.js";
 
-const out = resolve(process.argv[2] ?? "demo-output");
-console.log("apo-clair demo\n==============\n");
-console.log("1. @apo/losses: how DPO, APO-zero and APO-down move the two likelihoods\n");
-runLossesExample(out);
-console.log(`\nDone. Outputs are in ${out}`);
+const args = process.argv.slice(2).filter((a) => a !== "--");
+const quick = args.includes("--quick");
+const out = resolve(args.find((a) => !a.startsWith("--")) ?? "demo-output");
+console.log(
+  `apo-clair demo${quick ? " (quick)" : ""}: CLAIR data → contrast → APO alignment → before/after\n`,
+);
+const report = await runDemo(quick ? QUICK_DEMO : FULL_DEMO, out, (line) => console.log(line));
+console.log(`\nReport: ${report}`);
