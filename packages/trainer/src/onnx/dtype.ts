@@ -19,6 +19,28 @@ const ONNX_CODES = {
   bfloat16: 16,
 } as const satisfies Record<DataType, number>;
 
+interface TypedArrayClass {
+  new (length: number): Exclude<TensorData, string[]>;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): Exclude<TensorData, string[]>;
+}
+
+/** The typed array that stores each numeric dtype (bool as bytes, 16-bit floats as raw bit patterns). */
+const TYPED_ARRAYS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  uint16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+} as const satisfies Record<Exclude<DataType, "string">, TypedArrayClass>;
+
 /** Bytes per element of each fixed-size dtype (0 for `string`). */
 const BYTE_SIZES = {
   float32: 4,
@@ -99,33 +121,8 @@ export function isFloatType(dtype: DataType): boolean {
  * ```
  */
 export function allocateData(dtype: DataType, length: number): TensorData {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(length);
-    case "float64":
-      return new Float64Array(length);
-    case "float16":
-    case "bfloat16":
-    case "uint16":
-      return new Uint16Array(length);
-    case "int8":
-      return new Int8Array(length);
-    case "uint8":
-    case "bool":
-      return new Uint8Array(length);
-    case "int16":
-      return new Int16Array(length);
-    case "int32":
-      return new Int32Array(length);
-    case "uint32":
-      return new Uint32Array(length);
-    case "int64":
-      return new BigInt64Array(length);
-    case "uint64":
-      return new BigUint64Array(length);
-    case "string":
-      return new Array<string>(length).fill("");
-  }
+  if (dtype === "string") return new Array<string>(length).fill("");
+  return new TYPED_ARRAYS[dtype](length);
 }
 
 /**
@@ -155,35 +152,12 @@ export function dataFromBytes(
 }
 
 function viewData(dtype: DataType, bytes: Uint8Array): TensorData {
-  const { buffer, byteOffset } = bytes;
-  const n = bytes.byteLength / dtypeByteSize(dtype);
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(buffer, byteOffset, n);
-    case "float64":
-      return new Float64Array(buffer, byteOffset, n);
-    case "float16":
-    case "bfloat16":
-    case "uint16":
-      return new Uint16Array(buffer, byteOffset, n);
-    case "int8":
-      return new Int8Array(buffer, byteOffset, n);
-    case "uint8":
-    case "bool":
-      return new Uint8Array(buffer, byteOffset, n);
-    case "int16":
-      return new Int16Array(buffer, byteOffset, n);
-    case "int32":
-      return new Int32Array(buffer, byteOffset, n);
-    case "uint32":
-      return new Uint32Array(buffer, byteOffset, n);
-    case "int64":
-      return new BigInt64Array(buffer, byteOffset, n);
-    case "uint64":
-      return new BigUint64Array(buffer, byteOffset, n);
-    case "string":
-      throw new OnnxGraphError("string tensors have no raw byte form");
-  }
+  if (dtype === "string") throw new OnnxGraphError("string tensors have no raw byte form");
+  return new TYPED_ARRAYS[dtype](
+    bytes.buffer as ArrayBuffer,
+    bytes.byteOffset,
+    bytes.byteLength / dtypeByteSize(dtype),
+  );
 }
 
 /**
