@@ -327,7 +327,13 @@ const slice: Infer = (node, env) => {
   if (x.shape === undefined) return [{ dtype: x.dtype }];
   const starts = constInts(node, env, 1);
   const ends = constInts(node, env, 2);
-  const axes = node.inputs[3] ? constInts(node, env, 3) : x.shape.map((_, i) => i);
+  // Without `axes`, starts/ends name the leading axes, as many as they have entries.
+  const count = starts?.length ?? input(node, env, 1)?.shape?.[0];
+  const axes = node.inputs[3]
+    ? constInts(node, env, 3)
+    : typeof count === "number"
+      ? Array.from({ length: count }, (_, i) => i)
+      : undefined;
   const steps = node.inputs[4] ? constInts(node, env, 4) : undefined;
   const shape: Dim[] = [...x.shape];
   if (axes === undefined) return [{ dtype: x.dtype, shape: shape.map(() => null) }];

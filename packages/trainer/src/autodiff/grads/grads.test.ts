@@ -380,6 +380,11 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       build: (g, { x }) => g.op("Slice", [x, int64(g, [3]), int64(g, [2 ** 53]), int64(g, [-1])]),
     },
     {
+      name: "Slice without axes: leading axis only",
+      inputs: { x: { shape: [4, 3] } },
+      build: (g, { x }) => g.op("Slice", [x, int64(g, [1]), int64(g, [3])]),
+    },
+    {
       name: "Slice two axes, negative start",
       inputs: { x: { shape: [3, 4, 2] } },
       build: (g, { x }) => g.op("Slice", [x, int64(g, [-2, 1]), int64(g, [4, 3]), int64(g, [1, 0])]),

@@ -72,7 +72,14 @@ export const sliceGrad: GradientRule = {
     const { g } = ctx;
     const x = ctx.input(0);
     const rank = ctx.rankOf(x);
-    const axes = ctx.input(3) === "" ? Array.from({ length: rank }, (_, i) => i) : ctx.constInput(3);
+    // Without `axes`, starts/ends name the leading axes, as many as they have entries.
+    const count = ctx.shapeOf(ctx.input(1))?.[0];
+    const axes =
+      ctx.input(3) !== ""
+        ? ctx.constInput(3)
+        : typeof count === "number" && count <= rank
+          ? Array.from({ length: count }, (_, i) => i)
+          : undefined;
     const steps = ctx.input(4) === "" ? undefined : ctx.constInput(4);
     const unitSteps = ctx.input(4) === "" || (steps?.every((s) => s === 1) ?? false);
     if (axes !== undefined && unitSteps) {
