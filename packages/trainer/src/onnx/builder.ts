@@ -29,9 +29,24 @@ function constantNodeValue(node: Node): Tensor | undefined {
   return undefined;
 }
 
-/** The default ai.onnx opset we emit: 18 (ReduceMean/ReduceSum axes as inputs, LayerNormalization-17). */
+/**
+ * The default ai.onnx opset we emit: 18 (ReduceMean/ReduceSum axes as inputs, LayerNormalization-17).
+ * onnxruntime-node 1.30 loads opsets up to 25; 18 keeps older peers (≥ 1.22) working.
+ *
+ * @example
+ * ```ts
+ * new GraphBuilder().opset === DEFAULT_OPSET; // true
+ * ```
+ */
 export const DEFAULT_OPSET = 18;
-/** The IR version matching {@link DEFAULT_OPSET} (onnx 1.13). */
+/**
+ * The IR version matching {@link DEFAULT_OPSET} (onnx 1.13).
+ *
+ * @example
+ * ```ts
+ * new GraphBuilder().toModel().irVersion === DEFAULT_IR_VERSION; // true
+ * ```
+ */
 export const DEFAULT_IR_VERSION = 8;
 
 /**

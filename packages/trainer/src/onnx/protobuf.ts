@@ -25,7 +25,14 @@ type IFunctionProto = Parameters<typeof onnx.FunctionProto.create>[0] & object;
 type GraphProto = InstanceType<typeof onnx.GraphProto>;
 type AttrType = (typeof onnx.AttributeProto.AttributeType)[keyof typeof onnx.AttributeProto.AttributeType];
 
-/** Where an initializer's bytes live outside the model file (ONNX external data). */
+/**
+ * Where an initializer's bytes live outside the model file (ONNX external data).
+ *
+ * @example
+ * ```ts
+ * const where: ExternalLocation = { location: "model.onnx.data", offset: 0, length: 4096 };
+ * ```
+ */
 export interface ExternalLocation {
   readonly location: string;
   readonly offset: number;

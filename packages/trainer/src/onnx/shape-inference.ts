@@ -184,7 +184,15 @@ const gemm: Infer = (node, env) => {
   return [{ dtype: a.dtype, shape: [m ?? null, n ?? null] }];
 };
 
-/** Reduction axes from the `axes` attribute or input (opset 13/18 forms); `undefined` if dynamic. */
+/**
+ * Reduction axes from the `axes` attribute or input (opset 13/18 forms); `[]` when absent (all axes, or
+ * none with `noop_with_empty_axes`), `undefined` when given by a non-constant input.
+ *
+ * @example
+ * ```ts
+ * reduceAxes(node, g); // [-1] for ReduceMean(x, axes = [-1])
+ * ```
+ */
 export function reduceAxes(node: Node, env: InferenceEnv): number[] | undefined {
   const fromAttr = intsAttr(node, "axes");
   if (fromAttr !== undefined) return [...fromAttr];

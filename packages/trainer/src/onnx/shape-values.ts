@@ -16,7 +16,14 @@ export interface ShapeValueEnv {
   valueOf(name: string): readonly Dim[] | undefined;
 }
 
-/** Tensors up to this many elements have their values tracked (shapes, axes, sizes). */
+/**
+ * Tensors up to this many elements have their values tracked (shapes, axes, sizes).
+ *
+ * @example
+ * ```ts
+ * constantShapeValue(int64Tensor(new Array(MAX_TRACKED_VALUES + 1).fill(0))); // undefined
+ * ```
+ */
 export const MAX_TRACKED_VALUES = 16;
 
 /**
