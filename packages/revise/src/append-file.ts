@@ -50,7 +50,12 @@ export class AppendFile {
       try {
         let text = "";
         for (const entry of batch) text += entry.text;
-        await this.#handle.appendFile(text, "utf8");
+        const bytes = Buffer.from(text, "utf8");
+        let written = 0;
+        while (written < bytes.length) {
+          const { bytesWritten } = await this.#handle.write(bytes, written, bytes.length - written);
+          written += bytesWritten;
+        }
         if (this.#fsync) await this.#handle.datasync();
         for (const entry of batch) entry.resolve();
       } catch (error) {

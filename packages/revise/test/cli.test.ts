@@ -123,6 +123,7 @@ describe("clair CLI", () => {
     const result = await cli(reviseArgs(input, output, ["--reviser-price", "10,30"])).done;
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/clair: complete/);
+    expect(result.stderr).toMatch(/20\/20 done \(16 ok, 4 rejected, 0 failed\)/);
     expect(result.stderr).toMatch(/accepted {2}16/);
     expect(result.stderr).toMatch(/unparseable 4/);
     expectExactlyOnce(input, output, `${output}.rejects.jsonl`);
