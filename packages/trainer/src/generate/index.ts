@@ -32,7 +32,7 @@ export {
   promptIds,
   validateGenerationOptions,
 } from "./prepare-prompts.js";
-export { argmax, type SamplingParams, sampleToken } from "./sample-token.js";
+export { argmax, maskTopKTopP, type SamplingParams, sampleToken } from "./sample-token.js";
 export { CommandLineError } from "./sampling-flags.js";
 export { StopText } from "./stop-text.js";
 export {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SeededRandom } from "../models/seeded-random.js";
-import { argmax, sampleToken } from "./sample-token.js";
+import { argmax, maskTopKTopP, sampleToken } from "./sample-token.js";
 import { StopText } from "./stop-text.js";
 
 const logits = new Float32Array([1, 3, 2, 0.5, 2.9]);
@@ -33,6 +33,16 @@ describe("sampleToken", () => {
     const nucleus = histogram({ topP: 0.5 });
     expect(nucleus[0]! + nucleus[2]! + nucleus[3]!).toBe(0);
     expect(nucleus[1]! + nucleus[4]!).toBe(1);
+  });
+});
+
+describe("maskTopKTopP", () => {
+  it("masks outside the top k, then outside the nucleus, in place", () => {
+    const row = Float64Array.from([1, 3, 2, 0.5, 2.9]);
+    maskTopKTopP(row, 3, 1);
+    expect(Array.from(row)).toEqual([-Infinity, 3, 2, -Infinity, 2.9]);
+    maskTopKTopP(row, 0, 0.5);
+    expect(Array.from(row)).toEqual([-Infinity, 3, -Infinity, -Infinity, 2.9]);
   });
 });
 

@@ -30,6 +30,9 @@ describe.each(["llama", "gpt2"] as const)("TransformersGenerator on a local %s e
       const options = { temperature: 0, maxNewTokens: 12 };
       const expected = await local.complete(prompts, options);
       expect(await tjs.complete(prompts, options)).toEqual(expected);
+      // A vanishing nucleus leaves only the most likely token, whatever the temperature.
+      const nucleus = { temperature: 1.5, topP: 1e-9, seed: 1, maxNewTokens: 12 };
+      expect(await tjs.complete(prompts, nucleus)).toEqual(expected);
       const stop = expected[0]!.text.slice(4, 6);
       const [cut] = await tjs.complete([prompts[0]], { ...options, stop: [stop] });
       expect(cut!.text).toBe(expected[0]!.text.slice(0, expected[0]!.text.indexOf(stop)));

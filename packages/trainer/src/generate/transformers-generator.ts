@@ -22,6 +22,7 @@ import {
   promptIds,
   validateGenerationOptions,
 } from "./prepare-prompts.js";
+import { maskTopKTopP } from "./sample-token.js";
 
 type Transformers = typeof import("@huggingface/transformers");
 type CausalLM = Awaited<ReturnType<Transformers["AutoModelForCausalLM"]["from_pretrained"]>>;
@@ -65,8 +66,8 @@ async function importTransformers(dir: string): Promise<Transformers> {
  * layout (`onnx/model.onnx`, `config.json`, tokenizer files), read from a local folder with remote
  * downloads off. Prompts, chat templates, stop text and streaming are handled as in
  * {@link LocalGenerator}; sampling is transformers.js's own (seeded through its `random.seed`), so seeded
- * samples differ between the two backends while greedy decoding agrees. transformers.js 4 does not apply
- * `topP` (its top-p warper is disabled); `topK` and `temperature` apply. Calls run one at a time.
+ * samples differ between the two backends while greedy decoding agrees. `topK` and `topP` are applied
+ * by our own logits processor (transformers.js 4 has its warpers disabled). Calls run one at a time.
  *
  * @example
  * ```ts
@@ -135,7 +136,8 @@ export class TransformersGenerator implements Generator {
   async #run(prompts: readonly number[][], options: GenerationOptions): Promise<Completion[]> {
     options.signal?.throwIfAborted();
     if (prompts.length === 0) return [];
-    const { Tensor, StoppingCriteria, BaseStreamer, random } = this.#tjs;
+    const { Tensor, StoppingCriteria, BaseStreamer, LogitsProcessor, LogitsProcessorList, random } =
+      this.#tjs;
     const seed = options.seed ?? randomInt(2 ** 31);
     const eos = options.stopTokenIds === undefined ? this.#eos : new Set(options.stopTokenIds);
     const width = Math.max(...prompts.map((p) => p.length));
@@ -180,13 +182,28 @@ export class TransformersGenerator implements Generator {
     }
     const temperature = options.temperature ?? 1;
     const greedy = temperature === 0 || options.topK === 1;
+    const topK = options.topK ?? 0;
+    const topP = options.topP ?? 1;
+    // transformers.js 4 applies neither warper itself: top-k then top-p, after its temperature warper.
+    class TopKTopP extends LogitsProcessor {
+      override _call(_ids: bigint[][], logits: InstanceType<Transformers["Tensor"]>) {
+        const data = logits.data as Float32Array;
+        const vocab = logits.dims.at(-1) ?? data.length;
+        for (let at = 0; at < data.length; at += vocab)
+          maskTopKTopP(data.subarray(at, at + vocab), topK, topP);
+        return logits;
+      }
+    }
+    const processors = new LogitsProcessorList();
+    if (!greedy && (topK > 0 || topP < 1)) processors.push(new TopKTopP());
     random.seed(seed);
     await this.#lm.generate({
       inputs: new Tensor("int64", ids, [prompts.length, width]),
       attention_mask: new Tensor("int64", mask, [prompts.length, width]),
       max_new_tokens: budget,
       do_sample: !greedy,
-      ...(greedy ? {} : { temperature, top_k: options.topK ?? 0, top_p: options.topP ?? 1 }),
+      ...(greedy ? {} : { temperature, top_k: 0 }),
+      logits_processor: processors,
       eos_token_id: [...eos],
       pad_token_id: padId,
       // Its declared type asks for a TextStreamer; any BaseStreamer is what `generate` calls.
