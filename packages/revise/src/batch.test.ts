@@ -1,12 +1,15 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prompts, readRows, tempDir, writeJsonl } from "../test/helpers.js";
 import { startTestServer, type TestServer } from "../test/server.js";
 import { runBatch } from "./batch.js";
 import { createClairBuilder } from "./clair.js";
 import { createOpenAIGenerator } from "./openai-generator.js";
+import { DEFAULT_REVISER_PROMPT, renderPrompt } from "./prompts.js";
 import type { PreferenceRow, RejectRow } from "./records.js";
+import { rowKey } from "./run-dataset.js";
 import { createTemplateReviser } from "./template-roles.js";
 
 const KEY = "sk-batch-secret-abcdefghijklmnop";
@@ -68,7 +71,7 @@ describe("runBatch (OpenAI Batch API mode)", () => {
     expect(request.url).toBe("/v1/chat/completions");
     expect(request.body).toMatchObject({ model: "gpt-4", temperature: 0.7, max_tokens: 4096 });
     const events = readRows<{ event: string }>(`${output}.journal.jsonl`).map((event) => event.event);
-    expect(events).toEqual(["batch-created", "batch-merged"]);
+    expect(events).toEqual(["batch-uploaded", "batch-created", "batch-merged"]);
     expect(readFileSync(`${output}.journal.jsonl`, "utf8")).not.toContain(KEY);
   });
 
@@ -102,5 +105,36 @@ describe("runBatch (OpenAI Batch API mode)", () => {
     await expect(runBatch({ builder, generator, input, output })).rejects.toMatchObject({
       code: "batch_unsupported",
     });
+  });
+
+  it("adopts a batch created before a crash kept it from being recorded", async () => {
+    const { input, output, generator, builder } = setup(4);
+    server.batchPolls = 0;
+    // what a run leaves when killed between creating the batch and recording it
+    const requests = readRows<{ prompt: string; response: string }>(input).map((row, i) => ({
+      custom_id: `${rowKey(i + 1, row)}#0`,
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: generator.body({
+        messages: renderPrompt(DEFAULT_REVISER_PROMPT, { instruction: row.prompt, response: row.response }),
+      }),
+    }));
+    const file = await generator.client.files.create({
+      file: await toFile(Buffer.from(requests.map((r) => `${JSON.stringify(r)}\n`).join("")), "in.jsonl"),
+      purpose: "batch",
+    });
+    await generator.client.batches.create({
+      input_file_id: file.id,
+      endpoint: "/v1/chat/completions",
+      completion_window: "24h",
+    });
+    writeFileSync(
+      `${output}.journal.jsonl`,
+      `${JSON.stringify({ event: "batch-uploaded", inputFileId: file.id, requests: 4 })}\n`,
+    );
+    const batches = server.batches.size;
+    const summary = await runBatch({ builder, generator, input, output, pollIntervalMs: 5 });
+    expect(summary).toMatchObject({ stoppedBy: "complete", accepted: 4, rejected: 0 });
+    expect(server.batches.size).toBe(batches);
   });
 });

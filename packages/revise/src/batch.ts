@@ -34,6 +34,7 @@ export interface BatchOptions<T> extends RunOptions<T> {
 
 /** A journal event of the Batch API mode. */
 type BatchEvent =
+  | { event: "batch-uploaded"; inputFileId: string; requests: number; at: string }
   | { event: "batch-created"; batchId: string; inputFileId: string; requests: number; at: string }
   | { event: "batch-merged"; batchId: string; at: string };
 
@@ -45,13 +46,15 @@ class Deferred extends ClairError {
 
 const FINAL = new Set(["completed", "failed", "expired", "cancelled"]);
 
-async function pendingBatch(path: string): Promise<string | undefined> {
+/** The journal's open batch, or an uploaded input file whose batch may or may not have been created. */
+async function pendingBatch(path: string): Promise<{ batchId?: string; uploadedFileId?: string }> {
   try {
     await stat(path);
   } catch {
-    return undefined;
+    return {};
   }
   const open = new Set<string>();
+  let uploaded: string | undefined;
   const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
   for await (const text of lines) {
     if (text.trim() === "") continue;
@@ -59,12 +62,17 @@ async function pendingBatch(path: string): Promise<string | undefined> {
     try {
       event = JSON.parse(text) as BatchEvent;
     } catch {
-      continue; // a torn last event: the batch it announced was never recorded as created
+      continue; // a torn last event: what it announced was never recorded
     }
-    if (event.event === "batch-created") open.add(event.batchId);
-    else open.delete(event.batchId);
+    if (event.event === "batch-uploaded") uploaded = event.inputFileId;
+    else if (event.event === "batch-created") {
+      open.add(event.batchId);
+      if (uploaded === event.inputFileId) uploaded = undefined;
+    } else open.delete(event.batchId);
   }
-  return [...open].at(-1);
+  const batchId = [...open].at(-1);
+  if (batchId !== undefined) return { batchId };
+  return uploaded === undefined ? {} : { uploadedFileId: uploaded };
 }
 
 function customId(key: string, call: number): string {
@@ -162,8 +170,41 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
   };
 
   try {
-    let batchId = await pendingBatch(paths.events);
-    if (batchId === undefined) {
+    const pending = await pendingBatch(paths.events);
+    let batchId = pending.batchId;
+    const createBatch = async (inputFileId: string, requests: number): Promise<string> => {
+      // A crash between creating the batch and recording it must not create a second one: look for a
+      // batch already made from this input file before creating it.
+      const recent = await call("list batches", (signal) =>
+        client.batches.list({ limit: 100 }, signal === undefined ? {} : { signal }),
+      );
+      const found = recent.data.find(
+        (existing) => existing.input_file_id === inputFileId && existing.status !== "cancelled",
+      )?.id;
+      const id =
+        found ??
+        (
+          await call("create batch", (signal) =>
+            client.batches.create(
+              { input_file_id: inputFileId, endpoint: "/v1/chat/completions", completion_window: "24h" },
+              signal === undefined ? {} : { signal },
+            ),
+          )
+        ).id;
+      const event: BatchEvent = {
+        event: "batch-created",
+        batchId: id,
+        inputFileId,
+        requests,
+        at: new Date().toISOString(),
+      };
+      await events.append(`${JSON.stringify(event)}\n`);
+      return id;
+    };
+    if (batchId === undefined && pending.uploadedFileId !== undefined) {
+      batchId = await createBatch(pending.uploadedFileId, 0);
+      skipped = journal.doneCount;
+    } else if (batchId === undefined) {
       // Collect: build each row until it asks the batch generator, and record that request instead.
       const requestsPath = `${paths.output}.batch-input.jsonl`;
       const requests = await AppendFile.open(requestsPath, { fsync: false, truncate: true });
@@ -201,21 +242,14 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
             signal === undefined ? {} : { signal },
           ),
         );
-        const batch = await call("create batch", (signal) =>
-          client.batches.create(
-            { input_file_id: file.id, endpoint: "/v1/chat/completions", completion_window: "24h" },
-            signal === undefined ? {} : { signal },
-          ),
-        );
-        batchId = batch.id;
-        const event: BatchEvent = {
-          event: "batch-created",
-          batchId,
+        const uploaded: BatchEvent = {
+          event: "batch-uploaded",
           inputFileId: file.id,
           requests: count,
           at: new Date().toISOString(),
         };
-        await events.append(`${JSON.stringify(event)}\n`);
+        await events.append(`${JSON.stringify(uploaded)}\n`);
+        batchId = await createBatch(file.id, count);
         await rm(requestsPath, { force: true });
       }
     } else {

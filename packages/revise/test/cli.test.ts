@@ -301,6 +301,7 @@ describe("clair CLI", () => {
     expect(server.batches.size - batches).toBe(1);
     expectExactlyOnce(input, output, `${output}.rejects.jsonl`);
     expect(readRows<{ event: string }>(`${output}.journal.jsonl`).map((e) => e.event)).toEqual([
+      "batch-uploaded",
       "batch-created",
       "batch-merged",
     ]);

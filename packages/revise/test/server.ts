@@ -232,6 +232,10 @@ export async function startTestServer(): Promise<TestServer> {
       });
       return json(res, 200, batchView(state.batches.get(id)!));
     }
+    if (req.method === "GET" && path === "/batches") {
+      const data = [...state.batches.values()].reverse().map(batchView);
+      return json(res, 200, { object: "list", data, has_more: false, first_id: null, last_id: null });
+    }
     const batch = /^\/batches\/([^/]+)$/.exec(path);
     if (req.method === "GET" && batch) {
       const record = state.batches.get(batch[1] ?? "");
