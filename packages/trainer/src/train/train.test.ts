@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TrainConfigError } from "../artifacts/train-config-error.js";
+import { loadPretrainedModel } from "../models/pretrained-model.js";
 import { type TrainSummary, train } from "./train.js";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "./train-fixtures.js";
 import { UnsupportedTrainLossError } from "./unsupported-train-loss-error.js";
@@ -97,6 +98,41 @@ describe("train", () => {
       progress: quiet,
     });
     expect(truncated.referenceCache).toEqual({ train: false, eval: null });
+  }, 60_000);
+
+  it("accumulates micro-batches to the effective batch: the weights of one batch of 4 (float64)", async () => {
+    const run = (microBatchSize: number) =>
+      train({
+        model: setup.modelDir,
+        data: setup.dataFile,
+        out: join(dir, `accumulate-${microBatchSize}`),
+        cacheDir: join(dir, "cache64"),
+        epochs: 1,
+        batchSize: 4,
+        microBatchSize,
+        evalFraction: 0,
+        dtype: "float64",
+        optimizer: "sgd",
+        lr: 0.5,
+        maxGradNorm: 1e9,
+        progress: quiet,
+      });
+    const [whole, accumulated] = [await run(4), await run(2)];
+    expect(accumulated.step).toBe(whole.step);
+    const [a, b] = await Promise.all(
+      [whole, accumulated].map(async (s) => loadPretrainedModel(s.checkpoints.at(-1) as string)),
+    );
+    const initial = await loadPretrainedModel(setup.modelDir);
+    let moved = 0;
+    for (const [name, t] of a?.weights ?? []) {
+      const u = b?.weights.get(name)?.data as Float32Array;
+      const w0 = initial.weights.get(name)?.data as Float32Array;
+      t.data.forEach((v, i) => {
+        expect(Math.abs(Number(v) - (u[i] as number))).toBeLessThan(1e-6);
+        moved = Math.max(moved, Math.abs(Number(v) - (w0[i] as number)));
+      });
+    }
+    expect(moved).toBeGreaterThan(1e-3);
   }, 60_000);
 
   it("rejects bad options naming the field, and unpaired losses by name", async () => {

@@ -197,7 +197,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     );
   }
 
-  const sessionConfig: TrainStepSessionOptions & { accumulationSteps?: number } = {
+  const sessionConfig: TrainStepSessionOptions = {
     loss: config.loss,
     lossParams: config.lossParams,
     optimizer: config.optimizer,
@@ -205,7 +205,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     maxGradNorm: config.maxGradNorm,
     dtype: config.dtype,
     sessionOptions,
-    ...(accumulation > 1 ? { accumulationSteps: accumulation } : {}),
+    accumulationSteps: accumulation,
   };
   const session = await TrainStepSession.create(resume?.model ?? base, sessionConfig);
   const progress = new Progress(totalSteps, resume?.state.step ?? 0, options.progress);
