@@ -97,6 +97,12 @@ describe("apo train", () => {
 
   it("names the flag or field of a bad option", async () => {
     expect(() => parseTrainArgs(["--batch-size", "four"])).toThrow(/--batch-size = "four" is invalid/);
+    expect(() => parseTrainArgs(["--device", "tpu"])).toThrow(
+      /--device = "tpu" is invalid: expected cpu, cuda, webgpu/,
+    );
+    expect(parseTrainArgs(["--device", "cpu"]).options.sessionOptions).toEqual({
+      executionProviders: ["cpu"],
+    });
     expect(parseTrainArgs(["--preset", "paper", "--save-every", "epoch", "--lr", "3e-7"]).options).toEqual({
       preset: "paper",
       saveEvery: "epoch",

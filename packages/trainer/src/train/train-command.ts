@@ -9,9 +9,13 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       [--preset paper] [--loss apo_zero] [--beta 0.1] [--optimizer rmsprop|adamw|sgd] [--lr 1e-6]
       [--warmup-steps 0] [--epochs 3] [--batch-size 8] [--micro-batch-size N] [--max-grad-norm 1]
       [--max-prompt-length 512] [--max-completion-length 512] [--eval-every N] [--save-every N|epoch]
-      [--seed 42] [--dtype float32|float64] [--cache-dir DIR] [--log-every 10] [--resume DIR]
+      [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
+      [--log-every 10] [--resume DIR]
       align the model on preference pairs; checkpoints, metrics.jsonl and plots/ go to --out;
       Ctrl-C saves a checkpoint, --resume DIR continues from it`;
+
+/** onnxruntime-node execution providers `--device` accepts. */
+const DEVICES = ["cpu", "cuda", "webgpu"] as const;
 
 const NUMBER_FLAGS = {
   "eval-fraction": "evalFraction",
@@ -59,6 +63,7 @@ export function parseTrainArgs(args: readonly string[]): { options: TrainOptions
       optimizer: { type: "string" },
       "save-every": { type: "string" },
       dtype: { type: "string" },
+      device: { type: "string" },
       "log-every": { type: "string" },
     },
   });
@@ -78,6 +83,13 @@ export function parseTrainArgs(args: readonly string[]): { options: TrainOptions
   if (values.preset !== undefined) options.preset = values.preset;
   if (values.optimizer !== undefined) options.optimizer = values.optimizer as OptimizerName;
   if (values.dtype !== undefined) options.dtype = values.dtype;
+  const device = values.device;
+  if (device !== undefined) {
+    if (!(DEVICES as readonly string[]).includes(device)) {
+      throw new TrainConfigError("--device", device, DEVICES.join(", "));
+    }
+    options.sessionOptions = { executionProviders: [device] };
+  }
   const save = values["save-every"];
   if (save !== undefined) options.saveEvery = save === "epoch" ? "epoch" : number("save-every");
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
