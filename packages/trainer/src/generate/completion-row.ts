@@ -50,12 +50,14 @@ export class CompletionRow implements DecodeRow {
   readonly #stopText: StopText;
   readonly #tokens: number[] = [];
   #finish: FinishReason | null = null;
+  readonly #watchText: boolean;
 
   constructor(promptIds: readonly number[], setup: CompletionRowSetup) {
     this.promptIds = promptIds;
     this.#setup = setup;
     this.#rng = new SeededRandom(rowSeed(setup.seed, setup.index));
     this.#stopText = new StopText(setup.options.stop ?? []);
+    this.#watchText = (setup.options.stop?.length ?? 0) > 0 || setup.options.onText !== undefined;
   }
 
   /** Whether the completion has ended (or its call was aborted). */
@@ -77,12 +79,9 @@ export class CompletionRow implements DecodeRow {
       this.#end("stop");
       return true;
     }
-    if (tokenizer !== null) {
-      const text = tokenizer.decode(
-        this.#tokens.filter((t) => !stopTokenIds.has(t)),
-        { skipSpecialTokens: true },
-      );
-      const { delta, stopped } = this.#stopText.update(text);
+    // Without stop text or streaming, the text is decoded once, at the end.
+    if (tokenizer !== null && this.#watchText) {
+      const { delta, stopped } = this.#stopText.update(this.#decode(tokenizer));
       if (delta !== "") options.onText?.(this.#setup.index, delta);
       if (stopped) {
         this.#end("stop");
@@ -96,14 +95,26 @@ export class CompletionRow implements DecodeRow {
     return this.done;
   }
 
+  #decode(tokenizer: ModelTokenizer): string {
+    const ids = this.#tokens.filter((t) => !this.#setup.stopTokenIds.has(t));
+    // @huggingface/tokenizers refuses to decode an empty list.
+    return ids.length === 0 ? "" : tokenizer.decode(ids, { skipSpecialTokens: true });
+  }
+
   #end(reason: FinishReason): void {
     this.#finish = reason;
+    const { tokenizer } = this.#setup;
+    if (tokenizer !== null && !this.#watchText) this.#stopText.update(this.#decode(tokenizer));
     const rest = this.#stopText.flush();
     if (rest !== "") this.#setup.options.onText?.(this.#setup.index, rest);
   }
 
   /** The finished completion (a budget end if sampling stopped early). */
   result(): Completion {
+    const { tokenizer } = this.#setup;
+    if (this.#finish === null && !this.#watchText && tokenizer !== null) {
+      this.#stopText.update(this.#decode(tokenizer));
+    }
     return {
       text: this.#stopText.text,
       tokenIds: [...this.#tokens],

@@ -6,6 +6,7 @@ import { createTinyModel } from "../models/create-tiny-model.js";
 import { exportTransformersJs } from "./export-transformers-js.js";
 import { ModelFolderError } from "./generate-errors.js";
 import { LocalGenerator } from "./local-generator.js";
+import { openGenerator } from "./open-generator.js";
 import { isTransformersJsFolder, TransformersGenerator } from "./transformers-generator.js";
 
 let dir: string;
@@ -50,6 +51,18 @@ describe.each(["llama", "gpt2"] as const)("TransformersGenerator on a local %s e
   });
 });
 
-it("refuses a folder that is not a transformers.js export", async () => {
+it("openGenerator picks the backend from the folder, and refuses other folders", async () => {
+  const hf = await openGenerator(join(dir, "llama-hf"));
+  const tjs = await openGenerator(join(dir, "llama-tjs"), { name: "exported" });
+  try {
+    expect(hf).toBeInstanceOf(LocalGenerator);
+    expect(hf.model).toBe("llama-hf");
+    expect(tjs).toBeInstanceOf(TransformersGenerator);
+    expect(tjs.model).toBe("exported");
+  } finally {
+    await hf.close();
+    await tjs.close();
+  }
   await expect(TransformersGenerator.load(dir)).rejects.toThrow(ModelFolderError);
+  await expect(openGenerator(dir)).rejects.toThrow(/not a model folder/);
 });
