@@ -1,7 +1,14 @@
 import { ApoError } from "../errors.js";
 import type { GenerationOptions } from "./generator.js";
 
-/** A command-line flag has a bad value, or a required one is missing. */
+/**
+ * A command-line flag of `apo generate` or `apo serve` has a bad value, or a required one is missing.
+ *
+ * @example
+ * ```ts
+ * throw new CommandLineError("--port must be an integer, got http", "port");
+ * ```
+ */
 export class CommandLineError extends ApoError {
   readonly flag: string | undefined;
   constructor(message: string, flag?: string) {

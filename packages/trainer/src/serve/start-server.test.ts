@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Generator } from "../generate/generator.js";
 import { LocalGenerator } from "../generate/local-generator.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
 import { type RunningServer, startServer } from "./start-server.js";
@@ -140,5 +141,35 @@ describe("apo serve (OpenAI chat completions)", () => {
     );
     expect(together.map((r) => r.choices[0]!.message.content)).toEqual(alone);
     expect(generator.batches - before).toBeLessThan(6);
+  });
+
+  it("aborts the completions of a client that disconnects mid-stream", async () => {
+    const failures: unknown[] = [];
+    // A real generator, wrapped to see how its calls end.
+    const watched: Generator = {
+      model: generator.model,
+      generate: (request) => generator.generate(request),
+      complete: (prompts, options) =>
+        generator.complete(prompts, options).catch((error: unknown) => {
+          failures.push(error);
+          throw error;
+        }),
+      close: async () => {},
+    };
+    const local = await startServer({ generator: watched });
+    try {
+      const streaming = new OpenAI({ baseURL: local.baseURL, apiKey: "unused", maxRetries: 0 });
+      const stream = await streaming.chat.completions.create({
+        model: "tiny-gpt2",
+        messages,
+        max_tokens: 100,
+        stream: true,
+      });
+      for await (const _ of stream) break; // leaving the loop aborts the request
+      await expect.poll(() => failures.length, { timeout: 10_000 }).toBe(1);
+      expect(String(failures[0])).toMatch(/client disconnected/);
+    } finally {
+      await local.close();
+    }
   });
 });
