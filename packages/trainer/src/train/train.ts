@@ -1,33 +1,23 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { TrainConfigError } from "../artifacts/train-config-error.js";
-import type { TrainStepResult } from "../artifacts/train-step-session.js";
 import { TrainStepSession, type TrainStepSessionOptions } from "../artifacts/train-step-session.js";
-import { LogProbSession } from "../logprobs/log-prob-session.js";
-import { loadPretrainedModel, type PretrainedModel } from "../models/pretrained-model.js";
-import {
-  findCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-  type TrainerState,
-  withWeights,
-} from "./checkpoint.js";
+import { loadPretrainedModel } from "../models/pretrained-model.js";
+import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type EvalMetrics, evaluatePairs } from "./evaluate-pairs.js";
 import { learningRateAt } from "./lr-schedule.js";
 import { MetricsLog } from "./metrics-log.js";
+import { prepareMicroBatch, stepLogProbs } from "./micro-batches.js";
 import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
-import { countTokens, packPairs } from "./pack-pairs.js";
-import { type PairLogProbs, pairLogProbs } from "./pair-log-probs.js";
+import { countTokens } from "./pack-pairs.js";
+import { policyLogProbs } from "./policy-log-probs.js";
 import { Progress, type StepReport } from "./progress.js";
-import { readPreferencePairs, type SkippedRow, type TrainPair } from "./read-pairs.js";
-import { cachedReferenceLogProbs, referenceKey } from "./reference-cache.js";
+import type { SkippedRow } from "./read-pairs.js";
+import { runReferenceLogProbs } from "./reference-log-probs.js";
 import { resolveTrainConfig } from "./resolve-train-config.js";
-import { splitHeldOut } from "./split-held-out.js";
-import { TrainDataError } from "./train-data-error.js";
+import { readRunData } from "./run-data.js";
 import type { TrainConfig, TrainOptions } from "./train-options.js";
 import { TrainRng } from "./train-rng.js";
-import type { Truncation } from "./truncate-pair.js";
-import { weightsDigest } from "./weights-digest.js";
 import { writeMetricPlots } from "./write-plots.js";
 
 /** What {@link train} returns. */
@@ -56,75 +46,10 @@ export interface TrainSummary {
   readonly seconds: number;
 }
 
-interface RunData {
-  train: TrainPair[];
-  held: TrainPair[];
-  skipped: (SkippedRow & { file: string })[];
-}
-
-async function readData(config: TrainConfig, model: PretrainedModel, progress: Progress): Promise<RunData> {
-  const truncation = truncationOf(config);
-  const context = model.config.maxPositions;
-  const data = await readPreferencePairs(config.data, model.tokenizer, truncation, context);
-  const skipped = data.skipped.map((s) => ({ ...s, file: data.file }));
-  let train = data.pairs;
-  let held: TrainPair[] = [];
-  if (config.eval !== null) {
-    const evalData = await readPreferencePairs(config.eval, model.tokenizer, truncation, context);
-    skipped.push(...evalData.skipped.map((s) => ({ ...s, file: evalData.file })));
-    held = evalData.pairs;
-  } else {
-    ({ train, heldOut: held } = splitHeldOut(data.pairs, config.evalFraction, config.seed));
-  }
-  for (const file of new Set(skipped.map((s) => s.file))) {
-    const rows = skipped.filter((s) => s.file === file);
-    progress.note(
-      `skipped ${rows.length} row(s) of ${file}: ${rows.map((s) => `line ${s.line} (${s.reason})`).join(", ")}`,
-    );
-  }
-  if (train.length === 0) throw new TrainDataError(config.data, 0, "no usable training pairs");
-  return { train, held, skipped };
-}
-
-const truncationOf = (c: TrainConfig): Truncation => ({
-  maxPromptLength: c.maxPromptLength,
-  maxCompletionLength: c.maxCompletionLength,
-});
-
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** Policy and reference log-probs of the pairs of one step's results, as evaluation takes them. */
-function stepLogProbs(results: readonly TrainStepResult[], micro: readonly PreparedMicroBatch[]) {
-  const policy = {
-    chosen: [] as number[],
-    rejected: [] as number[],
-    chosenTokens: [] as number[],
-    rejectedTokens: [] as number[],
-  };
-  const reference = { chosen: [] as number[], rejected: [] as number[] };
-  results.forEach((r, k) => {
-    const m = micro[k] as PreparedMicroBatch;
-    for (let i = 0; i < m.pairs; i++) {
-      policy.chosen.push(r.policyLogp[i] as number);
-      policy.rejected.push(r.policyLogp[m.pairs + i] as number);
-      policy.chosenTokens.push(r.tokens[i] as number);
-      policy.rejectedTokens.push(r.tokens[m.pairs + i] as number);
-      reference.chosen.push(m.referenceLogp[i] as number);
-      reference.rejected.push(m.referenceLogp[m.pairs + i] as number);
-    }
-  });
-  const f = (a: number[]) => Float64Array.from(a);
-  const asPairs = (p: { chosen: number[]; rejected: number[] }): PairLogProbs => ({
-    chosen: f(p.chosen),
-    rejected: f(p.rejected),
-    chosenTokens: f(policy.chosenTokens),
-    rejectedTokens: f(policy.rejectedTokens),
-  });
-  return { policy: asPairs(policy), reference: asPairs(reference) };
 }
 
 /**
@@ -150,7 +75,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   await mkdir(config.out, { recursive: true });
   const notes = new Progress(0, 0, options.progress);
   const base = await loadPretrainedModel(config.model);
-  const { train: pairs, held, skipped } = await readData(config, base, notes);
+  const { train: pairs, held, skipped } = await readRunData(config, base, notes);
 
   const accumulation = config.batchSize / config.microBatchSize;
   const stepsPerEpoch = Math.ceil(Math.ceil(pairs.length / config.microBatchSize) / accumulation);
@@ -166,36 +91,14 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const sessionOptions = options.sessionOptions ?? {};
 
   // Reference log-probs: once, from the initial weights, cached by weights + data + truncation.
-  const digest = weightsDigest(base.weights);
-  const keyOf = (p: TrainPair[]) =>
-    referenceKey({ weights: digest, pairs: p, truncation: truncationOf(config), dtype: config.dtype });
-  let trainRef: PairLogProbs;
-  let evalRef: PairLogProbs | null = null;
-  const cache: { train: boolean; eval: boolean | null } = { train: false, eval: null };
-  {
-    let session: LogProbSession | null = null;
-    const open = async () => {
-      session ??= await LogProbSession.create(base, sessionOptions, { dtype: config.dtype });
-      return session;
-    };
-    const compute = (p: TrainPair[]) => async () =>
-      pairLogProbs(await open(), base, p, config.microBatchSize);
-    try {
-      const t = await cachedReferenceLogProbs(config.cacheDir, keyOf(pairs), compute(pairs));
-      trainRef = t.value;
-      cache.train = t.hit;
-      if (held.length > 0) {
-        const e = await cachedReferenceLogProbs(config.cacheDir, keyOf(held), compute(held));
-        evalRef = e.value;
-        cache.eval = e.hit;
-      }
-    } finally {
-      await (session as LogProbSession | null)?.release();
-    }
-    notes.note(
-      `reference log-probs: ${pairs.length} train pairs${cache.train ? " (cached)" : ""}, ${held.length} held-out${cache.eval ? " (cached)" : ""}`,
-    );
-  }
+  const reference = await runReferenceLogProbs(config, base, pairs, held, sessionOptions);
+  const trainRef = reference.train;
+  const evalRef = reference.eval;
+  const cache = reference.cached;
+  notes.note(
+    `reference log-probs: ${pairs.length} train pairs${cache.train ? " (cached)" : ""}, ` +
+      `${held.length} held-out${cache.eval ? " (cached)" : ""}`,
+  );
 
   const sessionConfig: TrainStepSessionOptions = {
     loss: config.loss,
@@ -234,14 +137,11 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
 
     const evaluate = async () => {
       if (evalRef === null) return;
-      const model = withWeights(base, session.weights);
-      const logProbs = await LogProbSession.create(model, sessionOptions, { dtype: config.dtype });
-      let policy: PairLogProbs;
-      try {
-        policy = await pairLogProbs(logProbs, model, held, config.microBatchSize);
-      } finally {
-        await logProbs.release();
-      }
+      const policy = await policyLogProbs(base, session.weights, held, {
+        batchSize: config.microBatchSize,
+        dtype: config.dtype,
+        sessionOptions,
+      });
       const m = evaluatePairs(config.loss, config.lossParams, policy, evalRef, {
         step,
         epoch: step / stepsPerEpoch,
@@ -273,15 +173,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       const rngState = rng.state;
       const steps = chunk(chunk(rng.permutation(pairs.length), config.microBatchSize), accumulation);
       for (let s = skip; s < steps.length; s++) {
-        const micro: PreparedMicroBatch[] = (steps[s] as number[][]).map((indices) => {
-          const part = indices.map((i) => pairs[i] as TrainPair);
-          const referenceLogp = new Float64Array(2 * indices.length);
-          indices.forEach((i, k) => {
-            referenceLogp[k] = trainRef.chosen[i] as number;
-            referenceLogp[indices.length + k] = trainRef.rejected[i] as number;
-          });
-          return { batch: packPairs(base, part), referenceLogp, pairs: indices.length };
-        });
+        const micro = (steps[s] as number[][]).map((indices) =>
+          prepareMicroBatch(base, pairs, trainRef, indices),
+        );
         const lr = learningRateAt({ lr: config.lr, totalSteps, warmupSteps: config.warmupSteps }, step);
         const results = await optimizerStep(session, micro, lr);
         step += 1;

@@ -1,0 +1,53 @@
+import type { InferenceSession } from "onnxruntime-node";
+import { LogProbSession } from "../logprobs/log-prob-session.js";
+import type { PretrainedModel } from "../models/pretrained-model.js";
+import { type PairLogProbs, pairLogProbs } from "./pair-log-probs.js";
+import type { TrainPair } from "./read-pairs.js";
+import { cachedReferenceLogProbs, referenceKey } from "./reference-cache.js";
+import { truncationOf } from "./run-data.js";
+import type { TrainConfig } from "./train-options.js";
+import { weightsDigest } from "./weights-digest.js";
+
+/** Reference log-probs of a run's training and held-out pairs, and whether each came from the cache. */
+export interface RunReference {
+  readonly train: PairLogProbs;
+  /** null without held-out pairs. */
+  readonly eval: PairLogProbs | null;
+  readonly cached: { train: boolean; eval: boolean | null };
+}
+
+/**
+ * The reference model's log-probs of the training and held-out pairs: read from `config.cacheDir` when a
+ * run on the same weights, pairs and truncation computed them, else computed once with the log-prob graph
+ * (one session for both sets, opened only on a cache miss) and cached.
+ *
+ * @example
+ * ```ts
+ * const reference = await runReferenceLogProbs(config, model, train, held, {});
+ * reference.cached.train; // true on the second run
+ * ```
+ */
+export async function runReferenceLogProbs(
+  config: TrainConfig,
+  model: PretrainedModel,
+  train: readonly TrainPair[],
+  held: readonly TrainPair[],
+  sessionOptions: InferenceSession.SessionOptions,
+): Promise<RunReference> {
+  const digest = weightsDigest(model.weights);
+  const keyOf = (pairs: readonly TrainPair[]) =>
+    referenceKey({ weights: digest, pairs, truncation: truncationOf(config), dtype: config.dtype });
+  let session: LogProbSession | null = null;
+  const compute = (pairs: readonly TrainPair[]) => async () => {
+    session ??= await LogProbSession.create(model, sessionOptions, { dtype: config.dtype });
+    return pairLogProbs(session, model, pairs, config.microBatchSize);
+  };
+  try {
+    const t = await cachedReferenceLogProbs(config.cacheDir, keyOf(train), compute(train));
+    if (held.length === 0) return { train: t.value, eval: null, cached: { train: t.hit, eval: null } };
+    const e = await cachedReferenceLogProbs(config.cacheDir, keyOf(held), compute(held));
+    return { train: t.value, eval: e.value, cached: { train: t.hit, eval: e.hit } };
+  } finally {
+    await (session as LogProbSession | null)?.release();
+  }
+}
