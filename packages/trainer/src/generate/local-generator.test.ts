@@ -73,6 +73,9 @@ describe("LocalGenerator", () => {
     const [ended] = await generator.complete(["Once upon a time"], { temperature: 0, stopTokenIds: [eos] });
     expect(ended!.finishReason).toBe("stop");
     expect(ended!.tokenIds).toEqual(free!.tokenIds.slice(0, first + 1));
+    // The generator's defaults (maxNewTokens 12) apply to calls that do not override them.
+    const [defaulted] = await generator.complete(["Once upon a time"], { temperature: 0 });
+    expect(defaulted!.tokenIds).toEqual(free!.tokenIds.slice(0, 12));
   });
 
   it("streams the same text it returns", async () => {

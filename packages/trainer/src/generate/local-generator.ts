@@ -30,7 +30,7 @@ export interface LocalGeneratorOptions extends DecoderSessionOptions {
   readonly maxBatchSize?: number;
   /** How long the first queued request waits for others to share its batch, in ms (default 2). */
   readonly batchWindowMs?: number;
-  /** Sampling defaults of {@link LocalGenerator.generate} (each request may override them). */
+  /** Sampling defaults of `complete` and `generate` (each call may override them). */
   readonly defaults?: Omit<GenerationOptions, "onText" | "signal">;
   /** `false` recomputes the whole prefix at every step instead of using the key/value cache (for benches). */
   readonly cache?: boolean;
@@ -107,7 +107,8 @@ export class LocalGenerator implements Generator {
     return this.#scheduler.batches;
   }
 
-  async complete(prompts: readonly Prompt[], options: GenerationOptions = {}): Promise<Completion[]> {
+  async complete(prompts: readonly Prompt[], given: GenerationOptions = {}): Promise<Completion[]> {
+    const options = { ...this.#options.defaults, ...given };
     validateGenerationOptions(options);
     const { config, tokenizer } = this.pretrained;
     const seed = options.seed ?? randomInt(2 ** 31);
@@ -134,8 +135,7 @@ export class LocalGenerator implements Generator {
   }
 
   async generate(request: ChatRequest): Promise<Generation> {
-    const { messages, n = 1, ...overrides } = request;
-    const options = { ...this.#options.defaults, ...overrides };
+    const { messages, n = 1, ...options } = request;
     const completions = await this.complete(
       Array.from({ length: n }, () => messages),
       options,

@@ -9,7 +9,7 @@ import { isTransformersJsFolder, TransformersGenerator } from "./transformers-ge
 export interface OpenGeneratorOptions {
   /** Model name (default: the folder's name). */
   readonly name?: string;
-  /** Sampling defaults of `generate`. */
+  /** Sampling defaults of `complete` and `generate` (each call may override them). */
   readonly defaults?: Omit<GenerationOptions, "onText" | "signal">;
   /** Most completions decoded together ({@link LocalGenerator} only; default 16). */
   readonly maxBatchSize?: number;

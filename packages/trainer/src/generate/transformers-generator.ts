@@ -33,7 +33,7 @@ export interface TransformersGeneratorOptions {
   readonly name?: string;
   /** transformers.js weight variant: `"fp32"` (default, `onnx/model.onnx`), `"q8"`, `"fp16"`, … */
   readonly dtype?: "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "bnb4" | "q4f16";
-  /** Sampling defaults of {@link TransformersGenerator.generate}. */
+  /** Sampling defaults of `complete` and `generate` (each call may override them). */
   readonly defaults?: Omit<GenerationOptions, "onText" | "signal">;
 }
 
@@ -124,7 +124,8 @@ export class TransformersGenerator implements Generator {
     return new TransformersGenerator(tjs, lm, config, tokenizer, options, path);
   }
 
-  complete(prompts: readonly Prompt[], options: GenerationOptions = {}): Promise<Completion[]> {
+  complete(prompts: readonly Prompt[], given: GenerationOptions = {}): Promise<Completion[]> {
+    const options = { ...this.#options.defaults, ...given };
     validateGenerationOptions(options);
     const rows = prompts.map((p) => promptIds(p, this.config, this.#tokenizer));
     // transformers.js samples from one global generator: calls run one after the other.
@@ -215,8 +216,7 @@ export class TransformersGenerator implements Generator {
   }
 
   async generate(request: ChatRequest): Promise<Generation> {
-    const { messages, n = 1, ...overrides } = request;
-    const options = { ...this.#options.defaults, ...overrides };
+    const { messages, n = 1, ...options } = request;
     return generationOf(
       await this.complete(
         Array.from({ length: n }, () => messages),

@@ -61,16 +61,8 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(maxBatchSize === undefined ? {} : { maxBatchSize }),
   });
-  // Flags are defaults; each request's own parameters override them.
-  const served = {
-    model: generator.model,
-    generate: generator.generate.bind(generator),
-    complete: (prompts: Parameters<typeof generator.complete>[0], options = {}) =>
-      generator.complete(prompts, { ...defaults, ...options }),
-    close: () => generator.close(),
-  };
   const server = await startServer({
-    generator: served,
+    generator,
     host,
     port,
     ...(apiKey === undefined ? {} : { apiKey }),
