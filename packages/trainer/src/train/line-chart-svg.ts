@@ -40,7 +40,7 @@ const label = (v: number) =>
 
 /**
  * A line chart as a standalone SVG document (no scripts, no external resources): axes with ticks, one
- * polyline per series, a legend below.
+ * polyline per series (with point markers up to 60 points), a legend below.
  *
  * @example
  * ```ts
@@ -103,6 +103,12 @@ export function lineChartSvg(chart: LineChart): string {
       parts.push(
         `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"><title>${xmlEscape(s.name)}</title></polyline>`,
       );
+    }
+    // Markers while points are sparse (evaluations), so a single evaluation still shows.
+    if ((finite[i] ?? []).length <= 60) {
+      for (const [x, y] of finite[i] ?? []) {
+        parts.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="2.5" fill="${color}"/>`);
+      }
     }
     const lx = M.left + i * 150;
     parts.push(

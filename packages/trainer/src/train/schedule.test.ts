@@ -61,6 +61,7 @@ describe("line chart", () => {
       ],
     });
     expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg.match(/<circle /g)).toHaveLength(4);
     expect(svg).toContain("a &lt; b");
     expect(svg).not.toContain("NaN");
     expect(svg).toContain('stroke-dasharray="4 3"');
