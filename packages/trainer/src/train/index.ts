@@ -9,6 +9,7 @@ export {
   withWeights,
 } from "./checkpoint.js";
 export { type EvalMetrics, evaluatePairs } from "./evaluate-pairs.js";
+export { ExecutionProviderError, explainProviderFailure } from "./execution-provider-error.js";
 export { type ChartSeries, type LineChart, lineChartSvg } from "./line-chart-svg.js";
 export { type LinearSchedule, learningRateAt } from "./lr-schedule.js";
 export { MetricsLog } from "./metrics-log.js";

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TrainConfigError } from "../artifacts/train-config-error.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
+import { ExecutionProviderError } from "./execution-provider-error.js";
 import { type TrainSummary, train } from "./train.js";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "./train-fixtures.js";
 import { UnsupportedTrainLossError } from "./unsupported-train-loss-error.js";
@@ -134,6 +135,29 @@ describe("train", () => {
     }
     expect(moved).toBeGreaterThan(1e-3);
   }, 60_000);
+
+  it("asking for CUDA either trains or says how to install the CUDA provider", async () => {
+    const outcome = await train({
+      model: setup.modelDir,
+      data: setup.dataFile,
+      out: join(dir, "cuda"),
+      cacheDir: join(dir, "cache"),
+      lr: 1e-3,
+      epochs: 1,
+      batchSize: 4,
+      evalFraction: 0.25,
+      sessionOptions: { executionProviders: ["cuda"] },
+      progress: quiet,
+    }).catch((error: unknown) => error);
+    if (outcome instanceof Error) {
+      expect(outcome).toBeInstanceOf(ExecutionProviderError);
+      expect(outcome.message).toMatch(
+        /"cuda" is not available .*--onnxruntime-node-install-cuda=v12.*--device cpu/,
+      );
+    } else {
+      expect(outcome).toMatchObject({ step: 3, interrupted: false });
+    }
+  });
 
   it("rejects bad options naming the field, and unpaired losses by name", async () => {
     const base = { model: setup.modelDir, data: setup.dataFile, out: join(dir, "bad"), progress: quiet };

@@ -5,6 +5,7 @@ import { TrainStepSession, type TrainStepSessionOptions } from "../artifacts/tra
 import { loadPretrainedModel } from "../models/pretrained-model.js";
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type EvalMetrics, evaluatePairs } from "./evaluate-pairs.js";
+import { explainProviderFailure } from "./execution-provider-error.js";
 import { learningRateAt } from "./lr-schedule.js";
 import { MetricsLog } from "./metrics-log.js";
 import { prepareMicroBatch, stepLogProbs } from "./micro-batches.js";
@@ -91,7 +92,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const sessionOptions = options.sessionOptions ?? {};
 
   // Reference log-probs: once, from the initial weights, cached by weights + data + truncation.
-  const reference = await runReferenceLogProbs(config, base, pairs, held, sessionOptions);
+  const reference = await runReferenceLogProbs(config, base, pairs, held, sessionOptions).catch((e) => {
+    throw explainProviderFailure(e, sessionOptions);
+  });
   const trainRef = reference.train;
   const evalRef = reference.eval;
   const cache = reference.cached;
@@ -110,7 +113,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     sessionOptions,
     accumulationSteps: accumulation,
   };
-  const session = await TrainStepSession.create(resume?.model ?? base, sessionConfig);
+  const session = await TrainStepSession.create(resume?.model ?? base, sessionConfig).catch((e) => {
+    throw explainProviderFailure(e, sessionOptions);
+  });
   const progress = new Progress(totalSteps, resume?.state.step ?? 0, options.progress);
   const checkpoints: string[] = [];
   let step = resume?.state.step ?? 0;
