@@ -110,7 +110,7 @@ export function reportMarkdown(r: DemoResults): string {
   const lines = [
     "# apo-clair demo: CLAIR + APO at toy scale",
     "",
-    "A tiny Llama learns 2-digit addition by SFT until it is right only part of the time; its own answers then",
+    "A tiny Llama learns to sort 6 digits by SFT until it is right only part of the time; its own answers then",
     "become preference data (CLAIR, stronger preferred, on-policy judge), and copies of it are aligned with",
     "APO-zero, APO-down and DPO on each dataset. Everything runs locally and is seeded.",
     "",
@@ -122,7 +122,7 @@ export function reportMarkdown(r: DemoResults): string {
     "",
     "## Table 1: contrastiveness of the datasets",
     "",
-    "Jaccard is over character sets (×100; the answers are digits, so whitespace tokens would say little);",
+    "Jaccard is over character sets (×100; the answers are digit strings, so whitespace tokens would say little);",
     "Levenshtein is in characters.",
     "",
     "| dataset | pairs | filtered out | Jaccard ↑ | Levenshtein ↓ | length ratio |",
@@ -155,7 +155,7 @@ export function reportMarkdown(r: DemoResults): string {
     "",
     ...findings(r).map((f) => `- ${f}`),
     "",
-    "This is a toy: one seed, a 2-digit task, a model with a few hundred thousand parameters. Where it",
+    "This is a toy: one seed, a 6-digit sorting task, a model with a few hundred thousand parameters. Where it",
     "disagrees with the paper, that is reported above as it came out, not tuned away.",
     "",
   ];

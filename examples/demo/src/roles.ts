@@ -12,11 +12,11 @@ import { encodePrompt } from "./model-io.js";
 import { MAX_ANSWER_TOKENS } from "./sample.js";
 import { isCorrect, minimalRevision, type Problem, problem, strongerAnswer } from "./task.js";
 
-/** The task behind a prompt text `"a+b="`. */
+/** The task behind a prompt text `"sort 391404:"`. */
 export function problemOf(prompt: string): Problem {
-  const match = /^(\d+)\+(\d+)=$/.exec(prompt.trim());
+  const match = /^sort (\d+):$/.exec(prompt.trim());
   if (match === null) throw new Error(`not a task prompt: ${JSON.stringify(prompt)}`);
-  return problem(Number(match[1]), Number(match[2]));
+  return problem([...(match[1] as string)].map(Number));
 }
 
 const NO_USAGE = { promptTokens: 0, completionTokens: 0 };
@@ -62,8 +62,10 @@ export const checkerReviser: Reviser = {
   model: "checker (reviser)",
   async revise({ prompt, response }) {
     const p = problemOf(prompt);
-    const verdict = isCorrect(p, response) ? "the answer is already correct" : `the sum is ${p.answer}`;
-    const raw = `{teacher_reasoning}: ${p.a} + ${p.b} = ${p.answer}; ${verdict}, so only the number changes.\n\n{corrected_student_solution}: ${minimalRevision(p, response)}`;
+    const verdict = isCorrect(p, response)
+      ? "the answer is already correct"
+      : `in order they are ${p.answer}`;
+    const raw = `{teacher_reasoning}: the digits are ${p.digits.join("")}; ${verdict}, so only the digits change.\n\n{corrected_student_solution}: ${minimalRevision(p, response)}`;
     return { parsed: parseRevision(raw), raw, usage: NO_USAGE, model: "checker (reviser)" };
   },
 };

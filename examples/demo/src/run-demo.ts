@@ -31,12 +31,12 @@ export async function runDemo(
   await writeFile(join(outDir, "figure3.svg"), figure3Svg());
 
   const [sftSet = [], preferenceSet = [], evalSet = []] = splitProblems(config.seed, [
-    6000,
+    config.sftSteps * 32,
     config.preferencePrompts,
     config.evalPrompts,
   ]);
   log(
-    `[${elapsed()}] 1/6 creating a tiny Llama (hidden ${config.hiddenSize}, ${config.numLayers} layers) and teaching it addition by SFT`,
+    `[${elapsed()}] 1/6 creating a tiny Llama (hidden ${config.hiddenSize}, ${config.numLayers} layers) and teaching it to sort digits by SFT`,
   );
   const base = await createTinyModel({
     family: "llama",
@@ -45,7 +45,7 @@ export async function runDemo(
     numLayers: config.numLayers,
     numHeads: 4,
     intermediateSize: 3 * config.hiddenSize,
-    maxPositions: 32,
+    maxPositions: 64,
   });
   const every = Math.max(1, Math.round(config.sftSteps / 5));
   const weak = await supervisedFineTune(base, sftSet, {

@@ -3,7 +3,7 @@ import { encodePrompt } from "./model-io.js";
 import { isCorrect, type Problem } from "./task.js";
 
 /** Most characters an answer may have (the stronger model's style is the longest). */
-export const MAX_ANSWER_TOKENS = 16;
+export const MAX_ANSWER_TOKENS = 24;
 
 /**
  * Samples one answer per problem from the model (on-policy y_l), or the greedy answer at temperature 0.

@@ -1,13 +1,15 @@
 /**
- * The verifiable toy task: add two 2-digit numbers. A prompt is `"23+48="`, an answer is `"71"`.
+ * The verifiable toy task: sort a string of digits. A prompt is `"sort 391404:"`, an answer `"013449"`.
  * Verifiable tasks let the demo play the strong model's roles (reviser, judge, stronger model) exactly.
  */
 export interface Problem {
-  readonly a: number;
-  readonly b: number;
+  readonly digits: readonly number[];
   readonly prompt: string;
   readonly answer: string;
 }
+
+/** Digits per problem. */
+export const DIGITS = 6;
 
 /** A seeded PRNG (mulberry32): the demo gives the same numbers on every run. */
 export function seededRandom(seed: number): () => number {
@@ -21,46 +23,50 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** The problem a + b. */
-export function problem(a: number, b: number): Problem {
-  return { a, b, prompt: `${a}+${b}=`, answer: String(a + b) };
+/** The problem of sorting these digits. */
+export function problem(digits: readonly number[]): Problem {
+  return { digits, prompt: `sort ${digits.join("")}:`, answer: [...digits].sort((a, b) => a - b).join("") };
 }
 
-/** Every 2-digit problem, shuffled by `seed`, split into disjoint sets of the requested sizes. */
+/** Distinct random problems, seeded, split into disjoint sets of the requested sizes. */
 export function splitProblems(seed: number, sizes: readonly number[]): Problem[][] {
-  const all: Problem[] = [];
-  for (let a = 10; a < 100; a++) for (let b = 10; b < 100; b++) all.push(problem(a, b));
   const rand = seededRandom(seed);
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [all[i], all[j]] = [all[j] as Problem, all[i] as Problem];
-  }
-  const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
-  return sizes.map((n, i) => all.slice(starts[i], (starts[i] as number) + n));
+  const seen = new Set<string>();
+  return sizes.map((n) => {
+    const set: Problem[] = [];
+    while (set.length < n) {
+      const p = problem(Array.from({ length: DIGITS }, () => Math.floor(rand() * 10)));
+      if (seen.has(p.prompt)) continue;
+      seen.add(p.prompt);
+      set.push(p);
+    }
+    return set;
+  });
 }
 
-/** The first integer in a text, or null. */
-export function parseAnswer(text: string): number | null {
-  const match = /\d+/.exec(text);
-  return match === null ? null : Number(match[0]);
+/** The digits an answer states, in order (separators ignored). */
+export function parseAnswer(text: string): string {
+  return text.replace(/\D/g, "");
 }
 
-/** Whether an answer text states the right sum. */
+/** Whether an answer states the sorted digits. */
 export function isCorrect(p: Problem, text: string): boolean {
-  return parseAnswer(text) === p.a + p.b;
+  return parseAnswer(text) === p.answer;
 }
 
 /**
- * The CLAIR reviser's minimal correction: keep the answer as written and replace only the wrong number
- * (or append the right one when there is none). A correct answer comes back unchanged.
+ * The CLAIR reviser's minimal correction: keep the answer as written around its digits and replace only the
+ * digit span by the sorted digits. A correct answer comes back unchanged.
  */
 export function minimalRevision(p: Problem, text: string): string {
-  const match = /\d+/.exec(text);
-  if (match === null) return `${text}${p.answer}`;
-  return text.slice(0, match.index) + p.answer + text.slice(match.index + match[0].length);
+  if (isCorrect(p, text)) return text;
+  const first = text.search(/\d/);
+  if (first < 0) return `${text}${p.answer}`;
+  const last = text.length - [...text].reverse().join("").search(/\d/);
+  return text.slice(0, first) + p.answer + text.slice(last);
 }
 
 /** The stronger model's answer: correct, written independently and in its own style. */
 export function strongerAnswer(p: Problem): string {
-  return `the sum is ${p.answer}`;
+  return [...p.answer].join(", ");
 }

@@ -30,13 +30,17 @@ function panelSvg(panel: Panel, offsetX: number): string {
   const xs = panel.series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = panel.series.flatMap((s) => s.points.map((p) => p[1]));
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys, 0), Math.max(...ys, 0)];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (y1 - y0 < 1e-12) [y0, y1] = [y0 - 1, y1 + 1];
+  const pad = 0.05 * (y1 - y0);
+  [y0, y1] = [y0 - pad, y1 + pad];
   const sx = (x: number) => offsetX + PAD.left + ((x - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
   const sy = (y: number) => PAD.top + (1 - (y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
   const parts: string[] = [
     `<text x="${offsetX + W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(panel.title)}</text>`,
-    `<line x1="${sx(x0)}" y1="${sy(0)}" x2="${sx(x1)}" y2="${sy(0)}" stroke="#999" stroke-dasharray="3,3"/>`,
+    y0 < 0 && y1 > 0
+      ? `<line x1="${sx(x0)}" y1="${sy(0)}" x2="${sx(x1)}" y2="${sy(0)}" stroke="#999" stroke-dasharray="3,3"/>`
+      : "",
     `<rect x="${offsetX + PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#333"/>`,
   ];
   for (const t of ticks(x0, x1)) {
