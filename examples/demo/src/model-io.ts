@@ -13,13 +13,19 @@ export function withWeights(
   return { ...model, weights: next };
 }
 
-/** Token ids of a prompt (after BOS) and of a completion (before EOS), as the trainer packs them. */
+/**
+ * Token ids of a prompt (after BOS) and of a completion (before EOS, truncated to the model's context), as
+ * the trainer packs them.
+ */
 export function encodePair(model: PretrainedModel, prompt: string, completion: string): PromptCompletion {
   const tokenizer = model.tokenizer;
   if (tokenizer === null) throw new Error("the demo model has a tokenizer");
+  const promptIds = [tokenizer.bosTokenId ?? 1, ...tokenizer.encode(prompt)];
+  // Truncate the completion to the context, as trainers do (a sampled answer may be long garbage).
+  const room = Math.max(0, model.config.maxPositions - promptIds.length - 1);
   return {
-    promptIds: [tokenizer.bosTokenId ?? 1, ...tokenizer.encode(prompt)],
-    completionIds: [...tokenizer.encode(completion), tokenizer.eosTokenId ?? 2],
+    promptIds,
+    completionIds: [...tokenizer.encode(completion).slice(0, room), tokenizer.eosTokenId ?? 2],
   };
 }
 
