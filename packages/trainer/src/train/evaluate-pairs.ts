@@ -1,4 +1,4 @@
-import { computeLoss, type PairedLossResult } from "@apo/losses";
+import { type PairedLossDefinition, runPairedLoss } from "@apo/losses";
 import type { PairLogProbs } from "./pair-log-probs.js";
 
 /**
@@ -41,18 +41,18 @@ const mean = (a: ArrayLike<number>) => {
  *
  * @example
  * ```ts
- * const m = evaluatePairs("apo_zero", { beta: 0.1 }, policy, reference, { step: 10, epoch: 1 });
+ * const m = evaluatePairs(apoZero, { beta: 0.1 }, policy, reference, { step: 10, epoch: 1 });
  * m.reward_margin;
  * ```
  */
 export function evaluatePairs(
-  loss: string,
+  loss: PairedLossDefinition,
   lossParams: Record<string, number>,
   policy: PairLogProbs,
   reference: PairLogProbs,
   at: { step: number; epoch: number },
 ): EvalMetrics {
-  const result = computeLoss(
+  const result = runPairedLoss(
     loss,
     {
       policyChosen: policy.chosen,
@@ -63,7 +63,7 @@ export function evaluatePairs(
       rejectedLength: policy.rejectedTokens,
     },
     lossParams,
-  ) as PairedLossResult; // resolveTrainConfig admits paired losses only
+  );
   const margins = result.chosenRewards.map((c, i) => c - (result.rejectedRewards[i] as number));
   return {
     step: at.step,

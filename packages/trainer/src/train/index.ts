@@ -11,6 +11,7 @@ export {
 export { type EvalMetrics, evaluatePairs } from "./evaluate-pairs.js";
 export { ExecutionProviderError, explainProviderFailure } from "./execution-provider-error.js";
 export { type ChartSeries, type LineChart, lineChartSvg } from "./line-chart-svg.js";
+export { resolveLossDefinition } from "./loss-definition.js";
 export { type LinearSchedule, learningRateAt } from "./lr-schedule.js";
 export { MetricsLog } from "./metrics-log.js";
 export { prepareMicroBatch, stepLogProbs } from "./micro-batches.js";

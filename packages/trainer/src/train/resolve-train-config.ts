@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { getLoss, LossError, LossParameterError } from "@apo/losses";
+import { LossParameterError, type PairedLossDefinition } from "@apo/losses";
 import { OPTIMIZERS, type OptimizerName } from "../artifacts/optimizers/index.js";
 import { checkNumber, TrainConfigError } from "../artifacts/train-config-error.js";
+import { resolveLossDefinition } from "./loss-definition.js";
 import { paperPreset, TRAIN_DEFAULTS, type TrainConfig, type TrainOptions } from "./train-options.js";
-import { UnsupportedTrainLossError } from "./unsupported-train-loss-error.js";
 
 /** Fields a resumed run must keep from its checkpoint: changing one would change the trajectory. */
 const LOCKED_ON_RESUME = [
@@ -40,15 +40,11 @@ function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function lossParamsOf(loss: string, given: Record<string, number> | undefined, beta: number | undefined) {
-  let definition: ReturnType<typeof getLoss>;
-  try {
-    definition = getLoss(loss);
-  } catch (cause) {
-    if (cause instanceof LossError) throw new TrainConfigError("loss", loss, cause.message);
-    throw cause;
-  }
-  if (definition.kind !== "paired") throw new UnsupportedTrainLossError(loss);
+function lossParamsOf(
+  definition: PairedLossDefinition,
+  given: Record<string, number> | undefined,
+  beta: number | undefined,
+) {
   const params: Record<string, number> = {
     ...(definition.defaults as Record<string, number>),
     ...given,
@@ -91,10 +87,11 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
   const data = path("data", merged.data);
   const out = path("out", merged.out);
   const evalFile = merged.eval === undefined ? null : path("eval", merged.eval);
-  const loss = merged.loss ?? TRAIN_DEFAULTS.loss;
+  const definition = resolveLossDefinition(merged.loss ?? TRAIN_DEFAULTS.loss);
+  const loss = definition.name;
   // An explicit β wins over a preset's; a preset's β over saved or given lossParams only without them.
   const beta = given.beta ?? (given.lossParams?.beta === undefined ? merged.beta : undefined);
-  const lossParams = lossParamsOf(loss, merged.lossParams, beta);
+  const lossParams = lossParamsOf(definition, merged.lossParams, beta);
   const optimizer = (merged.optimizer ?? TRAIN_DEFAULTS.optimizer) as OptimizerName;
   if (!Object.hasOwn(OPTIMIZERS, optimizer)) {
     throw new TrainConfigError("optimizer", optimizer, `one of ${Object.keys(OPTIMIZERS).join(", ")}`);

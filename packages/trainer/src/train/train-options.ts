@@ -1,3 +1,4 @@
+import type { PairedLossDefinition } from "@apo/losses";
 import type { InferenceSession } from "onnxruntime-node";
 import type { LossDtype } from "../artifacts/graph-loss-math.js";
 import type { OptimizerName } from "../artifacts/optimizers/index.js";
@@ -19,7 +20,7 @@ export interface TrainConfig {
   eval: string | null;
   /** Fraction of `data` held out when `eval` is null (0 disables evaluation). */
   evalFraction: number;
-  /** Paired loss of `@apo/losses` by TRL name. */
+  /** Paired loss by TRL name (`apo_zero`, `apo_down`, `sigmoid`, …, or a custom definition's name). */
   loss: string;
   /** Its parameters, defaults filled in (β is `lossParams.beta`). */
   lossParams: Record<string, number>;
@@ -55,7 +56,12 @@ export interface TrainConfig {
  * Options of {@link train}: a partial {@link TrainConfig} (or a preset) plus run-time hooks. `model`,
  * `data` and `out` are required unless `resumeFrom` names a checkpoint, whose saved config fills the rest.
  */
-export interface TrainOptions extends Partial<Omit<TrainConfig, "eval" | "cacheDir">> {
+export interface TrainOptions extends Partial<Omit<TrainConfig, "eval" | "cacheDir" | "loss">> {
+  /**
+   * A paired loss of `@apo/losses` by TRL name, or a definition object (`definePairedLoss`); the config
+   * and checkpoints record its name, so a resumed run with an unregistered loss passes the object again.
+   */
+  loss?: string | PairedLossDefinition;
   /** Held-out pairs file (default: a seeded `evalFraction` of `data`). */
   eval?: string;
   /** Reference log-prob cache folder (default `<out>/reference-cache`). */

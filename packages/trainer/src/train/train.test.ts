@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { definePairedLoss } from "@apo/losses";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TrainConfigError } from "../artifacts/train-config-error.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
@@ -158,6 +159,50 @@ describe("train", () => {
       expect(outcome).toMatchObject({ step: 3, interrupted: false });
     }
   });
+
+  it("trains a loss defined outside the registry, and asks for it again on resume", async () => {
+    // Chosen-only SFT-like anchor: push log π(chosen) up, leave the rejected alone.
+    const chosenUp = definePairedLoss<{ beta: number }>({
+      name: "chosen_up",
+      reference: "test",
+      defaults: { beta: 0.1 },
+      rewards: "log-ratio",
+      validate: () => {},
+      terms: (m, x, p) => ({
+        loss: m.neg(m.mul(m.constant(p.beta), m.sub(x.policyChosen, x.referenceChosen))),
+        gradChosen: m.constant(-p.beta),
+        gradRejected: m.constant(0),
+      }),
+    });
+    const out = join(dir, "custom");
+    const options = {
+      model: setup.modelDir,
+      data: setup.dataFile,
+      out,
+      cacheDir: join(dir, "cache"),
+      lr: 1e-3,
+      epochs: 2,
+      batchSize: 4,
+      evalFraction: 0.25,
+      evalEvery: 100,
+      progress: quiet,
+    };
+    const summary = await train({ ...options, loss: chosenUp, epochs: 2 });
+    expect(summary.config.loss).toBe("chosen_up");
+    expect(summary.metrics.at(-1)?.chosen_reward).toBeGreaterThan(0);
+    const resumeFrom = join(out, "checkpoint-3");
+    await expect(train({ resumeFrom, progress: quiet })).rejects.toMatchObject({
+      field: "loss",
+      message: expect.stringMatching(/pass(ed)? as its definition object/),
+    });
+    const resumed = await train({
+      resumeFrom,
+      out: join(dir, "custom-resumed"),
+      loss: chosenUp,
+      progress: quiet,
+    });
+    expect(resumed.step).toBe(6);
+  }, 60_000);
 
   it("rejects bad options naming the field, and unpaired losses by name", async () => {
     const base = { model: setup.modelDir, data: setup.dataFile, out: join(dir, "bad"), progress: quiet };

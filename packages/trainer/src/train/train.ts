@@ -6,6 +6,7 @@ import { loadPretrainedModel } from "../models/pretrained-model.js";
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type EvalMetrics, evaluatePairs } from "./evaluate-pairs.js";
 import { explainProviderFailure } from "./execution-provider-error.js";
+import { resolveLossDefinition } from "./loss-definition.js";
 import { learningRateAt } from "./lr-schedule.js";
 import { MetricsLog } from "./metrics-log.js";
 import { prepareMicroBatch, stepLogProbs } from "./micro-batches.js";
@@ -73,6 +74,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const resume =
     options.resumeFrom === undefined ? null : await loadCheckpoint(await findCheckpoint(options.resumeFrom));
   const config = resolveTrainConfig(options, resume?.state.config);
+  const loss = resolveLossDefinition(options.loss ?? config.loss);
   await mkdir(config.out, { recursive: true });
   const notes = new Progress(0, 0, options.progress);
   const base = await loadPretrainedModel(config.model);
@@ -104,7 +106,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   );
 
   const sessionConfig: TrainStepSessionOptions = {
-    loss: config.loss,
+    loss,
     lossParams: config.lossParams,
     optimizer: config.optimizer,
     optimizerConfig: config.optimizerConfig,
@@ -147,7 +149,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         dtype: config.dtype,
         sessionOptions,
       });
-      const m = evaluatePairs(config.loss, config.lossParams, policy, evalRef, {
+      const m = evaluatePairs(loss, config.lossParams, policy, evalRef, {
         step,
         epoch: step / stepsPerEpoch,
       });
@@ -189,7 +191,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           results.reduce((sum, r, k) => sum + r.loss * (micro[k] as PreparedMicroBatch).pairs, 0) /
           totalPairs;
         const { policy, reference } = stepLogProbs(results, micro);
-        const rewards = evaluatePairs(config.loss, config.lossParams, policy, reference, { step, epoch: 0 });
+        const rewards = evaluatePairs(loss, config.lossParams, policy, reference, { step, epoch: 0 });
         const report: StepReport = {
           step,
           epoch: step / stepsPerEpoch,
