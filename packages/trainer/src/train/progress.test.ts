@@ -15,6 +15,7 @@ const report = (step: number): StepReport => ({
   rejectedReward: -0.02,
   lr: 2e-7,
   tokens: 1000,
+  seconds: 0.5,
 });
 
 describe("Progress", () => {
@@ -24,7 +25,7 @@ describe("Progress", () => {
     for (let s = 1; s <= 25; s++) progress.step(report(s));
     expect(chunks.map((c) => /^step (\d+)\//.exec(c)?.[1])).toEqual(["10", "20", "25"]);
     expect(chunks[0]).toMatch(
-      /^step 10\/25 epoch 1\.00 loss 0\.5000 rewards chosen \+0\.0100 rejected -0\.0200 lr 2\.00e-7 \d+ tok\/s ETA \S+\n$/,
+      /^step 10\/25 epoch 1\.00 loss 0\.5000 rewards chosen \+0\.0100 rejected -0\.0200 lr 2\.00e-7 2000 tok\/s ETA \S+\n$/,
     );
   });
 

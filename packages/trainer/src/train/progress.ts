@@ -18,6 +18,8 @@ export interface StepReport {
   readonly lr: number;
   /** Tokens (prompt + completion, chosen and rejected) in the step. */
   readonly tokens: number;
+  /** Wall time of the optimizer step alone (evaluations and checkpoints excluded), for tokens/s. */
+  readonly seconds: number;
 }
 
 function duration(seconds: number): string {
@@ -31,14 +33,15 @@ function duration(seconds: number): string {
 const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
 
 /**
- * Training progress on stderr: step, epoch, loss, mean chosen and rejected rewards, tokens/s and ETA. On a
+ * Training progress on stderr: step, epoch, loss, mean chosen and rejected rewards, tokens/s (of step time)
+ * and ETA (of wall time, evaluations included). On a
  * TTY one line is rewritten every step; otherwise a line is written every `logEvery` steps, so logs stay
  * short.
  *
  * @example
  * ```ts
  * const progress = new Progress(180, 0, { logEvery: 20 });
- * progress.step({ step: 1, epoch: 0.1, loss: 0.99, chosenReward: 0, rejectedReward: 0, lr: 2e-7, tokens: 9000 });
+ * progress.step({ step: 1, epoch: 0.1, loss: 0.99, chosenReward: 0, rejectedReward: 0, lr: 2e-7, tokens: 9000, seconds: 1.2 });
  * progress.note("saved out/checkpoint-10");
  * ```
  */
@@ -50,6 +53,7 @@ export class Progress {
   readonly #first: number;
   readonly #start = performance.now();
   #tokens = 0;
+  #stepSeconds = 0;
   #pending = false;
 
   /**
@@ -68,6 +72,7 @@ export class Progress {
   /** Report a finished optimizer step. */
   step(report: StepReport): void {
     this.#tokens += report.tokens;
+    this.#stepSeconds += report.seconds;
     if (this.#stream === null) return;
     const seconds = (performance.now() - this.#start) / 1000;
     const done = report.step - this.#first;
@@ -75,7 +80,7 @@ export class Progress {
     const line =
       `step ${report.step}/${this.#total} epoch ${report.epoch.toFixed(2)} loss ${report.loss.toFixed(4)} ` +
       `rewards chosen ${signed(report.chosenReward)} rejected ${signed(report.rejectedReward)} ` +
-      `lr ${report.lr.toExponential(2)} ${Math.round(this.#tokens / Math.max(seconds, 1e-9))} tok/s ETA ${duration(eta)}`;
+      `lr ${report.lr.toExponential(2)} ${Math.round(this.tokensPerSecond)} tok/s ETA ${duration(eta)}`;
     if (this.#live) {
       this.#stream.write(`\r\x1b[2K${line}`);
       this.#pending = true;
@@ -91,9 +96,9 @@ export class Progress {
     this.#pending = false;
   }
 
-  /** Tokens per second since this process started training. */
+  /** Training tokens per second of optimizer-step time in this process. */
   get tokensPerSecond(): number {
-    return this.#tokens / Math.max((performance.now() - this.#start) / 1000, 1e-9);
+    return this.#stepSeconds === 0 ? 0 : this.#tokens / this.#stepSeconds;
   }
 
   /** End the live line. */

@@ -184,7 +184,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           prepareMicroBatch(base, pairs, trainRef, indices),
         );
         const lr = learningRateAt({ lr: config.lr, totalSteps, warmupSteps: config.warmupSteps }, step);
+        const t0 = performance.now();
         const results = await optimizerStep(session, micro, lr);
+        const seconds = (performance.now() - t0) / 1000;
         step += 1;
         const totalPairs = micro.reduce((n, m) => n + m.pairs, 0);
         lastLoss =
@@ -200,6 +202,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
           rejectedReward: rewards.rejected_reward,
           lr,
           tokens: micro.reduce((n, m) => n + countTokens(m.batch), 0),
+          seconds,
         };
         progress.step(report);
         options.onStep?.(report);
