@@ -169,7 +169,7 @@ function flagFor(field: string): string {
     if (rest === undefined) return `--${head}-model / --${head}-base-url`;
     const leaf = rest.split(".")[0] ?? rest;
     const name = FLAG_NAMES[leaf] ?? leaf.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    return `--${head}-${name === "price" ? "price" : name}`;
+    return `--${head}-${name}`;
   }
   if (head === "template") return "--template";
   return `--${head.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

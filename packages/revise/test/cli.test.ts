@@ -159,6 +159,29 @@ describe("clair CLI", () => {
     const bad = await inProcess(reviseArgs(input, join(dir, "o.jsonl")));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`${input}:2`);
+    const price = await inProcess(reviseArgs(input, join(dir, "o.jsonl"), ["--reviser-price", "ten,30"]));
+    expect(price.code).toBe(2);
+    expect(price.stderr).toContain("--reviser-price");
+    const noJudge = await inProcess([
+      "judge",
+      "--input",
+      input,
+      "--output",
+      join(dir, "j.jsonl"),
+      "--mode",
+      "off-policy",
+    ]);
+    expect(noJudge.code).toBe(2);
+    expect(noJudge.stderr).toContain("--judge-model / --judge-base-url");
+    const noPolicy = await inProcess([
+      "revise",
+      "--input",
+      join(dir, "absent.jsonl"),
+      "--output",
+      join(dir, "o.jsonl"),
+    ]);
+    expect(noPolicy.code).toBe(2);
+    expect(noPolicy.stderr).toContain("--reviser-base-url");
     const unknown = await inProcess(["revise", "--bogus"]);
     expect(unknown.code).toBe(2);
   }, 30_000);
