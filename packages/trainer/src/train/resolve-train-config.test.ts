@@ -53,6 +53,8 @@ describe("resolveTrainConfig", () => {
     expect(field({ dtype: "float16" })).toBe("dtype");
     expect(field({ data: "" })).toBe("data");
     expect(field({ seed: 1.5 })).toBe("seed");
+    expect(field({ lossParams: { gamma: 2 } })).toBe("lossParams.gamma");
+    expect(field({ loss: "orpo", beta: 0.1 })).toBe("accepted");
     expect(field({ saveEvery: 100, evalEvery: 10 })).toBe("accepted");
     expect(() => resolveTrainConfig({ ...paths, loss: "kto" })).toThrow(UnsupportedTrainLossError);
   });

@@ -43,12 +43,29 @@ function defined<T extends object>(o: T): Partial<T> {
 function lossParamsOf(
   definition: PairedLossDefinition,
   given: Record<string, number> | undefined,
-  beta: number | undefined,
+  beta: { explicit: number | undefined; preset: number | undefined },
 ) {
+  const defaults = definition.defaults as Record<string, number>;
+  const known = Object.keys(defaults).join(", ") || "none";
+  for (const [key, value] of Object.entries(given ?? {})) {
+    if (!(key in defaults)) {
+      throw new TrainConfigError(`lossParams.${key}`, value, `a parameter of ${definition.name} (${known})`);
+    }
+  }
+  if (beta.explicit !== undefined && !("beta" in defaults)) {
+    throw new TrainConfigError(
+      "beta",
+      beta.explicit,
+      `unset: ${definition.name} has no β (its parameters: ${known})`,
+    );
+  }
+  // A preset's β applies to losses that have one, unless lossParams sets it.
+  const presetBeta = "beta" in defaults && given?.beta === undefined ? beta.preset : undefined;
   const params: Record<string, number> = {
-    ...(definition.defaults as Record<string, number>),
+    ...defaults,
     ...given,
-    ...(beta === undefined ? {} : { beta }),
+    ...(presetBeta === undefined ? {} : { beta: presetBeta }),
+    ...(beta.explicit === undefined ? {} : { beta: beta.explicit }),
   };
   try {
     definition.validate(params);
@@ -75,7 +92,8 @@ function lossParamsOf(
  */
 export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): TrainConfig {
   const given = defined(options);
-  const preset = given.preset === undefined ? {} : given.preset === "paper" ? paperPreset : null;
+  const preset: TrainOptions | null =
+    given.preset === undefined ? {} : given.preset === "paper" ? paperPreset : null;
   if (preset === null) throw new TrainConfigError("preset", given.preset, '"paper"');
   const savedOptions: TrainOptions = {};
   if (saved !== undefined) {
@@ -90,8 +108,10 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
   const definition = resolveLossDefinition(merged.loss ?? TRAIN_DEFAULTS.loss);
   const loss = definition.name;
   // An explicit β wins over a preset's; a preset's β over saved or given lossParams only without them.
-  const beta = given.beta ?? (given.lossParams?.beta === undefined ? merged.beta : undefined);
-  const lossParams = lossParamsOf(definition, merged.lossParams, beta);
+  const lossParams = lossParamsOf(definition, merged.lossParams, {
+    explicit: given.beta,
+    preset: preset.beta,
+  });
   const optimizer = (merged.optimizer ?? TRAIN_DEFAULTS.optimizer) as OptimizerName;
   if (!Object.hasOwn(OPTIMIZERS, optimizer)) {
     throw new TrainConfigError("optimizer", optimizer, `one of ${Object.keys(OPTIMIZERS).join(", ")}`);
