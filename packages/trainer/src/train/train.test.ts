@@ -220,5 +220,8 @@ describe("train", () => {
     await expect(train({ model: setup.modelDir, data: setup.dataFile })).rejects.toMatchObject({
       field: "out",
     });
+    await expect(train({ ...base, out: join(dir, "run-a") })).rejects.toThrow(
+      /out = .* a folder without checkpoints: continue that run with --resume/,
+    );
   });
 });

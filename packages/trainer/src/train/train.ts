@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { TrainConfigError } from "../artifacts/train-config-error.js";
 import { TrainStepSession, type TrainStepSessionOptions } from "../artifacts/train-step-session.js";
@@ -76,6 +76,14 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const config = resolveTrainConfig(options, resume?.state.config);
   const loss = resolveLossDefinition(options.loss ?? config.loss);
   await mkdir(config.out, { recursive: true });
+  if (resume === null && (await readdir(config.out)).some((n) => /^checkpoint-\d+$/.test(n))) {
+    // A fresh run would interleave its checkpoints with another run's, and --resume would pick the wrong one.
+    throw new TrainConfigError(
+      "out",
+      config.out,
+      "a folder without checkpoints: continue that run with --resume, or choose another --out",
+    );
+  }
   const notes = new Progress(0, 0, options.progress);
   const base = await loadPretrainedModel(config.model);
   const { train: pairs, held, skipped } = await readRunData(config, base, notes);
