@@ -5,6 +5,12 @@ import type { PairLogProbs } from "./pair-log-probs.js";
  * One evaluation on held-out pairs: the quantities of the paper's Figure 4 plus the loss. Log-likelihoods
  * are summed completion log-probs averaged over pairs; rewards are the loss's implicit rewards (β·Δ for
  * reference-based losses), averaged over pairs.
+ *
+ * @example
+ * ```ts
+ * const last: EvalMetrics | undefined = summary.metrics.at(-1);
+ * last?.reward_accuracy; // 0.9
+ * ```
  */
 export interface EvalMetrics {
   /** Optimizer steps taken when evaluated. */

@@ -55,6 +55,11 @@ export interface TrainConfig {
 /**
  * Options of {@link train}: a partial {@link TrainConfig} (or a preset) plus run-time hooks. `model`,
  * `data` and `out` are required unless `resumeFrom` names a checkpoint, whose saved config fills the rest.
+ *
+ * @example
+ * ```ts
+ * const options: TrainOptions = { preset: "paper", model: "models/llama", data: "clair.jsonl", out: "runs/clair", microBatchSize: 2 };
+ * ```
  */
 export interface TrainOptions extends Partial<Omit<TrainConfig, "eval" | "cacheDir" | "loss">> {
   /**

@@ -22,7 +22,15 @@ import type { TrainConfig, TrainOptions } from "./train-options.js";
 import { TrainRng } from "./train-rng.js";
 import { writeMetricPlots } from "./write-plots.js";
 
-/** What {@link train} returns. */
+/**
+ * What {@link train} returns.
+ *
+ * @example
+ * ```ts
+ * const summary = await train(options);
+ * if (summary.interrupted) console.log(`resume from ${summary.checkpoints.at(-1)}`);
+ * ```
+ */
 export interface TrainSummary {
   readonly config: TrainConfig;
   /** Optimizer steps taken in total (including before a resume). */
