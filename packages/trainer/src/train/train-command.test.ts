@@ -11,18 +11,22 @@ const packageRoot = new URL("../..", import.meta.url).pathname;
 
 function apo(args: string[]): {
   child: ChildProcess;
-  done: Promise<{ code: number | null; stderr: string }>;
+  done: Promise<{ code: number | null; stderr: string; stdout: string }>;
 } {
   const child = spawn("node", ["--import", "tsx", "--conditions=@apo-clair/source", "src/cli.ts", ...args], {
     cwd: packageRoot,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
+  let stdout = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    child.on("close", (code) => resolve({ code, stderr }));
+  const done = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+    child.on("close", (code) => resolve({ code, stderr, stdout }));
   });
   return { child, done };
 }
@@ -51,8 +55,10 @@ describe("apo train", () => {
       "0.25",
       "--log-every",
       "1",
+      "--json",
     ]);
-    const { code, stderr } = await done;
+    const { code, stderr, stdout } = await done;
+    expect(JSON.parse(stdout)).toMatchObject({ step: 6, trainPairs: 6, evalPairs: 2, interrupted: false });
     expect(stderr).toMatch(/step 6\/6 epoch 2\.00 loss [\d.]+ rewards chosen [-+][\d.]+ .* tok\/s ETA/);
     expect(stderr).toMatch(/done: 6\/6 steps, last checkpoint .*checkpoint-6, held-out reward margin/);
     expect(code).toBe(0);

@@ -10,9 +10,9 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       [--warmup-steps 0] [--epochs 3] [--batch-size 8] [--micro-batch-size N] [--max-grad-norm 1]
       [--max-prompt-length 512] [--max-completion-length 512] [--eval-every N] [--save-every N|epoch]
       [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
-      [--log-every 10] [--resume DIR]
+      [--log-every 10] [--json] [--resume DIR]
       align the model on preference pairs; checkpoints, metrics.jsonl and plots/ go to --out;
-      Ctrl-C saves a checkpoint, --resume DIR continues from it`;
+      Ctrl-C saves a checkpoint, --resume DIR continues from it; --json prints the summary on stdout`;
 
 /** onnxruntime-node execution providers `--device` accepts. */
 const DEVICES = ["cpu", "cuda", "webgpu"] as const;
@@ -52,7 +52,11 @@ const STRING_FLAGS = {
  * parseTrainArgs(["--model", "m", "--data", "d.jsonl", "--out", "runs/a", "--preset", "paper"]);
  * ```
  */
-export function parseTrainArgs(args: readonly string[]): { options: TrainOptions; logEvery: number } {
+export function parseTrainArgs(args: readonly string[]): {
+  options: TrainOptions;
+  logEvery: number;
+  json: boolean;
+} {
   const flags = [...Object.keys(NUMBER_FLAGS), ...Object.keys(STRING_FLAGS)];
   const { values: parsed } = parseArgs({
     args: [...args],
@@ -65,8 +69,10 @@ export function parseTrainArgs(args: readonly string[]): { options: TrainOptions
       dtype: { type: "string" },
       device: { type: "string" },
       "log-every": { type: "string" },
+      json: { type: "boolean" },
     },
   });
+  const json = parsed.json === true;
   const values = parsed as Record<string, string | undefined>;
   const number = (flag: string): number | undefined => {
     const raw = values[flag];
@@ -93,7 +99,7 @@ export function parseTrainArgs(args: readonly string[]): { options: TrainOptions
   const save = values["save-every"];
   if (save !== undefined) options.saveEvery = save === "epoch" ? "epoch" : number("save-every");
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return { options: defined as TrainOptions, logEvery: number("log-every") ?? 10 };
+  return { options: defined as TrainOptions, logEvery: number("log-every") ?? 10, json };
 }
 
 /**
@@ -106,7 +112,7 @@ export function parseTrainArgs(args: readonly string[]): { options: TrainOptions
  * ```
  */
 export async function trainCommand(args: readonly string[]): Promise<number> {
-  const { options, logEvery } = parseTrainArgs(args);
+  const { options, logEvery, json } = parseTrainArgs(args);
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -124,6 +130,7 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
           ? "\n"
           : `, held-out reward margin ${last.reward_margin.toFixed(4)}, accuracy ${last.reward_accuracy.toFixed(3)}\n`),
     );
+    if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     return summary.interrupted ? 130 : 0;
   } finally {
     process.off("SIGINT", onSigint);
