@@ -2,6 +2,7 @@ import type { PretrainedModel } from "../models/pretrained-model.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import { scalarTensor } from "../onnx/tensor.js";
 import type { Graph, Model, Node, ValueInfo } from "../onnx/types.js";
+import { TrainConfigError } from "./train-config-error.js";
 import {
   buildTrainStep,
   stateInputName,
@@ -68,6 +69,9 @@ export function buildFusedTrainSteps(
   options: Omit<TrainStepOptions, "accumulate"> = {},
 ): FusedTrainStepsArtifact {
   const single = buildTrainStep(pretrained, { ...options, accumulate: false });
+  if (single.loss.kind !== "paired") {
+    throw new TrainConfigError("loss", single.loss.name, "a paired loss (fused steps take no labels yet)");
+  }
   const { dtype } = single;
   const body: Graph = single.model.graph;
   const declared = new Map(body.inputs.map((i) => [i.name, i]));

@@ -1,11 +1,11 @@
-import { getLoss, type PairedLossDefinition } from "@apo/losses";
+import { getLoss, type PairedLossDefinition, type UnpairedLossDefinition } from "@apo/losses";
 import { addGradients } from "../autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../logprobs/build-log-prob-graph.js";
 import { familyOf } from "../models/family-of.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import type { Model } from "../onnx/types.js";
-import { emitPairedLoss } from "./emit-loss.js";
+import { emitObjective } from "./emit-objective.js";
 import type { LossDtype } from "./graph-loss-math.js";
 import { OPTIMIZERS, type OptimizerName } from "./optimizers/index.js";
 import type { OptimizerDefinition } from "./optimizers/optimizer-definition.js";
@@ -38,10 +38,12 @@ export const updatedStateName = (slot: string, weight: string): string => `updat
 /** What the training step computes: loss, optimizer, clipping, precision. */
 export interface TrainStepOptions {
   /**
-   * A paired loss of `@apo/losses` by TRL name (default `apo_zero`), or any paired definition made with
-   * `definePairedLoss` (trainable without registering it).
+   * A loss of `@apo/losses` by TRL name (default `apo_zero`), or any definition made with
+   * `definePairedLoss`/`defineUnpairedLoss` (trainable without registering it). Unpaired losses (`kto`,
+   * `apo_zero_unpaired`) take a `labels` input; KTO's rows are the completions followed by as many
+   * mismatched completions, whose log-probs give its detached KL reference point.
    */
-  loss?: string | PairedLossDefinition;
+  loss?: string | PairedLossDefinition | UnpairedLossDefinition;
   /** Its parameters (default: the loss's defaults, e.g. β = 0.1). */
   lossParams?: Record<string, number>;
   /** Optimizer (default `rmsprop`, the paper's) and its options (PyTorch's defaults). */
@@ -68,7 +70,7 @@ export interface TrainStepArtifact {
   stateSlots: readonly string[];
   /** Whether the graph is the gradient-accumulation form. */
   accumulate: boolean;
-  loss: PairedLossDefinition;
+  loss: PairedLossDefinition | UnpairedLossDefinition;
   lossParams: Record<string, number>;
   optimizer: OptimizerDefinition;
   optimizerConfig: Record<string, number>;
@@ -104,11 +106,11 @@ export function buildTrainStep(
 ): TrainStepArtifact {
   const dtype = options.dtype ?? "float32";
   const definition = typeof options.loss === "object" ? options.loss : getLoss(options.loss ?? "apo_zero");
-  if (definition.kind !== "paired") {
+  if (definition.kind === "paired" && definition.coupling !== "none") {
     throw new TrainConfigError(
       "loss",
       definition.name,
-      "a paired loss (unpaired losses train with the KTO loop)",
+      "a loss without batch sorting (AOT is not in-graph yet)",
     );
   }
   const lossParams = { ...(definition.defaults as Record<string, number>), ...options.lossParams };
@@ -133,28 +135,8 @@ export function buildTrainStep(
   const lr = g.input(TRAIN_STEP_IO.lr, dtype, []);
   const step = g.input(TRAIN_STEP_IO.step, dtype, []);
 
-  const halves = (x: string) => g.opN("Split", [x], 2, { axis: 0, num_outputs: 2 });
-  const [c, r] = halves(logp) as [string, string];
-  const [c0, r0] = halves(reference) as [string, string];
-  const [lc, lr_] = halves(tokens) as [string, string];
-  const out = emitPairedLoss(
-    g,
-    definition,
-    lossParams,
-    {
-      policyChosen: c,
-      policyRejected: r,
-      referenceChosen: c0,
-      referenceRejected: r0,
-      chosenLength: lc,
-      rejectedLength: lr_,
-    },
-    dtype,
-  );
-
-  // d mean / d logp = per-example closed-form gradients / B, in the row order of logp.
-  const pairs = g.cast(g.op("Shape", [c]), dtype);
-  const seed = g.op("Div", [g.op("Concat", [out.gradChosen, out.gradRejected], { axis: 0 }), pairs]);
+  const out = emitObjective(g, definition, lossParams, { logp, tokens, reference }, dtype);
+  const seed = out.seed;
   const raw = addGradients(g, { loss: logp, wrt: weights, seed });
   const accumulate = options.accumulate ?? false;
   const grads = new Map(raw);

@@ -2,6 +2,7 @@ import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { PackedBatch } from "../logprobs/pack-sequences.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { encodeModel } from "../onnx/protobuf.js";
+import { LABELS_INPUT } from "./emit-objective.js";
 import { TrainConfigError } from "./train-config-error.js";
 import {
   accumulatedInputName,
@@ -32,10 +33,12 @@ export interface TrainStepResult {
 
 /** One micro-batch of a gradient-accumulation step. */
 export interface MicroBatch {
-  /** 2B rows: the chosen rows, then the rejected rows of the same pairs. */
+  /** 2B rows: the chosen rows, then the rejected rows of the same pairs (unpaired: see `labels`). */
   batch: PackedBatch;
-  /** Reference log-probs of the 2B rows. */
+  /** Reference log-probs of the rows. */
   referenceLogp: ArrayLike<number>;
+  /** Unpaired losses: desirable (true) / undesirable labels of the completions (not of KTO's mismatched rows). */
+  labels?: ArrayLike<boolean>;
 }
 
 /** Options of {@link TrainStepSession.create}. */
@@ -111,10 +114,18 @@ export class TrainStepSession {
    * One optimizer step on a packed batch of 2B rows (chosen rows first, then the rejected rows of the same
    * pairs) with the reference log-probs of those rows. `lr = 0` evaluates without changing anything.
    */
-  async step(batch: PackedBatch, referenceLogp: ArrayLike<number>, lr: number): Promise<TrainStepResult> {
-    if (this.artifact.accumulate)
-      return (await this.stepAccumulated([{ batch, referenceLogp }], lr))[0] as TrainStepResult;
-    return this.#run(batch, referenceLogp, lr, undefined);
+  async step(
+    batch: PackedBatch,
+    referenceLogp: ArrayLike<number>,
+    lr: number,
+    labels?: ArrayLike<boolean>,
+  ): Promise<TrainStepResult> {
+    if (this.artifact.accumulate) {
+      const micro: MicroBatch =
+        labels === undefined ? { batch, referenceLogp } : { batch, referenceLogp, labels };
+      return (await this.stepAccumulated([micro], lr))[0] as TrainStepResult;
+    }
+    return this.#run(batch, referenceLogp, lr, undefined, labels);
   }
 
   /**
@@ -147,9 +158,24 @@ export class TrainStepSession {
     referenceLogp: ArrayLike<number>,
     lr: number,
     accumulation: { sums: Map<string, FloatArray>; count: number } | undefined,
+    labels?: ArrayLike<boolean>,
   ): Promise<TrainStepResult> {
-    if (batch.batch % 2 !== 0)
-      throw new TrainConfigError("batch", batch.batch, "an even number of rows (chosen + rejected)");
+    const { loss } = this.artifact;
+    const halved = loss.kind === "paired" || loss.usesKl;
+    if (halved && batch.batch % 2 !== 0) {
+      const what = loss.kind === "paired" ? "chosen + rejected" : "completions + mismatched completions";
+      throw new TrainConfigError("batch", batch.batch, `an even number of rows (${what})`);
+    }
+    if (loss.kind === "unpaired") {
+      const examples = halved ? batch.batch / 2 : batch.batch;
+      if (labels?.length !== examples) {
+        throw new TrainConfigError(
+          "labels",
+          labels?.length,
+          `${examples} desirable/undesirable labels for ${loss.name}`,
+        );
+      }
+    }
     if (referenceLogp.length !== batch.batch) {
       throw new TrainConfigError("referenceLogp", referenceLogp.length, `${batch.batch} values, one per row`);
     }
@@ -163,6 +189,13 @@ export class TrainStepSession {
       [TRAIN_STEP_IO.step]: this.#scalar(this.steps + 1),
     };
     if (accumulation !== undefined) feeds[TRAIN_STEP_IO.accumulationSteps] = this.#scalar(accumulation.count);
+    if (labels !== undefined && this.artifact.loss.kind === "unpaired") {
+      feeds[LABELS_INPUT] = floatValues(
+        Array.from(labels, (l) => (l ? 1 : 0)),
+        this.artifact.dtype,
+        [labels.length],
+      );
+    }
     for (const [name, data] of this.weights) {
       const shape = this.#shapes.get(name) ?? [];
       feeds[name] = this.#tensor(data, shape);

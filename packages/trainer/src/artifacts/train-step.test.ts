@@ -1,4 +1,4 @@
-import { apoZeroLoss, definePairedLoss, dpoLoss } from "@apo/losses";
+import { apoZeroLoss, apoZeroUnpairedLoss, definePairedLoss, dpoLoss, ktoLoss } from "@apo/losses";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PackedBatch, packSequences } from "../logprobs/pack-sequences.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
@@ -158,6 +158,75 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
   });
 });
 
+describe("unpaired losses (KTO format)", () => {
+  it("KTO: loss from the KL of the mismatched rows; gradients equal finite differences with the KL detached", async () => {
+    const model = await createTinyModel({
+      family: "llama",
+      seed: 6,
+      hiddenSize: 16,
+      numLayers: 1,
+      numHeads: 2,
+      intermediateSize: 24,
+    });
+    // Rows: two completions, then the same completions under the other prompt (mismatched).
+    const batch = pack(model);
+    const reference = [-30, -35, -18, -16];
+    const labels = [true, false];
+    const s = await TrainStepSession.create(model, {
+      dtype: "float64",
+      loss: "kto",
+      optimizer: "sgd",
+      maxGradNorm: Number.POSITIVE_INFINITY,
+    });
+    const out = await s.step(batch, reference, 0, labels);
+    const p = copy(out.policyLogp);
+    const js = ktoLoss({
+      policy: p.slice(0, 2),
+      reference: reference.slice(0, 2),
+      label: labels,
+      policyMismatched: p.slice(2),
+      referenceMismatched: reference.slice(2),
+    });
+    expect(out.loss).toBeCloseTo(js.loss, 12);
+    const name = "model.layers.0.mlp.up_proj.weight";
+    const w0 = Float64Array.from(s.weights.get(name) as Float64Array);
+    await s.step(batch, reference, 1, labels);
+    const grad = w0.map((v, i) => v - (s.weights.get(name)?.[i] as number));
+    // The KL point is detached: differentiate the loss with the KL held at its value at the base point.
+    const detached = async (session: TrainStepSession) => {
+      const logp = copy((await session.step(batch, reference, 0, labels)).policyLogp);
+      return ktoLoss({ policy: logp.slice(0, 2), reference: reference.slice(0, 2), label: labels, kl: js.kl })
+        .loss;
+    };
+    const fresh = await TrainStepSession.create(model, { dtype: "float64", loss: "kto", optimizer: "sgd" });
+    const probe = fresh.weights.get(name) as Float64Array;
+    for (const i of [0, 7, w0.length - 1]) {
+      const h = 1e-5;
+      probe[i] = (w0[i] as number) + h;
+      const up = await detached(fresh);
+      probe[i] = (w0[i] as number) - h;
+      const down = await detached(fresh);
+      probe[i] = w0[i] as number;
+      const fd = (up - down) / (2 * h);
+      expect(Math.abs((grad[i] as number) - fd)).toBeLessThanOrEqual(1e-7 + 1e-6 * Math.abs(fd));
+    }
+    await s.release();
+    await fresh.release();
+  });
+
+  it("APO-zero-unpaired needs no mismatched rows and matches the JavaScript loss", async () => {
+    const model = await createTinyModel({ family: "gpt2", seed: 6 });
+    const batch = pack(model);
+    const reference = [-30, -35, -18, -16];
+    const labels = [true, false, false, true];
+    const s = await TrainStepSession.create(model, { dtype: "float64", loss: "apo_zero_unpaired" });
+    const out = await s.step(batch, reference, 0, labels);
+    const js = apoZeroUnpairedLoss({ policy: copy(out.policyLogp), reference, label: labels });
+    expect(out.loss).toBeCloseTo(js.loss, 12);
+    await s.release();
+  });
+});
+
 describe("gradient accumulation", () => {
   it("two micro-batches of one pair make the same update as one batch of both pairs", async () => {
     const model = await createTinyModel({
@@ -246,14 +315,17 @@ describe("training step (float32)", () => {
     await s.release();
   });
 
-  it("refuses unpaired losses and bad options with typed errors naming the field", async () => {
+  it("refuses bad options with typed errors naming the field", async () => {
     const model = await createTinyModel({ family: "gpt2", seed: 1 });
-    await expect(TrainStepSession.create(model, { loss: "kto" })).rejects.toMatchObject({ field: "loss" });
+    await expect(TrainStepSession.create(model, { loss: "aot" })).rejects.toMatchObject({ field: "loss" });
     await expect(
       TrainStepSession.create(model, { optimizer: "rmsprop", optimizerConfig: { alpha: 1.5 } }),
     ).rejects.toBeInstanceOf(TrainConfigError);
     await expect(TrainStepSession.create(model, { maxGradNorm: 0 })).rejects.toMatchObject({
       field: "maxGradNorm",
     });
+    const kto = await TrainStepSession.create(model, { loss: "kto" });
+    await expect(kto.step(pack(model), [0, 0, 0, 0], 0)).rejects.toMatchObject({ field: "labels" });
+    await kto.release();
   });
 });
