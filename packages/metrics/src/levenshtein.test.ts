@@ -1,5 +1,6 @@
 import { distance as fastestLevenshtein } from "fastest-levenshtein";
 import { describe, expect, it } from "vitest";
+import { prng } from "../bench/text.js";
 import { levenshtein, levenshteinSequences } from "./levenshtein.js";
 
 /** The textbook dynamic program over code points (or code units), two rows. */
@@ -26,18 +27,6 @@ function reference(a: string, b: string, unit: "code-point" | "code-unit" = "cod
     [prev, cur] = [cur, prev];
   }
   return prev[y.length]!;
-}
-
-/** mulberry32. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ALPHABETS = [
@@ -256,21 +245,28 @@ describe("levenshteinSequences", () => {
 });
 
 describe("work done", () => {
-  it("never exceeds one full bit-parallel pass, even for unrelated texts where the band cannot help", async () => {
+  it("never exceeds one full bit-parallel sweep, even where the band cannot help", async () => {
     const { work } = await import("./internal/myers.js");
     const rand = prng(8);
     const alphabet = [..."etaoinshrdlu     ,."];
-    for (const [length, rate] of [
-      [3000, 2],
-      [3000, 0.3],
-      [1000, 0.05],
-    ] as const) {
-      const a = randomText(rand, alphabet, length);
-      const b = rate > 1 ? randomText(rand, alphabet, length) : mutate(rand, a, alphabet, rate);
+    // [length of a, length of b, share of b edited (> 1: unrelated texts)]
+    const cases = [
+      [3000, 3000, 2],
+      [3000, 3000, 0.3],
+      [1000, 1000, 0.05],
+      [1000, 3000, 2],
+      [1500, 3000, 2],
+      [2100, 3000, 2],
+      [2400, 3000, 0.3],
+    ] as const;
+    for (const [la, lb, rate] of cases) {
+      const b = randomText(rand, alphabet, lb);
+      const a = rate > 1 ? randomText(rand, alphabet, la) : mutate(rand, b, alphabet, rate).slice(0, la);
       const before = work.steps;
       levenshtein(a, b);
-      const full = Math.ceil(length / 32) * length;
-      expect(work.steps - before).toBeLessThanOrEqual(rate > 1 ? full : full / 2);
+      const full = Math.ceil(Math.min(a.length, b.length) / 32) * Math.max(a.length, b.length);
+      expect(work.steps - before).toBeLessThanOrEqual(full);
+      if (la === lb) expect(work.steps - before).toBeLessThanOrEqual(rate > 1 ? 0.7 * full : 0.5 * full);
     }
   });
 });

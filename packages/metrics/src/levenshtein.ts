@@ -34,15 +34,16 @@ const columns = new IntBuffer();
  * distance = D[|a|][|b|]
  * ```
  *
- * Exact for any input. Characters are Unicode code points unless `unit: "code-unit"`. The computation
- * strips the common prefix and suffix, then runs Myers' bit-parallel algorithm (Hyyrö's multi-word form)
- * in strips of up to 128 rows, inside a band that starts small, shrinks with the scores and doubles when
- * the distance turns out larger (see `docs/metrics.md`).
+ * Exact for any input. Characters are Unicode code points unless `unit: "code-unit"`; texts are not
+ * normalized. The computation strips the common prefix and suffix, then runs Myers' bit-parallel
+ * algorithm (Hyyrö's multi-word form) in strips of 64 or 96 rows, inside a band that shrinks as the scores
+ * come in: a narrow first pass for nearly identical texts, then a beam pass whose alignment cost bounds
+ * the distance, then one exact pass within that bound (see `docs/metrics.md`).
  *
  * @example
  * ```ts
  * levenshtein("kitten", "sitting"); // 3
- * levenshtein("👍", "👎"); // 1 (code points); 1 with unit: "code-unit" too, but "👍a" vs "a" is 1 vs 2
+ * levenshtein("a😀", "a"); // 1; with { unit: "code-unit" }, 2 (the emoji is two UTF-16 units)
  * levenshtein(longA, longB, { maxDistance: 100 }); // ≤ 100, or 101 meaning "more than 100"
  * ```
  */
@@ -108,10 +109,12 @@ function distanceOfBuffers(a: Int32Array, la: number, b: Int32Array, lb: number,
   const col = columns.reserve(n + 1);
   const sigma = mapSymbols(p, start, m, t, start, n, pSym, col);
   const limit = max < n ? max : n;
-  // A strip of up to 96 rows covers short patterns whole, where a band saves nothing; a small maxDistance
-  // is its own band.
+  // One pass with the band bounded by maxDistance alone: for short patterns (a strip of up to 96 rows
+  // covers them whole, where a band saves nothing), for a small maxDistance (its own band), and when the
+  // lengths differ by a third or more (every band is then at least that wide, so extra passes would cost
+  // more than they save; the pass still skips what no path within the bound can reach).
   const hint = n - m + FIRST_BAND;
-  if (m <= 96 || limit <= hint) {
+  if (m <= 96 || limit <= hint || 3 * (hint + BEAM_SLACK) >= n) {
     const d = bandedDistance(pSym, m, col, n, sigma, limit);
     return d <= limit ? d : max + 1;
   }

@@ -87,6 +87,15 @@ describe("contrastivenessOfFile and contrastivenessParallel", () => {
     expect(parallel.jaccard).toEqual(expected.jaccard);
   });
 
+  it("report a tokenizer that the workers cannot load", async () => {
+    await expect(
+      contrastivenessOfFile(file, {
+        threads: 1,
+        tokenizer: { tokenizerJson: `${dir}/missing/tokenizer.json` },
+      }),
+    ).rejects.toThrow(/Cannot read the tokenizer file/);
+  });
+
   it("refuse a tokenizer function on worker threads", () => {
     expect(() => new ContrastivenessPool({ threads: 1, tokenizer: (t: string) => t.split(" ") })).toThrow(
       /threads: 0/,

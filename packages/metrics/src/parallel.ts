@@ -100,7 +100,8 @@ const MAX_LISTED_INVALID = 20;
 export class ContrastivenessPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly waiting: ((worker: Worker) => void)[] = [];
+  private readonly waiting: { resolve: (worker: Worker) => void; reject: (error: Error) => void }[] = [];
+  private broken: Error | undefined;
   private readonly pending = new Map<
     number,
     { resolve: (r: BatchResult) => void; reject: (e: Error) => void }
@@ -144,9 +145,12 @@ export class ContrastivenessPool {
         if ("failure" in result) entry.reject(new ClairError("invalid_option", result.failure));
         else entry.resolve(result);
       });
-      worker.on("error", (error) => {
-        for (const entry of this.pending.values()) entry.reject(error);
-        this.pending.clear();
+      // A worker that dies (out of memory, a crash in a dependency) breaks the pool: what is pending or
+      // waiting fails with the cause instead of waiting forever for an answer.
+      worker.on("error", (error) => this.fail(error));
+      worker.on("exit", (code) => {
+        if (!this.closed)
+          this.fail(new ClairError("invalid_option", `A metrics worker thread exited with code ${code}.`));
       });
       worker.unref();
       this.workers.push(worker);
@@ -293,6 +297,7 @@ export class ContrastivenessPool {
 
   private async measure(request: BatchRequest): Promise<BatchResult> {
     if (this.closed) throw new ClairError("invalid_option", "This ContrastivenessPool is closed.");
+    if (this.broken) throw this.broken;
     request.id = this.nextId++;
     if (this.local) {
       const options = await this.local;
@@ -300,7 +305,9 @@ export class ContrastivenessPool {
       await new Promise((resolve) => setImmediate(resolve));
       return measureBatch(request, options);
     }
-    const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
+    const worker =
+      this.idle.pop() ??
+      (await new Promise<Worker>((resolve, reject) => this.waiting.push({ resolve, reject })));
     return new Promise<BatchResult>((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
       worker.ref();
@@ -311,8 +318,16 @@ export class ContrastivenessPool {
   private release(worker: Worker): void {
     worker.unref();
     const next = this.waiting.shift();
-    if (next) next(worker);
+    if (next) next.resolve(worker);
     else this.idle.push(worker);
+  }
+
+  private fail(error: Error): void {
+    this.broken ??= error;
+    for (const entry of this.pending.values()) entry.reject(this.broken);
+    this.pending.clear();
+    for (const entry of this.waiting) entry.reject(this.broken);
+    this.waiting.length = 0;
   }
 }
 

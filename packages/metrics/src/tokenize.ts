@@ -52,23 +52,3 @@ export function* regExpTokens(text: string, pattern: RegExp): Generator<string> 
 
 /** The `"word"` tokenizer's pattern (global, Unicode). */
 export const WORD_PATTERN: RegExp = WORD;
-
-/**
- * Whether UTF-16 unit `c` is whitespace for `\s` in JavaScript regular expressions (ECMAScript
- * WhiteSpace and LineTerminator).
- */
-export function isWhitespace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}

@@ -66,8 +66,8 @@ export function bandedDistance(
   let best = n - m; // smallest D[r][c] + |(m − r) − (n − c)| of the last bottom row (row 0: at c = 0)
   let width = band; // columns swept by the last strip, which predicts the next one's
   for (;;) {
-    // Three words per strip overlap more work per column; two waste fewer cells on the strip's slant
-    // (a strip of h rows sweeps about h more columns than the band is wide), which wins below ~1000 columns.
+    // Three words per strip overlap more work per column; two waste fewer cells on the strip's slant (a
+    // strip of h rows sweeps about h more columns than the band is wide), which wins for narrow bands.
     const remaining = words - (r0 >>> 5);
     const K = remaining < 2 ? remaining : remaining >= 3 && width > WIDE_STRIP ? 3 : 2;
     const r1 = Math.min(m, r0 + 32 * K);
@@ -81,54 +81,91 @@ export function bandedDistance(
     let hi = (band + reach + h + (n - m) + r1) >> 1;
     if (hi > n || (slack >= 0 && r1 === m)) hi = n;
     if (hi < lo) hi = lo;
+    let delta = 0; // D[r1][hi] − D[r1][lo]
     if (hi > lo) {
       table.fill(0, 0, tableSize);
       for (let i = r0; i < r1; i++) table[(p[i]! << 2) + ((i - r0) >>> 5)]! |= 1 << (i & 31);
       const bit = r1 === m ? (m - 1) & 31 : 31;
       work.steps += (hi - lo) * K;
-      if (K === 3) strip3(col, table, lo, hi, bit);
-      else if (K === 2) strip2(col, table, lo, hi, bit);
-      else strip1(col, table, lo, hi, bit);
+      delta =
+        K === 3
+          ? strip3(col, table, lo, hi, bit)
+          : K === 2
+            ? strip2(col, table, lo, hi, bit)
+            : strip1(col, table, lo, hi, bit);
     }
     width = hi - lo;
     // Columns right of this strip start the next one with horizontal steps of +1.
     for (let c = hi + 1; c <= filled; c++) col[c] = (col[c]! & 0x3ffffffc) | 1;
     filled = hi;
 
-    // The strip's bottom row: its first and last alive columns (c − D[r1][c] never decreases along a row,
-    // so the last alive column has the largest reach) and, in beam mode, the row's best lower bound. A
-    // beam column stays alive within `slack` of the previous row's best (the best never decreases from
-    // row to row: along any path D + |…| only grows); should that leave nothing alive, the row's own best
-    // serves.
-    let threshold = slack >= 0 && best + slack < k ? best + slack : k;
-    let score = 0;
+    // The strip's bottom row, D[r1][c] = score: its first and last alive columns (c − D[r1][c] never
+    // decreases along a row, so the last alive column has the largest reach). In exact mode the row is
+    // read from both ends only as far as the first alive column from each side; the kernel returned the
+    // row's total change, which gives the score at the right end.
+    const startScore = base + h;
+    const score = startScore + delta;
     let first = -1;
     let firstScore = 0;
     let last = -1;
     let lastScore = 0;
-    for (let pass = 0; pass < 2; pass++) {
-      score = base + h;
-      let rowBest = n + m;
+    let threshold = k;
+    if (slack < 0) {
+      let s = startScore;
       for (let c = lo; ; ) {
         const diff = rowsLeft - (n - c);
-        const lb = score + (diff < 0 ? -diff : diff);
-        if (lb <= threshold) {
-          if (first < 0) {
-            first = c;
-            firstScore = score;
-          }
-          last = c;
-          lastScore = score;
+        if (s + (diff < 0 ? -diff : diff) <= k) {
+          first = c;
+          firstScore = s;
+          break;
         }
-        if (lb < rowBest) rowBest = lb;
         if (c === hi) break;
         c++;
         const d = col[c]!;
-        score += (d & 1) - ((d >>> 1) & 1);
+        s += (d & 1) - ((d >>> 1) & 1);
       }
-      best = rowBest;
-      if (first >= 0 || slack < 0) break;
-      threshold = best + slack;
+      if (first >= 0) {
+        s = score;
+        for (let c = hi; ; c--) {
+          const diff = rowsLeft - (n - c);
+          if (s + (diff < 0 ? -diff : diff) <= k) {
+            last = c;
+            lastScore = s;
+            break;
+          }
+          const d = col[c]!;
+          s -= (d & 1) - ((d >>> 1) & 1);
+        }
+      }
+    } else {
+      // Beam mode: a column stays alive within `slack` of the previous row's best D + |…| (the best never
+      // decreases from row to row: along any path D + |…| only grows); should that leave nothing alive,
+      // the row's own best serves. The whole row is read, for its best.
+      if (best + slack < threshold) threshold = best + slack;
+      for (let pass = 0; pass < 2; pass++) {
+        let s = startScore;
+        let rowBest = n + m;
+        for (let c = lo; ; ) {
+          const diff = rowsLeft - (n - c);
+          const lb = s + (diff < 0 ? -diff : diff);
+          if (lb <= threshold) {
+            if (first < 0) {
+              first = c;
+              firstScore = s;
+            }
+            last = c;
+            lastScore = s;
+          }
+          if (lb < rowBest) rowBest = lb;
+          if (c === hi) break;
+          c++;
+          const d = col[c]!;
+          s += (d & 1) - ((d >>> 1) & 1);
+        }
+        best = rowBest;
+        if (first >= 0) break;
+        threshold = best + slack;
+      }
     }
     reach = last - lastScore;
     band = threshold;
@@ -143,7 +180,7 @@ export function bandedDistance(
   }
 }
 
-/** Strip width (in columns) above which strips of three words beat strips of two. */
+/** Strip width (in columns) above which strips of three words beat strips of two (measured). */
 const WIDE_STRIP = 300;
 
 /** Puts back the +1 carries that {@link bandedDistance} expects on entry, after a failed call. */
@@ -156,7 +193,8 @@ export function resetCarries(col: Int32Array, n: number): void {
 // bottom row's bit in the last word (31 except in the last strip). `at + k` stays below 2^30, which lets
 // V8 drop its overflow checks.
 
-function strip1(col: Int32Array, table: Int32Array, lo: number, hi: number, bit: number): void {
+function strip1(col: Int32Array, table: Int32Array, lo: number, hi: number, bit: number): number {
+  let delta = 0;
   let pv0 = -1;
   let mv0 = 0;
   for (let c = lo + 1; c <= hi; c++) {
@@ -171,15 +209,20 @@ function strip1(col: Int32Array, table: Int32Array, lo: number, hi: number, bit:
     const xh = (((eq & pv0) + pv0) ^ pv0) | eq;
     let ph = mv0 | ~(xh | pv0);
     let mh = pv0 & xh;
-    col[c] = at | ((ph >>> bit) & 1) | (((mh >>> bit) & 1) << 1);
+    const up = (ph >>> bit) & 1;
+    const down = (mh >>> bit) & 1;
+    col[c] = at | up | (down << 1);
+    delta += up - down;
     ph = (ph << 1) | hp;
     mh = (mh << 1) | hn;
     pv0 = mh | ~(xv | ph);
     mv0 = ph & xv;
   }
+  return delta;
 }
 
-function strip2(col: Int32Array, table: Int32Array, lo: number, hi: number, bit: number): void {
+function strip2(col: Int32Array, table: Int32Array, lo: number, hi: number, bit: number): number {
+  let delta = 0;
   let pv0 = -1;
   let mv0 = 0;
   let pv1 = -1;
@@ -211,15 +254,20 @@ function strip2(col: Int32Array, table: Int32Array, lo: number, hi: number, bit:
     xh = (((eq & pv1) + pv1) ^ pv1) | eq;
     ph = mv1 | ~(xh | pv1);
     mh = pv1 & xh;
-    col[c] = at | ((ph >>> bit) & 1) | (((mh >>> bit) & 1) << 1);
+    const up = (ph >>> bit) & 1;
+    const down = (mh >>> bit) & 1;
+    col[c] = at | up | (down << 1);
+    delta += up - down;
     ph = (ph << 1) | hp;
     mh = (mh << 1) | hn;
     pv1 = mh | ~(xv | ph);
     mv1 = ph & xv;
   }
+  return delta;
 }
 
-function strip3(col: Int32Array, table: Int32Array, lo: number, hi: number, bit: number): void {
+function strip3(col: Int32Array, table: Int32Array, lo: number, hi: number, bit: number): number {
+  let delta = 0;
   let pv0 = -1;
   let mv0 = 0;
   let pv1 = -1;
@@ -268,10 +316,14 @@ function strip3(col: Int32Array, table: Int32Array, lo: number, hi: number, bit:
     xh = (((eq & pv2) + pv2) ^ pv2) | eq;
     ph = mv2 | ~(xh | pv2);
     mh = pv2 & xh;
-    col[c] = at | ((ph >>> bit) & 1) | (((mh >>> bit) & 1) << 1);
+    const up = (ph >>> bit) & 1;
+    const down = (mh >>> bit) & 1;
+    col[c] = at | up | (down << 1);
+    delta += up - down;
     ph = (ph << 1) | hp;
     mh = (mh << 1) | hn;
     pv2 = mh | ~(xv | ph);
     mv2 = ph & xv;
   }
+  return delta;
 }
