@@ -1,3 +1,5 @@
+import { SeededRandom } from "@apo/trainer";
+
 /**
  * The verifiable toy task: sort a string of digits. A prompt is `"sort 391404:"`, an answer `"013449"`.
  * Verifiable tasks let the demo play the strong model's roles (reviser, judge, stronger model) exactly.
@@ -11,16 +13,10 @@ export interface Problem {
 /** Digits per problem. */
 export const DIGITS = 6;
 
-/** A seeded PRNG (mulberry32): the demo gives the same numbers on every run. */
+/** A seeded uniform generator on [0, 1) (the trainer's): the demo gives the same numbers on every run. */
 export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new SeededRandom(seed);
+  return () => rng.uniform();
 }
 
 /** The problem of sorting these digits. */

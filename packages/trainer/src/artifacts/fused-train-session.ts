@@ -1,7 +1,6 @@
-import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import { type InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { PackedBatch } from "../logprobs/pack-sequences.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
-import { encodeModel } from "../onnx/protobuf.js";
 import {
   buildFusedTrainSteps,
   collectedName,
@@ -11,6 +10,7 @@ import {
   initialName,
   stackedInputName,
 } from "./fused-train-steps.js";
+import { openTrainingSession } from "./open-session.js";
 import { TrainConfigError } from "./train-config-error.js";
 import { TRAIN_STEP_IO } from "./train-step-graph.js";
 import type { MicroBatch, TrainStepResult, TrainStepSessionOptions } from "./train-step-session.js";
@@ -82,12 +82,7 @@ export class FusedTrainSession {
     options: Omit<TrainStepSessionOptions, "accumulationSteps"> = {},
   ): Promise<FusedTrainSession> {
     const artifact = buildFusedTrainSteps(pretrained, options);
-    const exact: InferenceSession.SessionOptions =
-      artifact.dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
-    const session = await InferenceSession.create(encodeModel(artifact.model), {
-      ...exact,
-      ...options.sessionOptions,
-    });
+    const session = await openTrainingSession(artifact.model, artifact.dtype, options.sessionOptions);
     return new FusedTrainSession(artifact, session, pretrained);
   }
 

@@ -1,8 +1,8 @@
-import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import { type InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { PackedBatch } from "../logprobs/pack-sequences.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
-import { encodeModel } from "../onnx/protobuf.js";
 import { LABELS_INPUT } from "./emit-objective.js";
+import { openTrainingSession } from "./open-session.js";
 import { TrainConfigError } from "./train-config-error.js";
 import {
   accumulatedInputName,
@@ -93,12 +93,7 @@ export class TrainStepSession {
     if (!Number.isInteger(steps) || steps < 1)
       throw new TrainConfigError("accumulationSteps", steps, "an integer ≥ 1");
     const artifact = buildTrainStep(pretrained, { ...options, accumulate: steps > 1 });
-    const exact: InferenceSession.SessionOptions =
-      artifact.dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
-    const session = await InferenceSession.create(encodeModel(artifact.model), {
-      ...exact,
-      ...options.sessionOptions,
-    });
+    const session = await openTrainingSession(artifact.model, artifact.dtype, options.sessionOptions);
     return new TrainStepSession(artifact, session, pretrained);
   }
 
