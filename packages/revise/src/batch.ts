@@ -1,7 +1,6 @@
 import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { Readable } from "node:stream";
 import { AppendFile } from "./append-file.js";
 import { batchScope } from "./batch-scope.js";
 import type { RowContext } from "./builder.js";
@@ -287,12 +286,9 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
           const response = await call("download", (signal) =>
             client.files.content(fileId, signal === undefined ? {} : { signal }),
           );
-          if (response.body === null) continue;
-          const lines = createInterface({
-            input: Readable.fromWeb(response.body as never),
-            crlfDelay: Infinity,
-          });
-          for await (const text of lines) {
+          // The answers are kept in memory until merged anyway, so the file is read whole.
+          const lines = (await response.text()).split("\n");
+          for (const text of lines) {
             if (text.trim() === "") continue;
             const result = JSON.parse(text) as {
               custom_id: string;

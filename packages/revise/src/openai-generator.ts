@@ -121,6 +121,7 @@ export function createOpenAIGenerator(
     baseURL: endpoint.baseURL,
     timeout: endpoint.timeoutMs,
     maxRetries: 0,
+    fetch: shared.fetch ?? createHttpFetch(),
   });
   const clean = (text: string): string => redact(text, [apiKey]);
 
