@@ -204,15 +204,18 @@ export {
 } from "./tokenizer/index.js";
 export {
   type EvalMetrics,
+  evaluateUnpaired,
   findCheckpoint,
   learningRateAt,
   lineChartSvg,
   loadCheckpoint,
+  mismatchExamples,
   PAPER_TRUNCATION,
   type PreferenceData,
   type ProgressOptions,
   paperPreset,
   readPreferencePairs,
+  readUnpairedExamples,
   type SkippedRow,
   type StepReport,
   TRAIN_DEFAULTS,
@@ -224,6 +227,8 @@ export {
   type TrainSummary,
   type Truncation,
   train,
+  type UnpairedExample,
   UnsupportedTrainLossError,
   writeTinyTrainingSetup,
+  writeTinyUnpairedData,
 } from "./train/index.js";

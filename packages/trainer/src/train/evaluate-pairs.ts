@@ -4,7 +4,8 @@ import type { PairLogProbs } from "./pair-log-probs.js";
 /**
  * One evaluation on held-out pairs: the quantities of the paper's Figure 4 plus the loss. Log-likelihoods
  * are summed completion log-probs averaged over pairs; rewards are the loss's implicit rewards (β·Δ for
- * reference-based losses), averaged over pairs.
+ * reference-based losses), averaged over pairs. For unpaired (KTO-format) data, as TRL's KTOTrainer logs
+ * them, "chosen" means the desirable and "rejected" the undesirable examples (see `evaluateUnpaired`).
  *
  * @example
  * ```ts
@@ -28,6 +29,8 @@ export interface EvalMetrics {
   reward_accuracy: number;
   /** The training loss on these pairs. */
   loss: number;
+  /** Unpaired data only: the KL estimate max(0, mean(policy − reference)) over the mismatched sequences. */
+  kl?: number;
 }
 
 const mean = (a: ArrayLike<number>) => {

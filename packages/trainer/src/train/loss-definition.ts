@@ -1,18 +1,18 @@
-import { getLoss, type LossDefinition, LossError, type PairedLossDefinition } from "@apo/losses";
+import { getLoss, type LossDefinition, LossError } from "@apo/losses";
 import { TrainConfigError } from "../artifacts/train-config-error.js";
-import { UnsupportedTrainLossError } from "./unsupported-train-loss-error.js";
 
 /**
- * The paired loss a run trains: a registered `@apo/losses` loss by TRL name, or a definition object (a
- * loss written with `definePairedLoss`, registered or not).
+ * The loss a run trains: a registered `@apo/losses` loss by TRL name, or a definition object (a loss
+ * written with `definePairedLoss` or `defineUnpairedLoss`, registered or not). Unpaired losses (`kto`,
+ * `apo_zero_unpaired`) train on KTO-format data.
  *
- * @throws TrainConfigError (field `loss`) for an unknown name; UnsupportedTrainLossError for an unpaired loss
+ * @throws TrainConfigError (field `loss`) for an unknown name
  * @example
  * ```ts
  * resolveLossDefinition("apo_down").name; // "apo_down"
  * ```
  */
-export function resolveLossDefinition(loss: string | LossDefinition): PairedLossDefinition {
+export function resolveLossDefinition(loss: string | LossDefinition): LossDefinition {
   let definition: LossDefinition;
   if (typeof loss === "string") {
     try {
@@ -30,6 +30,5 @@ export function resolveLossDefinition(loss: string | LossDefinition): PairedLoss
   } else {
     definition = loss;
   }
-  if (definition.kind !== "paired") throw new UnsupportedTrainLossError(definition.name);
   return definition;
 }

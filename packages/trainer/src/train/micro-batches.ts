@@ -1,4 +1,5 @@
 import type { TrainStepResult } from "../artifacts/train-step-session.js";
+import { packSequences } from "../logprobs/pack-sequences.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import type { PreparedMicroBatch } from "./optimizer-step.js";
 import { packPairs } from "./pack-pairs.js";
@@ -61,5 +62,79 @@ export function stepLogProbs(
   return {
     policy: { chosen: f(rows.c), rejected: f(rows.r), ...lengths },
     reference: { chosen: f(rows.c0), rejected: f(rows.r0), ...lengths },
+  };
+}
+
+/**
+ * The micro-batch of the unpaired examples at `indices` (their mismatched sequences in `rejected`, see
+ * `mismatchExamples`): the B examples' rows, then, for a loss that estimates KL (`kto`), their B
+ * mismatched rows, with the reference log-probs of those rows in the same order and the B labels.
+ *
+ * @example
+ * ```ts
+ * const micro = prepareUnpairedMicroBatch(model, pairs, reference, labels, [3, 1], true);
+ * micro.batch.batch; // 4: two examples, then their two mismatched sequences
+ * ```
+ */
+export function prepareUnpairedMicroBatch(
+  model: PretrainedModel,
+  pairs: readonly TrainPair[],
+  reference: PairLogProbs,
+  labels: readonly boolean[],
+  indices: readonly number[],
+  withMismatched: boolean,
+): PreparedMicroBatch {
+  const part = indices.map((i) => pairs[i] as TrainPair);
+  const microLabels = indices.map((i) => labels[i] as boolean);
+  if (withMismatched) {
+    return { ...prepareMicroBatch(model, pairs, reference, indices), labels: microLabels };
+  }
+  const referenceLogp = Float64Array.from(indices, (i) => reference.chosen[i] as number);
+  const batch = packSequences(
+    part.map((p) => p.chosen),
+    {
+      padId: model.tokenizer?.padTokenId ?? model.config.eosTokenId ?? 0,
+      maxLength: model.config.maxPositions,
+      vocabSize: model.config.vocabSize,
+    },
+  );
+  return { batch, referenceLogp, pairs: indices.length, labels: microLabels };
+}
+
+/**
+ * The policy's (before the update) and the reference's log-probs of the unpaired examples of one optimizer
+ * step, and their labels, in the form `evaluateUnpaired` takes (for the progress line). Without mismatched
+ * rows in the batch, `rejected` repeats the examples' own log-probs (a KL estimate of 0 ± the step's change).
+ *
+ * @example
+ * ```ts
+ * const { policy, reference, labels } = stepUnpairedLogProbs(results, micro);
+ * ```
+ */
+export function stepUnpairedLogProbs(
+  results: readonly TrainStepResult[],
+  micro: readonly PreparedMicroBatch[],
+): { policy: PairLogProbs; reference: PairLogProbs; labels: boolean[] } {
+  const rows = { p: [] as number[], pm: [] as number[], q: [] as number[], qm: [] as number[] };
+  const tokens: number[] = [];
+  const labels: boolean[] = [];
+  results.forEach((result, k) => {
+    const m = micro[k] as PreparedMicroBatch;
+    const mismatched = m.batch.batch === 2 * m.pairs ? m.pairs : 0;
+    for (let i = 0; i < m.pairs; i++) {
+      rows.p.push(result.policyLogp[i] as number);
+      rows.pm.push(result.policyLogp[mismatched + i] as number);
+      rows.q.push(m.referenceLogp[i] as number);
+      rows.qm.push(m.referenceLogp[mismatched + i] as number);
+      tokens.push(result.tokens[i] as number);
+      labels.push(Boolean(m.labels?.[i]));
+    }
+  });
+  const f = (a: number[]) => Float64Array.from(a);
+  const lengths = { chosenTokens: f(tokens), rejectedTokens: f(tokens) };
+  return {
+    policy: { chosen: f(rows.p), rejected: f(rows.pm), ...lengths },
+    reference: { chosen: f(rows.q), rejected: f(rows.qm), ...lengths },
+    labels,
   };
 }

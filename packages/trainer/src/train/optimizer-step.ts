@@ -1,9 +1,12 @@
 import type { MicroBatch, TrainStepResult, TrainStepSession } from "../artifacts/train-step-session.js";
 
-/** One micro-batch ready for the training graph: 2B packed rows and their reference log-probs. */
+/**
+ * One micro-batch ready for the training graph: 2B packed rows and their reference log-probs (unpaired
+ * losses: the B examples, then their B mismatched sequences when the loss uses KL, and the B `labels`).
+ */
 export interface PreparedMicroBatch extends MicroBatch {
   readonly referenceLogp: Float64Array;
-  /** Pairs in it (B). */
+  /** Pairs (unpaired: examples) in it (B). */
   readonly pairs: number;
 }
 
@@ -25,7 +28,7 @@ export async function optimizerStep(
 ): Promise<TrainStepResult[]> {
   const [only] = microBatches;
   if (microBatches.length === 1 && only !== undefined) {
-    return [await session.step(only.batch, only.referenceLogp, lr)];
+    return [await session.step(only.batch, only.referenceLogp, lr, only.labels)];
   }
   return session.stepAccumulated(microBatches, lr);
 }

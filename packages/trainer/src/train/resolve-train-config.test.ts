@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveTrainConfig } from "./resolve-train-config.js";
 import { paperPreset } from "./train-options.js";
-import { UnsupportedTrainLossError } from "./unsupported-train-loss-error.js";
 
 const paths = { model: "m", data: "d.jsonl", out: "runs/a" };
 
@@ -56,7 +55,13 @@ describe("resolveTrainConfig", () => {
     expect(field({ lossParams: { gamma: 2 } })).toBe("lossParams.gamma");
     expect(field({ loss: "orpo", beta: 0.1 })).toBe("accepted");
     expect(field({ saveEvery: 100, evalEvery: 10 })).toBe("accepted");
-    expect(() => resolveTrainConfig({ ...paths, loss: "kto" })).toThrow(UnsupportedTrainLossError);
+    // Unpaired losses train too, with their own parameters.
+    expect(resolveTrainConfig({ ...paths, loss: "kto", beta: 0.2 }).lossParams).toEqual({
+      beta: 0.2,
+      desirableWeight: 1,
+      undesirableWeight: 1,
+    });
+    expect(field({ loss: "apo_zero_unpaired", lossParams: { gamma: 2 } })).toBe("lossParams.gamma");
   });
 
   it("a resumed run keeps its checkpoint's trajectory settings and may change where it writes", () => {

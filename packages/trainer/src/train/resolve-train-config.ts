@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { LossParameterError, type PairedLossDefinition } from "@apo/losses";
+import { type LossDefinition, LossParameterError } from "@apo/losses";
 import { OPTIMIZERS, type OptimizerName } from "../artifacts/optimizers/index.js";
 import { checkNumber, TrainConfigError } from "../artifacts/train-config-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";
@@ -41,7 +41,7 @@ function defined<T extends object>(o: T): Partial<T> {
 }
 
 function lossParamsOf(
-  definition: PairedLossDefinition,
+  definition: LossDefinition,
   given: Record<string, number> | undefined,
   beta: { explicit: number | undefined; preset: number | undefined },
 ) {
@@ -83,7 +83,7 @@ function lossParamsOf(
  * preset, then the options, then {@link TRAIN_DEFAULTS}. A resumed run may change only where it writes,
  * how often it evaluates and saves, and its cache folder.
  *
- * @throws TrainConfigError naming the field; UnsupportedTrainLossError for an unpaired loss
+ * @throws TrainConfigError naming the field
  * @example
  * ```ts
  * const config = resolveTrainConfig({ model: "m", data: "d.jsonl", out: "runs/a", preset: "paper" });

@@ -1,16 +1,23 @@
 import type { PretrainedModel } from "../models/pretrained-model.js";
+import { mismatchExamples } from "./mismatch-pairs.js";
 import type { Progress } from "./progress.js";
 import { readPreferencePairs, type SkippedRow, type TrainPair } from "./read-pairs.js";
+import { readUnpairedExamples, type UnpairedExample } from "./read-unpaired.js";
 import { splitHeldOut } from "./split-held-out.js";
 import { TrainDataError } from "./train-data-error.js";
 import type { TrainConfig } from "./train-options.js";
 import type { Truncation } from "./truncate-pair.js";
 
-/** The pairs of a run: training, held-out, and the rows left out of both. */
+/**
+ * The pairs of a run: training, held-out, and the rows left out of both. For unpaired (KTO-format) data
+ * each "pair" is an example and its mismatched sequence (see {@link mismatchExamples}) and `labels` holds
+ * the examples' desirable/undesirable labels; it is null for paired data.
+ */
 export interface RunData {
   readonly train: TrainPair[];
   readonly held: TrainPair[];
   readonly skipped: (SkippedRow & { file: string })[];
+  readonly labels: { readonly train: boolean[]; readonly held: boolean[] } | null;
 }
 
 /**
@@ -28,7 +35,8 @@ export const truncationOf = (c: TrainConfig): Truncation => ({
 
 /**
  * Read a run's training file and its held-out pairs (the `eval` file, or a seeded `evalFraction` of the
- * training file), and report the rows left out, by file and line, through `progress`.
+ * training file), and report the rows left out, by file and line, through `progress`. With `format`
+ * `"unpaired"` the files are in TRL's KTO format and each example comes with its mismatched sequence.
  *
  * @throws TrainDataError naming file and line, or when no training pair is left
  * @example
@@ -40,19 +48,29 @@ export async function readRunData(
   config: TrainConfig,
   model: PretrainedModel,
   progress: Progress,
+  format: "paired" | "unpaired" = "paired",
 ): Promise<RunData> {
   const truncation = truncationOf(config);
   const context = model.config.maxPositions;
-  const data = await readPreferencePairs(config.data, model.tokenizer, truncation, context);
-  const skipped = data.skipped.map((s) => ({ ...s, file: data.file }));
-  let train = data.pairs;
-  let held: TrainPair[] = [];
+  type Row = TrainPair | UnpairedExample;
+  const read = async (file: string): Promise<{ rows: Row[]; skipped: (SkippedRow & { file: string })[] }> => {
+    const data =
+      format === "paired"
+        ? await readPreferencePairs(file, model.tokenizer, truncation, context)
+        : await readUnpairedExamples(file, model.tokenizer, truncation, context);
+    const rows = "pairs" in data ? data.pairs : data.examples;
+    return { rows, skipped: data.skipped.map((s) => ({ ...s, file: data.file })) };
+  };
+  const data = await read(config.data);
+  const skipped = data.skipped;
+  let train = data.rows;
+  let held: Row[] = [];
   if (config.eval !== null) {
-    const evalData = await readPreferencePairs(config.eval, model.tokenizer, truncation, context);
-    skipped.push(...evalData.skipped.map((s) => ({ ...s, file: evalData.file })));
-    held = evalData.pairs;
+    const evalData = await read(config.eval);
+    skipped.push(...evalData.skipped);
+    held = evalData.rows;
   } else {
-    ({ train, heldOut: held } = splitHeldOut(data.pairs, config.evalFraction, config.seed));
+    ({ train, heldOut: held } = splitHeldOut(data.rows, config.evalFraction, config.seed));
   }
   for (const file of new Set(skipped.map((s) => s.file))) {
     const rows = skipped.filter((s) => s.file === file);
@@ -60,6 +78,15 @@ export async function readRunData(
       `skipped ${rows.length} row(s) of ${file}: ${rows.map((s) => `line ${s.line} (${s.reason})`).join(", ")}`,
     );
   }
-  if (train.length === 0) throw new TrainDataError(config.data, 0, "no usable training pairs");
-  return { train, held, skipped };
+  if (train.length === 0)
+    throw new TrainDataError(
+      config.data,
+      0,
+      `no usable training ${format === "paired" ? "pairs" : "examples"}`,
+    );
+  if (format === "paired")
+    return { train: train as TrainPair[], held: held as TrainPair[], skipped, labels: null };
+  const t = mismatchExamples(train as UnpairedExample[], truncation, context);
+  const h = mismatchExamples(held as UnpairedExample[], truncation, context);
+  return { train: t.pairs, held: h.pairs, skipped, labels: { train: t.labels, held: h.labels } };
 }

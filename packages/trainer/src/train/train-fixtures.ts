@@ -40,3 +40,23 @@ export async function writeTinyTrainingSetup(dir: string, pairs = 12): Promise<T
   await writeFile(dataFile, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
   return { modelDir, dataFile, rows };
 }
+
+/**
+ * Write the rows of a {@link TinyTrainingSetup} as an unpaired (KTO-format) file: each pair's chosen
+ * answer as a desirable example and its rejected answer as an undesirable one, in that order.
+ *
+ * @example
+ * ```ts
+ * const setup = await writeTinyTrainingSetup(dir, 8);
+ * const file = await writeTinyUnpairedData(setup, join(dir, "kto.jsonl"));
+ * await train({ model: setup.modelDir, data: file, out: "runs/kto", loss: "kto", lr: 1e-3 });
+ * ```
+ */
+export async function writeTinyUnpairedData(setup: TinyTrainingSetup, file: string): Promise<string> {
+  const rows = setup.rows.flatMap((r) => [
+    { prompt: r.prompt, completion: r.chosen, label: true },
+    { prompt: r.prompt, completion: r.rejected, label: false },
+  ]);
+  await writeFile(file, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  return file;
+}

@@ -1,4 +1,4 @@
-import type { PairedLossDefinition } from "@apo/losses";
+import type { LossDefinition } from "@apo/losses";
 import type { InferenceSession } from "onnxruntime-node";
 import type { LossDtype } from "../artifacts/graph-loss-math.js";
 import type { OptimizerName } from "../artifacts/optimizers/index.js";
@@ -12,7 +12,7 @@ import type { ProgressOptions, StepReport } from "./progress.js";
 export interface TrainConfig {
   /** Hugging Face checkpoint folder of the model to align (also the reference model). */
   model: string;
-  /** JSONL of preference pairs in TRL's paired format. */
+  /** JSONL of preference pairs in TRL's paired format (KTO's unpaired format for an unpaired loss). */
   data: string;
   /** Output folder: checkpoints, `metrics.jsonl`, `plots/`. */
   out: string;
@@ -20,7 +20,10 @@ export interface TrainConfig {
   eval: string | null;
   /** Fraction of `data` held out when `eval` is null (0 disables evaluation). */
   evalFraction: number;
-  /** Paired loss by TRL name (`apo_zero`, `apo_down`, `sigmoid`, …, or a custom definition's name). */
+  /**
+   * Loss by TRL name (`apo_zero`, `apo_down`, `sigmoid`, …, the unpaired `kto` and `apo_zero_unpaired`, or
+   * a custom definition's name).
+   */
   loss: string;
   /** Its parameters, defaults filled in (β is `lossParams.beta`). */
   lossParams: Record<string, number>;
@@ -63,10 +66,11 @@ export interface TrainConfig {
  */
 export interface TrainOptions extends Partial<Omit<TrainConfig, "eval" | "cacheDir" | "loss">> {
   /**
-   * A paired loss of `@apo/losses` by TRL name, or a definition object (`definePairedLoss`); the config
-   * and checkpoints record its name, so a resumed run with an unregistered loss passes the object again.
+   * A loss of `@apo/losses` by TRL name, or a definition object (`definePairedLoss`, `defineUnpairedLoss`);
+   * the config and checkpoints record its name, so a resumed run with an unregistered loss passes the
+   * object again. Unpaired losses read `data` and `eval` in TRL's KTO format (`prompt`, `completion`, `label`).
    */
-  loss?: string | PairedLossDefinition;
+  loss?: string | LossDefinition;
   /** Held-out pairs file (default: a seeded `evalFraction` of `data`). */
   eval?: string;
   /** Reference log-prob cache folder (default `<out>/reference-cache`). */

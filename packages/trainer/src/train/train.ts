@@ -1,15 +1,26 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { LossDefinition } from "@apo/losses";
 import { TrainConfigError } from "../artifacts/train-config-error.js";
-import { TrainStepSession, type TrainStepSessionOptions } from "../artifacts/train-step-session.js";
+import {
+  type TrainStepResult,
+  TrainStepSession,
+  type TrainStepSessionOptions,
+} from "../artifacts/train-step-session.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type EvalMetrics, evaluatePairs } from "./evaluate-pairs.js";
+import { evaluateUnpaired } from "./evaluate-unpaired.js";
 import { explainProviderFailure } from "./execution-provider-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";
 import { learningRateAt } from "./lr-schedule.js";
 import { MetricsLog } from "./metrics-log.js";
-import { prepareMicroBatch, stepLogProbs } from "./micro-batches.js";
+import {
+  prepareMicroBatch,
+  prepareUnpairedMicroBatch,
+  stepLogProbs,
+  stepUnpairedLogProbs,
+} from "./micro-batches.js";
 import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
 import { countTokens } from "./pack-pairs.js";
 import { policyLogProbs } from "./policy-log-probs.js";
@@ -20,6 +31,7 @@ import { resolveTrainConfig } from "./resolve-train-config.js";
 import { readRunData } from "./run-data.js";
 import type { TrainConfig, TrainOptions } from "./train-options.js";
 import { TrainRng } from "./train-rng.js";
+import { checkUnpairedBatching } from "./unpaired-batching.js";
 import { writeMetricPlots } from "./write-plots.js";
 
 /**
@@ -62,6 +74,21 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+function stepRewards(
+  loss: LossDefinition,
+  lossParams: Record<string, number>,
+  results: readonly TrainStepResult[],
+  micro: readonly PreparedMicroBatch[],
+): EvalMetrics {
+  const at = { step: 0, epoch: 0 };
+  if (loss.kind === "paired") {
+    const { policy, reference } = stepLogProbs(results, micro);
+    return evaluatePairs(loss, lossParams, policy, reference, at);
+  }
+  const { policy, reference, labels } = stepUnpairedLogProbs(results, micro);
+  return evaluateUnpaired(loss, lossParams, policy, reference, labels, at);
+}
+
 /**
  * Align a causal LM on preference pairs with a paired loss of `@apo/losses` (APO-zero by default), on
  * onnxruntime-node. Reference log-probs are computed once with the initial weights and cached; then epochs
@@ -94,7 +121,13 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   }
   const notes = new Progress(0, 0, options.progress);
   const base = await loadPretrainedModel(config.model);
-  const { train: pairs, held, skipped } = await readRunData(config, base, notes);
+  checkUnpairedBatching(loss, config);
+  const {
+    train: pairs,
+    held,
+    skipped,
+    labels,
+  } = await readRunData(config, base, notes, loss.kind === "paired" ? "paired" : "unpaired");
 
   const accumulation = config.batchSize / config.microBatchSize;
   const stepsPerEpoch = Math.ceil(Math.ceil(pairs.length / config.microBatchSize) / accumulation);
@@ -165,16 +198,18 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         dtype: config.dtype,
         sessionOptions,
       });
-      const m = evaluatePairs(loss, config.lossParams, policy, evalRef, {
-        step,
-        epoch: step / stepsPerEpoch,
-      });
+      const at = { step, epoch: step / stepsPerEpoch };
+      const m =
+        loss.kind === "paired"
+          ? evaluatePairs(loss, config.lossParams, policy, evalRef, at)
+          : evaluateUnpaired(loss, config.lossParams, policy, evalRef, labels?.held ?? [], at);
       await log.append(m);
       await writeMetricPlots(config.out, log.entries);
       progress.note(
         `eval step ${step}: logp chosen ${m.chosen_logp.toFixed(3)} rejected ${m.rejected_logp.toFixed(3)}, ` +
           `rewards chosen ${m.chosen_reward.toFixed(4)} rejected ${m.rejected_reward.toFixed(4)}, ` +
-          `margin ${m.reward_margin.toFixed(4)}, accuracy ${m.reward_accuracy.toFixed(3)}`,
+          `margin ${m.reward_margin.toFixed(4)}, accuracy ${m.reward_accuracy.toFixed(3)}` +
+          (m.kl === undefined ? "" : `, KL ${m.kl.toFixed(4)}`),
       );
     };
     const save = async (position: Pick<TrainerState, "epoch" | "stepInEpoch" | "rngState">) => {
@@ -197,7 +232,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       const steps = chunk(chunk(rng.permutation(pairs.length), config.microBatchSize), accumulation);
       for (let s = skip; s < steps.length; s++) {
         const micro = (steps[s] as number[][]).map((indices) =>
-          prepareMicroBatch(base, pairs, trainRef, indices),
+          loss.kind === "paired"
+            ? prepareMicroBatch(base, pairs, trainRef, indices)
+            : prepareUnpairedMicroBatch(base, pairs, trainRef, labels?.train ?? [], indices, loss.usesKl),
         );
         const lr = learningRateAt({ lr: config.lr, totalSteps, warmupSteps: config.warmupSteps }, step);
         const t0 = performance.now();
@@ -208,8 +245,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         lastLoss =
           results.reduce((sum, r, k) => sum + r.loss * (micro[k] as PreparedMicroBatch).pairs, 0) /
           totalPairs;
-        const { policy, reference } = stepLogProbs(results, micro);
-        const rewards = evaluatePairs(loss, config.lossParams, policy, reference, { step, epoch: 0 });
+        const rewards = stepRewards(loss, config.lossParams, results, micro);
         const report: StepReport = {
           step,
           epoch: step / stepsPerEpoch,

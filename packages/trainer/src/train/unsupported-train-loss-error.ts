@@ -1,9 +1,11 @@
 import { ApoError } from "../errors.js";
 
 /**
- * The loss exists in `@apo/losses` but the training loop cannot train it yet: the unpaired losses (`kto`,
- * `apo_zero_unpaired`) need KTO-format data and a mismatched-completion KL estimate that the training-step
- * graph does not have. Train them with TRL for now (see docs/training.md).
+ * The loss exists in `@apo/losses` but the training loop cannot train it. No registered loss raises it any
+ * more: the loop trains the unpaired losses (`kto`, `apo_zero_unpaired`) on KTO-format data since they
+ * entered the training-step graph. Kept so that code catching it still compiles.
+ *
+ * @deprecated the training loop trains every loss kind of `@apo/losses`
  *
  * @example
  * ```ts
