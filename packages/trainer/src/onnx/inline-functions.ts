@@ -9,8 +9,12 @@ function key(domain: string, name: string): string {
 
 function expandCall(call: Node, fn: FunctionDef, prefix: string): Node[] {
   const rename = new Map<string, string>();
-  fn.inputs.forEach((name, i) => rename.set(name, call.inputs[i] ?? ""));
-  fn.outputs.forEach((name, i) => rename.set(name, call.outputs[i] ?? ""));
+  fn.inputs.forEach((name, i) => {
+    rename.set(name, call.inputs[i] ?? "");
+  });
+  fn.outputs.forEach((name, i) => {
+    rename.set(name, call.outputs[i] ?? "");
+  });
   const local = (name: string) => {
     if (name === "") return "";
     const known = rename.get(name);
