@@ -2,6 +2,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ApoError } from "./errors.js";
+import { EXPORT_TRL_USAGE, exportTrlCommand } from "./export/export-trl-command.js";
 import { GENERATE_USAGE, generateCommand } from "./generate/generate-command.js";
 import { preferenceLogProbs } from "./logprobs/preference-log-probs.js";
 import { createTinyModel } from "./models/create-tiny-model.js";
@@ -18,6 +19,7 @@ const USAGE = `usage:
       [--kv-heads N] [--intermediate 64] [--context 128]
       a seeded random-weight model with a local byte-level tokenizer
 ${TRAIN_USAGE}
+${EXPORT_TRL_USAGE}
 ${GENERATE_USAGE}
 ${SERVE_USAGE}`;
 
@@ -96,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "train") return await trainCommand(rest);
+    if (command === "export-trl") return await exportTrlCommand(rest);
     if (command === "generate") return await generateCommand(rest);
     if (command === "serve") return await serveCommand(rest);
     if (command === "logprobs") await logprobs(rest);

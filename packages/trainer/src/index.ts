@@ -64,6 +64,15 @@ export {
 } from "./config/index.js";
 export { ApoError, GradientError, MissingGradientRuleError, OnnxGraphError } from "./errors.js";
 export {
+  ExportTrlError,
+  type ExportTrlOptions,
+  type ExportTrlResult,
+  exportTrl,
+  parseTrlYaml,
+  type TrlConfig,
+  trlConfig,
+} from "./export/index.js";
+export {
   buildDecoderModel,
   type ChatRequest,
   type Completion,
