@@ -1,0 +1,31 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseTrlYaml } from "@apo/trainer";
+import { expect, it } from "vitest";
+import { runExample } from "./main.js";
+
+it("exports the pairs and the paper's APO-zero settings for an 8-GPU TRL run", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "export-trl-"));
+  const lines: string[] = [];
+  const result = await runExample(dir, (line) => lines.push(line));
+  expect(result.trainer).toBe("dpo");
+  expect(result.rows.train).toBe(32);
+  const config = parseTrlYaml(readFileSync(result.configFile, "utf8"));
+  expect(config).toMatchObject({
+    loss_type: "apo_zero",
+    beta: 0.1,
+    learning_rate: 2e-7,
+    num_train_epochs: 18,
+    optim: "rmsprop",
+    lr_scheduler_type: "linear",
+    per_device_train_batch_size: 1,
+    gradient_accumulation_steps: 2, // 1 per GPU × 2 steps × 8 GPUs = the paper's batch of 16
+  });
+  expect(
+    readFileSync(join(dir, "trl", "data", "train.jsonl"), "utf8")
+      .trim()
+      .split("\n"),
+  ).toHaveLength(32);
+  expect(lines.at(-1)).toContain("trl dpo --config trl-config.yaml");
+});
