@@ -1,4 +1,11 @@
-import { apoZeroLoss, apoZeroUnpairedLoss, definePairedLoss, dpoLoss, ktoLoss } from "@apo/losses";
+import {
+  apoZeroLoss,
+  apoZeroUnpairedLoss,
+  computeLoss,
+  definePairedLoss,
+  dpoLoss,
+  ktoLoss,
+} from "@apo/losses";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PackedBatch, packSequences } from "../logprobs/pack-sequences.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
@@ -71,42 +78,55 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
     await s.release();
   });
 
-  it("gradients (SGD, lr 1, no clipping: θ − θ' = ∇L) equal central finite differences of the loss", async () => {
-    const s = await TrainStepSession.create(model, {
-      dtype: "float64",
-      optimizer: "sgd",
-      maxGradNorm: Number.POSITIVE_INFINITY,
-    });
-    const before = new Map([...s.weights].map(([k, v]) => [k, Float64Array.from(v)]));
-    const lossAt = async () => (await s.step(batch, reference, 0)).loss;
-    const base = await s.step(batch, reference, 1);
-    const grads = new Map(
-      [...before].map(([k, w0]) => [k, w0.map((v, i) => v - (s.weights.get(k)?.[i] as number))]),
-    );
-    for (const [name, w0] of before) s.weights.set(name, new Float64Array(w0));
-    let checked = 0;
-    for (const [name, w0] of before) {
-      const grad = grads.get(name) as Float64Array;
-      const probe = s.weights.get(name) as Float64Array;
-      for (const i of [0, Math.floor(w0.length / 2), w0.length - 1]) {
-        const h = 1e-5;
-        probe[i] = (w0[i] as number) + h;
-        const up = await lossAt();
-        probe[i] = (w0[i] as number) - h;
-        const down = await lossAt();
-        probe[i] = w0[i] as number;
-        const fd = (up - down) / (2 * h);
-        const g = grad[i] as number;
-        expect(Math.abs(g - fd), `${name}[${i}]: ${g} vs ${fd}`).toBeLessThanOrEqual(
-          1e-7 + 1e-6 * Math.abs(fd),
-        );
-        checked += 1;
+  it.each(["apo_zero", "apo_down", "sigmoid"] as const)(
+    "one SGD step (lr 1, no clipping: θ − θ' = ∇L) equals finite differences of the JS %s loss on the graph's log-probs",
+    async (loss) => {
+      const s = await TrainStepSession.create(model, {
+        dtype: "float64",
+        loss,
+        optimizer: "sgd",
+        maxGradNorm: Number.POSITIVE_INFINITY,
+      });
+      const before = new Map([...s.weights].map(([k, v]) => [k, Float64Array.from(v)]));
+      // The objective as @apo/losses computes it from the log-probs the graph returns.
+      const lossAt = async () => {
+        const p = copy((await s.step(batch, reference, 0)).policyLogp);
+        return computeLoss(loss, {
+          policyChosen: p.slice(0, 2),
+          policyRejected: p.slice(2),
+          referenceChosen: reference.slice(0, 2),
+          referenceRejected: reference.slice(2),
+        }).loss;
+      };
+      const base = await s.step(batch, reference, 1);
+      const grads = new Map(
+        [...before].map(([k, w0]) => [k, w0.map((v, i) => v - (s.weights.get(k)?.[i] as number))]),
+      );
+      for (const [name, w0] of before) s.weights.set(name, new Float64Array(w0));
+      let checked = 0;
+      for (const [name, w0] of before) {
+        const grad = grads.get(name) as Float64Array;
+        const probe = s.weights.get(name) as Float64Array;
+        for (const i of [0, Math.floor(w0.length / 2), w0.length - 1]) {
+          const h = 1e-5;
+          probe[i] = (w0[i] as number) + h;
+          const up = await lossAt();
+          probe[i] = (w0[i] as number) - h;
+          const down = await lossAt();
+          probe[i] = w0[i] as number;
+          const fd = (up - down) / (2 * h);
+          const g = grad[i] as number;
+          expect(Math.abs(g - fd), `${name}[${i}]: ${g} vs ${fd}`).toBeLessThanOrEqual(
+            1e-7 + 1e-6 * Math.abs(fd),
+          );
+          checked += 1;
+        }
       }
-    }
-    expect(checked).toBeGreaterThan(10);
-    expect(base.gradNorm).toBeGreaterThan(0);
-    await s.release();
-  });
+      expect(checked).toBeGreaterThan(10);
+      expect(base.gradNorm).toBeGreaterThan(0);
+      await s.release();
+    },
+  );
 
   it("clips the global norm and applies RMSProp and AdamW as PyTorch defines them", async () => {
     const sgd = await TrainStepSession.create(model, {
