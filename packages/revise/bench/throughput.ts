@@ -36,7 +36,7 @@ function report(name: string, count: number, seconds: number, cpu: NodeJS.CpuUsa
   return cpuMs;
 }
 
-async function bareClient(count: number, fetch: "http" | "global"): Promise<number> {
+async function bareClient(count: number, fetch: "http" | "global", label?: string): Promise<number> {
   const client = new OpenAI({
     apiKey: "bench",
     baseURL: url,
@@ -83,7 +83,9 @@ try {
   if (only !== undefined) {
     // child: warm up, then run one case and print its CPU ms per row on the last line
     const [kind, fsync] = only.split(":");
-    await (kind === "bare" ? bareClient(2000, "http") : pipeline(2000, false, "(warm-up)", kind === "http"));
+    await (kind === "bare"
+      ? bareClient(2000, "http", "(warm-up)")
+      : pipeline(2000, false, "(warm-up)", kind === "http"));
     const cpuMs =
       kind === "bare"
         ? await bareClient(rows, "http")
