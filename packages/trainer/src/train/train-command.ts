@@ -11,7 +11,8 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       [--max-prompt-length 512] [--max-completion-length 512] [--eval-every N] [--save-every N|epoch]
       [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
       [--log-every 10] [--json] [--resume DIR]
-      align the model on preference pairs; checkpoints, metrics.jsonl and plots/ go to --out;
+      align the model on preference pairs (KTO-format prompt/completion/label rows for --loss kto or
+      apo_zero_unpaired); checkpoints, metrics.jsonl and plots/ go to --out;
       Ctrl-C saves a checkpoint, --resume DIR continues from it; --json prints the summary on stdout`;
 
 /** onnxruntime-node execution providers `--device` accepts. */

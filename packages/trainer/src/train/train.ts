@@ -90,14 +90,15 @@ function stepRewards(
 }
 
 /**
- * Align a causal LM on preference pairs with a paired loss of `@apo/losses` (APO-zero by default), on
- * onnxruntime-node. Reference log-probs are computed once with the initial weights and cached; then epochs
+ * Align a causal LM on preference pairs with a paired loss of `@apo/losses` (APO-zero by default), or on
+ * unpaired KTO-format examples with `kto` / `apo_zero_unpaired` (each example with a fixed mismatched
+ * sequence for the KL estimate, see `mismatchExamples`), on onnxruntime-node. Reference log-probs are computed once with the initial weights and cached; then epochs
  * of seeded shuffles, micro-batches of 2B packed rows (chosen, then rejected), gradient accumulation to
  * the effective batch size and a linearly decaying learning rate. Held-out pairs are evaluated every
  * `evalEvery` steps (`metrics.jsonl` and `plots/*.svg`, the paper's Figure 4), and checkpoints written to
  * `out/checkpoint-<step>/`. `resumeFrom` continues a run exactly where its checkpoint left it.
  *
- * @throws TrainConfigError naming the field; TrainDataError naming file and line; UnsupportedTrainLossError
+ * @throws TrainConfigError naming the field (`batchSize` < 2 for KTO); TrainDataError naming file and line
  * @example
  * ```ts
  * const summary = await train({ model: "models/tiny", data: "pairs.jsonl", out: "runs/tiny", lr: 1e-4, epochs: 3 });
