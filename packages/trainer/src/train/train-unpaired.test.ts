@@ -88,6 +88,11 @@ describe("train on unpaired (KTO-format) data", () => {
     expect(error).toBeInstanceOf(TrainDataError);
     expect(error).toMatchObject({ file: bad, line: 2 });
     expect(String(error)).toMatch(/bad\.jsonl:2: "label" must be true/);
+    const one = join(dir, "one.jsonl");
+    await writeFile(one, `${JSON.stringify({ prompt: "a", completion: "b", label: true })}\n`);
+    await expect(train({ ...base, data: one, evalFraction: 0 })).rejects.toThrow(
+      /at least 2 training examples/,
+    );
     await expect(train({ ...base, data, batchSize: 1 })).rejects.toThrow(TrainConfigError);
     await expect(train({ ...base, data, batchSize: 1 })).rejects.toMatchObject({ field: "batchSize" });
     await expect(train({ ...base, data, batchSize: 4, microBatchSize: 2 })).rejects.toMatchObject({

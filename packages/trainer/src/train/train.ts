@@ -29,6 +29,7 @@ import type { SkippedRow } from "./read-pairs.js";
 import { runReferenceLogProbs } from "./reference-log-probs.js";
 import { resolveTrainConfig } from "./resolve-train-config.js";
 import { readRunData } from "./run-data.js";
+import { TrainDataError } from "./train-data-error.js";
 import type { TrainConfig, TrainOptions } from "./train-options.js";
 import { TrainRng } from "./train-rng.js";
 import { checkUnpairedBatching } from "./unpaired-batching.js";
@@ -129,6 +130,10 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     skipped,
     labels,
   } = await readRunData(config, base, notes, loss.kind === "paired" ? "paired" : "unpaired");
+  if (loss.kind === "unpaired" && loss.usesKl && pairs.length < 2) {
+    // One example has no other completion to mismatch with: its "KL" would be its own log-ratio.
+    throw new TrainDataError(config.data, 0, `${loss.name} needs at least 2 training examples (KL estimate)`);
+  }
 
   const accumulation = config.batchSize / config.microBatchSize;
   const stepsPerEpoch = Math.ceil(Math.ceil(pairs.length / config.microBatchSize) / accumulation);
