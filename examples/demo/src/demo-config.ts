@@ -26,7 +26,7 @@ export const FULL_DEMO: DemoConfig = {
   sftSteps: 150,
   sftLr: 3e-3,
   preferencePrompts: 512,
-  evalPrompts: 300,
+  evalPrompts: 1000,
   heldOutShare: 0.1,
   alignSteps: 80,
   alignLr: 1e-5,

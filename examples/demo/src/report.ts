@@ -81,6 +81,11 @@ function findings(r: DemoResults): string[] {
         : "CLAIR does not have the smallest Levenshtein distance here.",
     );
   }
+  const evalPrompts = Number(r.config["evaluation prompts"]);
+  const se = Math.sqrt((r.accuracyBefore * (1 - r.accuracyBefore)) / Math.max(1, evalPrompts));
+  out.push(
+    `With ${evalPrompts} evaluation prompts the standard error of an accuracy is about ${pct(se)}: differences below ~${pct(2 * se)} are noise.`,
+  );
   const best = [...r.cells].sort((a, b) => b.accuracy - a.accuracy)[0];
   if (best !== undefined) {
     out.push(
