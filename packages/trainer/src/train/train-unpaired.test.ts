@@ -66,6 +66,14 @@ describe("train on unpaired (KTO-format) data", () => {
     expect(JSON.parse(lines.at(-1) as string)).toEqual(end);
   }, 60_000);
 
+  it("a KTO run resumed from its epoch-1 checkpoint ends with the same weights", async () => {
+    const out = join(dir, "kto-resumed");
+    const resumed = await train({ resumeFrom: join(dir, "kto", "checkpoint-3"), out, progress: quiet });
+    expect(resumed.step).toBe(6);
+    const weights = (run: string) => readFile(join(dir, run, "checkpoint-6", "model.safetensors"));
+    expect((await weights("kto-resumed")).equals(await weights("kto"))).toBe(true);
+  }, 60_000);
+
   it("APO-zero-unpaired raises the desirable and lowers the undesirable log-likelihoods", async () => {
     const summary = await run("apo_zero_unpaired", "apo-zero-unpaired");
     const [start, end] = ends(summary.metrics);
