@@ -56,7 +56,7 @@ async function bareClient(count: number, fetch: "http" | "global", label?: strin
     ),
   );
   return report(
-    `bare openai client (${fetch} fetch)`,
+    label ?? `bare openai client (${fetch} fetch)`,
     count,
     (performance.now() - start) / 1000,
     process.cpuUsage(cpu),
