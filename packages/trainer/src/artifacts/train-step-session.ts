@@ -139,10 +139,10 @@ export class TrainStepSession {
     }
     const results: TrainStepResult[] = [];
     for (let k = 0; k < microBatches.length; k++) {
-      const { batch, referenceLogp } = microBatches[k] as MicroBatch;
+      const { batch, referenceLogp, labels } = microBatches[k] as MicroBatch;
       const last = k === microBatches.length - 1;
       results.push(
-        await this.#run(batch, referenceLogp, last ? lr : 0, { sums, count: microBatches.length }),
+        await this.#run(batch, referenceLogp, last ? lr : 0, { sums, count: microBatches.length }, labels),
       );
     }
     return results;

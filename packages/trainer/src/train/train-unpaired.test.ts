@@ -103,9 +103,20 @@ describe("train on unpaired (KTO-format) data", () => {
     );
     await expect(train({ ...base, data, batchSize: 1 })).rejects.toThrow(TrainConfigError);
     await expect(train({ ...base, data, batchSize: 1 })).rejects.toMatchObject({ field: "batchSize" });
-    await expect(train({ ...base, data, batchSize: 4, microBatchSize: 2 })).rejects.toMatchObject({
+    await expect(train({ ...base, data, batchSize: 4, microBatchSize: 1 })).rejects.toMatchObject({
       field: "microBatchSize",
     });
+    // Gradient accumulation: micro-batches of 2 carry their labels and their own KL estimate.
+    const accumulated = await train({
+      ...base,
+      data,
+      out: join(dir, "accumulated"),
+      batchSize: 4,
+      microBatchSize: 2,
+      epochs: 1,
+    });
+    expect(accumulated.step).toBeGreaterThan(0);
+    expect(Number.isFinite(accumulated.lastLoss)).toBe(true);
   });
 
   it("the loss the loop's step reports equals ktoLoss on the same log-probs", async () => {

@@ -4,9 +4,8 @@ import type { TrainConfig } from "./train-options.js";
 
 /**
  * Batching limits of the unpaired losses. KTO estimates its KL reference point from the mismatched
- * completions of each batch, which needs a batch of at least 2 examples (as in TRL's KTOTrainer). Unpaired
- * batches are not split into micro-batches yet (`microBatchSize` must equal `batchSize`): the
- * accumulation form of the training session does not forward the labels of its micro-batches.
+ * completions of each batch, which needs a batch of at least 2 examples (as in TRL's KTOTrainer); with
+ * gradient accumulation each micro-batch estimates its own, so micro-batches need 2 examples too.
  *
  * @throws TrainConfigError naming `batchSize` or `microBatchSize`
  * @example
@@ -26,11 +25,11 @@ export function checkUnpairedBatching(
       `≥ 2 for ${loss.name}: its KL reference point is estimated from the mismatched completions of a batch`,
     );
   }
-  if (config.microBatchSize !== config.batchSize) {
+  if (loss.usesKl && config.microBatchSize < 2) {
     throw new TrainConfigError(
       "microBatchSize",
       config.microBatchSize,
-      `equal to batchSize (${config.batchSize}) for the unpaired loss ${loss.name}: gradient accumulation of unpaired batches is not supported yet`,
+      `≥ 2 for ${loss.name}: each micro-batch estimates its own KL reference point`,
     );
   }
 }
