@@ -68,6 +68,8 @@ export function jaccardOfTokens(a: Iterable<string>, b: Iterable<string>, multis
     if (countsA.size === 0 && countsB.size === 0) return 1;
     if (!multiset) {
       let shared = 0;
+/** Whether the last scan met U+FFFD, which is also what a lone surrogate encodes to. */
+let sawReplacement = false;
       for (const token of countsB.keys()) if (countsA.has(token)) shared++;
       return shared / (countsA.size + countsB.size - shared);
     }
@@ -103,6 +105,8 @@ let used = 0;
 let distinctA = 0;
 let distinctB = 0;
 let shared = 0;
+/** Whether the last scan met U+FFFD, which is also what a lone surrogate encodes to. */
+let sawReplacement = false;
 let bytesA = new Uint8Array(4096);
 let bytesB = new Uint8Array(4096);
 const encoder = new TextEncoder();
@@ -133,14 +137,6 @@ function grow(): void {
 }
 
 function whitespaceJaccard(a: string, b: string, multiset: boolean): number {
-  // UTF-8 maps every other string one-to-one, but turns each lone surrogate into U+FFFD.
-  if (!isWellFormed(a) || !isWellFormed(b)) {
-    return jaccardOfTokens(
-      a.split(WHITESPACE_RUN).filter(nonEmpty),
-      b.split(WHITESPACE_RUN).filter(nonEmpty),
-      multiset,
-    );
-  }
   if (bytesA.length < a.length * 3) bytesA = new Uint8Array(a.length * 3 + 16);
   if (bytesB.length < b.length * 3) bytesB = new Uint8Array(b.length * 3 + 16);
   const na = encoder.encodeInto(a, bytesA).written;
@@ -159,8 +155,18 @@ function whitespaceJaccard(a: string, b: string, multiset: boolean): number {
   distinctA = 0;
   distinctB = 0;
   shared = 0;
+  sawReplacement = false;
   scan(bytesA, na, 0);
   scan(bytesB, nb, 1);
+  // UTF-8 maps every other string one-to-one, but turns each lone surrogate into U+FFFD (EF BF BD): only
+  // when that byte sequence appeared can the byte path have merged two different tokens.
+  if (sawReplacement && (!isWellFormed(a) || !isWellFormed(b))) {
+    return jaccardOfTokens(
+      a.split(WHITESPACE_RUN).filter(nonEmpty),
+      b.split(WHITESPACE_RUN).filter(nonEmpty),
+      multiset,
+    );
+  }
   if (distinctA === 0 && distinctB === 0) return 1;
   if (!multiset) return shared / (distinctA + distinctB - shared);
   let low = 0;
@@ -188,7 +194,10 @@ function spaceAt(buf: Uint8Array, i: number, n: number): number {
   }
   if (c === 0xe1) return d === 0x9a && e === 0x80 ? 3 : 0;
   if (c === 0xe3) return d === 0x80 && e === 0x80 ? 3 : 0;
-  if (c === 0xef) return d === 0xbb && e === 0xbf ? 3 : 0;
+  if (c === 0xef) {
+    if (d === 0xbf && e === 0xbd) sawReplacement = true;
+    return d === 0xbb && e === 0xbf ? 3 : 0;
+  }
   return 0;
 }
 
