@@ -40,8 +40,8 @@ function batch(offset: number): PackedBatch {
   return packSequences(rows, { padId: 0, maxLength: SEQ, vocabSize: model.config.vocabSize });
 }
 
-async function time(f: () => Promise<unknown>, repeat: number): Promise<number> {
-  await f();
+async function time(f: () => Promise<unknown>, repeat: number, warmup = 2): Promise<number> {
+  for (let i = 0; i < warmup; i++) await f();
   const start = performance.now();
   for (let i = 0; i < repeat; i++) await f();
   return (performance.now() - start) / repeat;
@@ -55,11 +55,11 @@ console.log(
 );
 
 const forward = await LogProbSession.create(model);
-const forwardMs = await time(() => forward.runPacked(b0), 2);
+const forwardMs = await time(() => forward.runPacked(b0), 4);
 await forward.release();
 
 const single = await TrainStepSession.create(model, { loss: "apo_zero", optimizer: "rmsprop" });
-const stepMs = await time(() => single.step(b0, reference, 1e-6), 2);
+const stepMs = await time(() => single.step(b0, reference, 1e-6), 4);
 
 const batches = Array.from({ length: K }, (_, k) => ({ batch: batch(k), referenceLogp: reference }));
 const singleK = await time(async () => {
