@@ -68,8 +68,6 @@ export function jaccardOfTokens(a: Iterable<string>, b: Iterable<string>, multis
     if (countsA.size === 0 && countsB.size === 0) return 1;
     if (!multiset) {
       let shared = 0;
-/** Whether the last scan met U+FFFD, which is also what a lone surrogate encodes to. */
-let sawReplacement = false;
       for (const token of countsB.keys()) if (countsA.has(token)) shared++;
       return shared / (countsA.size + countsB.size - shared);
     }
