@@ -1,9 +1,8 @@
 import type { PairedBatch, PairedLossResult } from "../batch.js";
 import { definePairedLoss } from "../definition.js";
-import { checkBeta, checkRange } from "../params.js";
 import { runPairedLoss } from "../run-paired-loss.js";
 import type { AotParams } from "./aot.js";
-import { sigmoidLoss } from "./sigmoid.js";
+import { sigmoidLoss, smoothedLogisticParams } from "./sigmoid.js";
 
 /**
  * Alignment via optimal transport for unpaired data (TRL's key `aot_pair`): the chosen log-ratios Δc and
@@ -22,10 +21,7 @@ export const aotPair = definePairedLoss<AotParams>({
   reference: "Melnyk et al. 2024 (AOT, unpaired)",
   defaults: { beta: 0.1, labelSmoothing: 0 },
   coupling: "sorted-log-ratios",
-  validate(p) {
-    checkBeta("aot_pair", p.beta);
-    checkRange("aot_pair", "labelSmoothing", p.labelSmoothing, 0, 0.5, { hiOpen: false });
-  },
+  validate: smoothedLogisticParams("aot_pair"),
   terms: sigmoidLoss.terms,
 });
 

@@ -1,8 +1,7 @@
 import type { PairedBatch, PairedLossResult } from "../batch.js";
 import { definePairedLoss } from "../definition.js";
-import { checkBeta, checkRange } from "../params.js";
 import { runPairedLoss } from "../run-paired-loss.js";
-import { sigmoidLoss } from "./sigmoid.js";
+import { sigmoidLoss, smoothedLogisticParams } from "./sigmoid.js";
 
 /** Parameters of AOT. */
 export interface AotParams {
@@ -29,10 +28,7 @@ export const aot = definePairedLoss<AotParams>({
   reference: "Melnyk et al. 2024 (AOT)",
   defaults: { beta: 0.1, labelSmoothing: 0 },
   coupling: "sorted-margins",
-  validate(p) {
-    checkBeta("aot", p.beta);
-    checkRange("aot", "labelSmoothing", p.labelSmoothing, 0, 0.5, { hiOpen: false });
-  },
+  validate: smoothedLogisticParams("aot"),
   terms: sigmoidLoss.terms,
 });
 

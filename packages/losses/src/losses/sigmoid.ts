@@ -14,6 +14,17 @@ export interface SigmoidParams {
 }
 
 /**
+ * The parameter check shared by the label-smoothed logistic losses (DPO, AOT): β > 0, ε ∈ [0, 0.5],
+ * errors naming `loss`.
+ */
+export function smoothedLogisticParams(loss: string): (p: SigmoidParams) => void {
+  return (p) => {
+    checkBeta(loss, p.beta);
+    checkRange(loss, "labelSmoothing", p.labelSmoothing, 0, 0.5, { hiOpen: false });
+  };
+}
+
+/**
  * DPO's sigmoid loss (TRL `sigmoid`), with optional label smoothing (cDPO).
  *
  * ```text
@@ -26,10 +37,7 @@ export const sigmoidLoss = definePairedLoss<SigmoidParams>({
   name: "sigmoid",
   reference: "Rafailov et al. 2023 (DPO); Mitchell 2023 (cDPO label smoothing)",
   defaults: { beta: 0.1, labelSmoothing: 0 },
-  validate(p) {
-    checkBeta("sigmoid", p.beta);
-    checkRange("sigmoid", "labelSmoothing", p.labelSmoothing, 0, 0.5, { hiOpen: false });
-  },
+  validate: smoothedLogisticParams("sigmoid"),
   terms(m, x, p) {
     const beta = m.constant(p.beta);
     const { z } = logRatios(m, x);

@@ -94,11 +94,9 @@ describe("greedy decoding with the key/value cache", () => {
   });
 
   const stories = join(import.meta.dirname, "../../../../../shared/models/stories260k");
-  it.skipIf(!existsSync(stories))("equals recomputing the prefix on stories260K", async () => {
+  // A fresh clone has no ../shared: then this one test is skipped (CI lays shared/ beside the repository).
+  it.skipIf(!existsSync(stories))("equals recomputing the prefix on stories260K (needs ../shared)", async () => {
     const outputs = await expectCacheMatchesRecompute(await loadPretrainedModel(stories));
     expect(new Set(outputs[0]).size).toBeGreaterThan(2);
   });
-  if (!existsSync(stories)) {
-    it.skip(`stories260K: ${stories} is absent (the shared folder is not beside the repository)`, () => {});
-  }
 });
