@@ -95,8 +95,11 @@ describe("greedy decoding with the key/value cache", () => {
 
   const stories = join(import.meta.dirname, "../../../../../shared/models/stories260k");
   // A fresh clone has no ../shared: then this one test is skipped (CI lays shared/ beside the repository).
-  it.skipIf(!existsSync(stories))("equals recomputing the prefix on stories260K (needs ../shared)", async () => {
-    const outputs = await expectCacheMatchesRecompute(await loadPretrainedModel(stories));
-    expect(new Set(outputs[0]).size).toBeGreaterThan(2);
-  });
+  it.skipIf(!existsSync(stories))(
+    "equals recomputing the prefix on stories260K (needs ../shared)",
+    async () => {
+      const outputs = await expectCacheMatchesRecompute(await loadPretrainedModel(stories));
+      expect(new Set(outputs[0]).size).toBeGreaterThan(2);
+    },
+  );
 });
