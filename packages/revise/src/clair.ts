@@ -1,9 +1,8 @@
 import { type DatasetBuilder, RowTrace } from "./builder.js";
-import { InvalidFieldError } from "./errors.js";
 import { checkRevision, type FilterOptions } from "./filters.js";
 import { type InputRow, InputRowSchema } from "./records.js";
 import type { Generator, Reviser } from "./roles.js";
-import { sampleAnswers } from "./sample.js";
+import { policyAnswer } from "./sample.js";
 
 /**
  * Options of the CLAIR builder.
@@ -43,15 +42,7 @@ export function createClairBuilder(options: ClairOptions): DatasetBuilder<InputR
     prompt: (row) => row.prompt,
     async build(row, context, signal) {
       const trace = new RowTrace();
-      let rejected = row.response;
-      if (rejected === undefined) {
-        if (options.policy === undefined) {
-          throw new InvalidFieldError("response", "absent, and no policy model was given to sample it", {
-            line: context.line,
-          });
-        }
-        [rejected = ""] = await sampleAnswers(options.policy, row.prompt, 1, trace, "policy", signal);
-      }
+      const rejected = await policyAnswer(row, options.policy, trace, context, signal);
       if (rejected.trim() === "") {
         return trace.reject("clair", context, row.prompt, "empty-answer", "the answer to revise is empty");
       }

@@ -1,4 +1,6 @@
-import type { RowTrace } from "./builder.js";
+import type { RowContext, RowTrace } from "./builder.js";
+import { InvalidFieldError } from "./errors.js";
+import type { InputRow } from "./records.js";
 import type { Generator } from "./roles.js";
 
 /**
@@ -28,4 +30,30 @@ export async function sampleAnswers(
     trace.record(role, generation.model, generation.usage, count === 1 ? (texts[0] ?? "") : texts);
   }
   return texts;
+}
+
+/**
+ * The answer y_l of an input row: its `response` when given, else one sample of the policy model.
+ *
+ * @throws InvalidFieldError naming `response` when it is absent and no policy model was given
+ * @example
+ * ```ts
+ * const rejected = await policyAnswer(row, options.policy, trace, context, signal);
+ * ```
+ */
+export async function policyAnswer(
+  row: InputRow,
+  policy: Generator | undefined,
+  trace: RowTrace,
+  context: RowContext,
+  signal?: AbortSignal,
+): Promise<string> {
+  if (row.response !== undefined) return row.response;
+  if (policy === undefined) {
+    throw new InvalidFieldError("response", "absent, and no policy model was given to sample it", {
+      line: context.line,
+    });
+  }
+  const [answer = ""] = await sampleAnswers(policy, row.prompt, 1, trace, "policy", signal);
+  return answer;
 }

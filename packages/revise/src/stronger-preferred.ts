@@ -1,9 +1,8 @@
 import { type DatasetBuilder, RowTrace } from "./builder.js";
-import { InvalidFieldError } from "./errors.js";
 import { checkPair } from "./filters.js";
 import { type InputRow, InputRowSchema } from "./records.js";
 import type { Generator, Stronger } from "./roles.js";
-import { sampleAnswers } from "./sample.js";
+import { policyAnswer, sampleAnswers } from "./sample.js";
 
 /**
  * Options of the stronger-preferred builder.
@@ -40,15 +39,7 @@ export function createStrongerPreferredBuilder(options: StrongerPreferredOptions
     prompt: (row) => row.prompt,
     async build(row, context, signal) {
       const trace = new RowTrace();
-      let rejected = row.response;
-      if (rejected === undefined) {
-        if (options.policy === undefined) {
-          throw new InvalidFieldError("response", "absent, and no policy model was given to sample it", {
-            line: context.line,
-          });
-        }
-        [rejected = ""] = await sampleAnswers(options.policy, row.prompt, 1, trace, "policy", signal);
-      }
+      const rejected = await policyAnswer(row, options.policy, trace, context, signal);
       const [chosen = ""] = await sampleAnswers(options.stronger, row.prompt, 1, trace, "stronger", signal);
       const pair = checkPair(chosen, rejected);
       if (!pair.ok) return trace.reject("stronger-preferred", context, row.prompt, pair.reason, pair.detail);
