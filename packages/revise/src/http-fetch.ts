@@ -13,7 +13,9 @@ function abortError(signal: AbortSignal): Error {
 function headerObject(headers: RequestInit["headers"]): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers === undefined || headers === null) return out;
-  new Headers(headers).forEach((value, name) => {
+  // The `openai` client passes a `Headers`: read it as it is rather than copying it into another one.
+  const source = headers instanceof Headers ? headers : new Headers(headers);
+  source.forEach((value, name) => {
     out[name] = value;
   });
   return out;
@@ -162,7 +164,8 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): FetchLik
           }
           settled = true;
           signal?.removeEventListener("abort", onAbort);
-          const response = new BufferedResponse(url.href, res, Buffer.concat(chunks));
+          const bytes = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks);
+          const response = new BufferedResponse(url.href, res, bytes);
           resolve(response as unknown as Response);
         });
       });

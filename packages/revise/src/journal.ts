@@ -1,8 +1,8 @@
-import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { AppendFile } from "./append-file.js";
 import { JournalError } from "./errors.js";
+import { KeySet } from "./key-set.js";
+import { readLines } from "./read-lines.js";
 import type { PreferenceRow, RejectRow } from "./records.js";
 
 /**
@@ -82,15 +82,14 @@ export async function repairTail(path: string): Promise<number> {
 const ID_PREFIX = /^\{"id":"((?:[^"\\]|\\.)*)"/;
 
 /** Streams the ids of a journal file, checking every line is a JSON object with an `id`. */
-async function readIds(path: string, into: Set<string>): Promise<void> {
+async function readIds(path: string, into: KeySet): Promise<void> {
   try {
     await stat(path);
   } catch {
     return;
   }
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
+  for await (const text of readLines(path)) {
     line += 1;
     if (text === "") continue;
     const fast = ID_PREFIX.exec(text);
@@ -125,12 +124,12 @@ async function readIds(path: string, into: Set<string>): Promise<void> {
  */
 export class Journal {
   readonly paths: JournalPaths;
-  readonly #done: Set<string>;
+  readonly #done: KeySet;
   readonly #output: AppendFile;
   readonly #rejects: AppendFile;
   readonly #failures: AppendFile;
 
-  private constructor(paths: JournalPaths, done: Set<string>, files: [AppendFile, AppendFile, AppendFile]) {
+  private constructor(paths: JournalPaths, done: KeySet, files: [AppendFile, AppendFile, AppendFile]) {
     this.paths = paths;
     this.#done = done;
     [this.#output, this.#rejects, this.#failures] = files;
@@ -138,7 +137,7 @@ export class Journal {
 
   /** Repairs torn tails, reads the ids already done, and opens the files for appending. */
   static async open(paths: JournalPaths, options: { fsync?: boolean } = {}): Promise<Journal> {
-    const done = new Set<string>();
+    const done = new KeySet();
     for (const path of [paths.output, paths.rejects]) {
       await repairTail(path);
       await readIds(path, done);

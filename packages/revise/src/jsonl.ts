@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import type { z } from "zod";
 import { InputSyntaxError, InvalidFieldError } from "./errors.js";
+import { readLines } from "./read-lines.js";
 
 /**
  * One parsed JSONL line with its 1-based line number.
@@ -17,7 +17,8 @@ export interface JsonlLine {
 }
 
 /**
- * Streams a JSONL file one object at a time (never loading it whole), skipping blank lines.
+ * Streams a JSONL file one object at a time (never loading it whole, reading at most one chunk ahead of
+ * the caller: see {@link readLines}), skipping blank lines.
  *
  * @throws {InputSyntaxError} naming the line when a line is not a JSON object.
  * @example
@@ -26,31 +27,26 @@ export interface JsonlLine {
  * ```
  */
 export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   let line = 0;
-  try {
-    for await (const text of lines) {
-      line += 1;
-      if (text.trim() === "") continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        throw new InputSyntaxError(file, line, error instanceof Error ? error.message : String(error), {
-          cause: error,
-        });
-      }
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw new InputSyntaxError(
-          file,
-          line,
-          `expected an object, got ${Array.isArray(value) ? "an array" : typeof value}`,
-        );
-      }
-      yield { line, value: value as Record<string, unknown> };
+  for await (const text of readLines(file)) {
+    line += 1;
+    if (text.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new InputSyntaxError(file, line, error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
     }
-  } finally {
-    lines.close();
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new InputSyntaxError(
+        file,
+        line,
+        `expected an object, got ${Array.isArray(value) ? "an array" : typeof value}`,
+      );
+    }
+    yield { line, value: value as Record<string, unknown> };
   }
 }
 

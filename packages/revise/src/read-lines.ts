@@ -1,0 +1,98 @@
+import { open } from "node:fs/promises";
+
+/**
+ * Bytes read on demand, at the reader's pace (a `FileHandle` is one).
+ *
+ * @example
+ * ```ts
+ * const source: ByteSource = await open("in.jsonl");
+ * ```
+ */
+export interface ByteSource {
+  read(
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<{ bytesRead: number }>;
+}
+
+const LF = 10;
+const CR = 13;
+
+/** The default read size: the most a reader holds ahead of the line it has handed out. */
+export const LINE_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Splits the bytes of `source` into lines, reading the next chunk only when the caller asks for a line
+ * the chunk in hand does not hold: nothing is read ahead beyond one chunk, however slowly lines are taken.
+ * Line ends are those of `node:readline` (`\n`, `\r\n`, a lone `\r`), so line numbers match it; a last
+ * line without an end is returned too. Each line is decoded (UTF-8) on its own, into a string that holds
+ * no reference to the chunk.
+ *
+ * @example
+ * ```ts
+ * for await (const text of readLinesFrom(handle)) console.log(text);
+ * ```
+ */
+export async function* readLinesFrom(
+  source: ByteSource,
+  chunkBytes: number = LINE_CHUNK_BYTES,
+): AsyncGenerator<string> {
+  const chunk = Buffer.allocUnsafe(chunkBytes);
+  /** Bytes of a line begun in an earlier chunk (copied, since the chunk is reused). */
+  let carry: Buffer[] = [];
+  /** A `\r` ended the last line: a `\n` right after it belongs to the same line end. */
+  let afterCR = false;
+  for (;;) {
+    const { bytesRead } = await source.read(chunk, 0, chunkBytes, null);
+    if (bytesRead === 0) break;
+    const view = chunk.subarray(0, bytesRead);
+    let start = afterCR && view[0] === LF ? 1 : 0;
+    afterCR = false;
+    let nextLF = view.indexOf(LF, start);
+    let nextCR = view.indexOf(CR, start);
+    while (nextLF !== -1 || nextCR !== -1) {
+      const atCR = nextCR !== -1 && (nextLF === -1 || nextCR < nextLF);
+      const end = atCR ? nextCR : nextLF;
+      let next = end + 1;
+      if (atCR) {
+        if (next === bytesRead) afterCR = true;
+        else if (view[next] === LF) next += 1;
+      }
+      if (carry.length === 0) {
+        yield view.toString("utf8", start, end);
+      } else {
+        carry.push(view.subarray(start, end));
+        const text = Buffer.concat(carry).toString("utf8");
+        carry = [];
+        yield text;
+      }
+      start = next;
+      if (nextLF !== -1 && nextLF < start) nextLF = view.indexOf(LF, start);
+      if (nextCR !== -1 && nextCR < start) nextCR = view.indexOf(CR, start);
+    }
+    if (start < bytesRead) carry.push(Buffer.from(view.subarray(start)));
+  }
+  if (carry.length > 0) yield Buffer.concat(carry).toString("utf8");
+}
+
+/**
+ * Streams the lines of a file (see {@link readLinesFrom}), closing it when the caller stops.
+ *
+ * @example
+ * ```ts
+ * for await (const text of readLines("in.jsonl")) if (text !== "") count += 1;
+ * ```
+ */
+export async function* readLines(
+  file: string,
+  chunkBytes: number = LINE_CHUNK_BYTES,
+): AsyncGenerator<string> {
+  const handle = await open(file, "r");
+  try {
+    yield* readLinesFrom(handle, chunkBytes);
+  } finally {
+    await handle.close();
+  }
+}
