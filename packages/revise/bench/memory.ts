@@ -1,5 +1,6 @@
 // Peak RSS on 100k rows (target: flat, under 300 MB): the input is streamed, the journal appended, and
-// only the done-row ids stay in memory. RSS is sampled every 50 ms and reported per 10% of the run.
+// only the done-row keys stay in memory (packed, see src/key-set.ts). RSS is sampled every 50 ms and
+// reported per 10% of the run.
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { createClairBuilder } from "../src/clair.js";

@@ -10,11 +10,12 @@ function hexValue(code: number): number {
 }
 
 /**
- * A set of row keys that stores the keys {@link rowKey} makes (`L<line>-<16 hex digits>`) as three 32-bit
- * numbers in one typed array (about 16 bytes a key, and a single object for the garbage collector to
- * trace) instead of a string each (about 70 bytes a key with its set entry). The packing is exact: a key is
- * packed only in its canonical spelling (no leading zero, lowercase hex), which no other key shares. Any
- * other key (a hand-edited journal, another id scheme) is kept as a string, so membership is always exact.
+ * A set of row keys that stores the keys `rowKey` makes (`L<line>-<16 hex digits>`) as three 32-bit
+ * numbers in an open-addressing table in one typed array (16 to 32 bytes a key as the table fills and
+ * doubles, and a single object for the garbage collector to trace) instead of a string each (about 70
+ * bytes a key with its set entry). The packing is exact: a key is packed only in its canonical spelling
+ * (no leading zero, lowercase hex), which no other key shares. Any other key (a hand-edited journal,
+ * another id scheme) is kept as a string, so membership is always exact.
  *
  * @example
  * ```ts
