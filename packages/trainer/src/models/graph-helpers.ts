@@ -2,7 +2,30 @@ import type { GraphBuilder } from "../onnx/builder.js";
 import type { FloatType } from "./model-family.js";
 
 /**
- * `y = x · Wᵀ + b` for an nn.Linear weight W of shape [out, in] (Llama layout).
+ * A dense layer over the last axis of x, as one 2-D Gemm over the flattened leading axes:
+ * x [..., in] → [N, in], Gemm, → [..., out]. One large GEMM is what onnxruntime runs fastest (measured:
+ * a 3-D MatMul against a transposed weight input is fused into a batched product that runs slower), and
+ * its gradient is two Gemms with no transposed weight copies.
+ *
+ * ```text
+ * y = reshape(Gemm(flatten(x), W, b, transB), [..., out])
+ * ```
+ */
+function denseLastAxis(g: GraphBuilder, x: string, w: string, b: string | undefined, transB: 0 | 1): string {
+  const rank = g.typeOf(x)?.shape?.length;
+  const flat = rank === 2 ? x : g.op("Flatten", [x], { axis: -1 });
+  const y = g.op("Gemm", b === undefined ? [flat, w] : [flat, w, b], { transB });
+  if (rank === 2) return y;
+  const shape = g.typeOf(w)?.shape;
+  const out = shape?.[transB === 1 ? 0 : 1];
+  const lead = g.op("Shape", [x], { end: -1 });
+  // The output width as a number when the weight's shape is known, so shapes stay fully inferred.
+  const width = g.int64s([typeof out === "number" ? out : -1]);
+  return g.op("Reshape", [y, g.op("Concat", [lead, width], { axis: 0 })]);
+}
+
+/**
+ * `y = x · Wᵀ + b` for an nn.Linear weight W of shape [out, in] (Llama layout), over the last axis of x.
  *
  * @example
  * ```ts
@@ -10,12 +33,11 @@ import type { FloatType } from "./model-family.js";
  * ```
  */
 export function linear(g: GraphBuilder, x: string, w: string, b?: string): string {
-  const y = g.op("MatMul", [x, g.op("Transpose", [w], { perm: [1, 0] })]);
-  return b === undefined ? y : g.op("Add", [y, b]);
+  return denseLastAxis(g, x, w, b, 1);
 }
 
 /**
- * `y = x · W + b` for a GPT-2 Conv1D weight W of shape [in, out].
+ * `y = x · W + b` for a GPT-2 Conv1D weight W of shape [in, out], over the last axis of x.
  *
  * @example
  * ```ts
@@ -23,7 +45,7 @@ export function linear(g: GraphBuilder, x: string, w: string, b?: string): strin
  * ```
  */
 export function conv1d(g: GraphBuilder, x: string, w: string, b: string): string {
-  return g.op("Add", [g.op("MatMul", [x, w]), b]);
+  return denseLastAxis(g, x, w, b, 0);
 }
 
 /**
