@@ -5,7 +5,8 @@
  * Run: `tsx --conditions=@apo-clair/source bench/profile-graph.ts [forward|forward-input|backward]`
  * (`forward-input`: the forward graph with the weights as inputs, as a training step has them).
  * Env: BENCH_FAMILY (llama), BENCH_BATCH (8), BENCH_SEQ (512), THREADS (intra-op threads, 2),
- * TOP_NODES=N (the N slowest nodes other than products), GEMMS=1 (products averaged over layers).
+ * TOP_NODES=N (the N slowest nodes other than products), GEMMS=1 (products averaged over layers;
+ * GEMMS=others: every other op the same way).
  * Names under `grad/` are the backward's nodes, shown with a ∇. Not part of `pnpm bench`.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -115,13 +116,13 @@ if (process.env.TOP_NODES !== undefined) {
 if (process.env.GEMMS !== undefined) {
   const groups = new Map<string, { us: number; n: number }>();
   for (const n of byNode) {
-    if (!/Gemm|MatMul/.test(n.op)) continue;
+    if (!/Gemm|MatMul/.test(n.op) === (process.env.GEMMS !== "others")) continue;
     const key = `${n.op} ${n.name.replace(/layers\.\d+/, "layers.*")}`;
     const e = groups.get(key) ?? { us: 0, n: 0 };
     e.us += n.us;
     e.n += 1;
     groups.set(key, e);
   }
-  for (const [k, e] of [...groups].sort((a, b) => b[1].us - a[1].us))
+  for (const [k, e] of [...groups].sort((a, b) => b[1].us - a[1].us).slice(0, 40))
     console.log(`${(e.us / e.n / 1000).toFixed(1).padStart(7)} ms avg ×${e.n}  ${k}`);
 }
