@@ -22,6 +22,7 @@ import {
   makeTensor,
   type PretrainedModel,
   packSequences,
+  TRAINING_SESSION_DEFAULTS,
 } from "../src/index.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
@@ -121,7 +122,11 @@ async function open(
   feeds.input_ids = new OrtTensor("int64", packed.inputIds, dims);
   feeds.attention_mask = new OrtTensor("int64", packed.attentionMask, dims);
   feeds.completion_mask = new OrtTensor("int64", packed.completionMask, dims);
-  const session = await InferenceSession.create(encodeModel(g.toModel()));
+  // The backward graph opens as a training step does (no per-run memory pattern: see TRAINING_SESSION_DEFAULTS).
+  const session = await InferenceSession.create(
+    encodeModel(g.toModel()),
+    mode === "backward" ? TRAINING_SESSION_DEFAULTS : {},
+  );
   return { run: () => session.run(feeds), release: () => session.release() };
 }
 

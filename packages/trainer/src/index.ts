@@ -12,6 +12,7 @@ export {
   type FusedTrainStepsArtifact,
 } from "./artifacts/fused-train-steps.js";
 export { GraphLossMath, type LossDtype } from "./artifacts/graph-loss-math.js";
+export { TRAINING_SESSION_DEFAULTS } from "./artifacts/open-session.js";
 export { type AdamwConfig, adamw } from "./artifacts/optimizers/adamw.js";
 export { OPTIMIZERS, type OptimizerName } from "./artifacts/optimizers/index.js";
 export {
