@@ -66,7 +66,7 @@ const session = await InferenceSession.create(bytes, {
   enableProfiling: true,
   profileFilePrefix: join(dir, "ort"),
   intraOpNumThreads: Number(process.env.THREADS ?? 2),
-  extra: { session: { "intra_op.allow_spinning": "0" } },
+  enableMemPattern: false,
 });
 await session.run(feeds);
 await session.run(feeds);
