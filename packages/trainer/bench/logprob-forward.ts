@@ -13,29 +13,21 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
-import { addGradients } from "../src/autodiff/gradient.js";
 import {
   createTinyModel,
-  emitCompletionLogProbs,
   encodeModel,
   GraphBuilder,
   makeTensor,
   type PretrainedModel,
-  packSequences,
   TRAINING_SESSION_DEFAULTS,
 } from "../src/index.js";
+import { interleaved } from "./interleaved.js";
+import { benchDims, logProbBenchGraph } from "./log-prob-bench-graph.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const SEQ = Number(process.env.BENCH_SEQ ?? 512);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const DIMS = {
-  numLayers: 6,
-  hiddenSize: 384,
-  numHeads: 6,
-  numKeyValueHeads: 6,
-  intermediateSize: 1536,
-  maxPositions: SEQ,
-};
+const DIMS = benchDims(SEQ);
 
 type Family = "llama" | "gpt2";
 type Mode = "forward" | "backward";
@@ -54,20 +46,6 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
     times.push((performance.now() - start) / 1000);
   }
   return median(times);
-}
-
-/** The fastest of RUNS interleaved runs of each function (after one warm-up each): a ratio that drifting machine speed does not skew. */
-async function interleaved(fns: (() => Promise<unknown>)[]): Promise<number[]> {
-  for (const fn of fns) await fn();
-  const best = fns.map(() => Number.POSITIVE_INFINITY);
-  for (let i = 0; i < RUNS; i++) {
-    for (const [k, fn] of fns.entries()) {
-      const start = performance.now();
-      await fn();
-      best[k] = Math.min(best[k]!, (performance.now() - start) / 1000);
-    }
-  }
-  return best;
 }
 
 /** Matmul FLOPs of one forward over B×T tokens (full T×T attention scores, as the graph computes them). */
@@ -94,37 +72,15 @@ async function matmulBaseline(m: number, k: number, n: number): Promise<number> 
   return (2 * m * k * n) / seconds / 1e9;
 }
 
-/** A session over the log-prob graph (forward), or forward+backward w.r.t. every weight, with its feeds. */
+/** A session over the log-prob graph (forward), or forward+backward w.r.t. every weight. */
 async function open(
   model: PretrainedModel,
   mode: "forward" | "backward",
 ): Promise<{ run: () => Promise<unknown>; release: () => Promise<void> }> {
-  const g = new GraphBuilder();
-  const trainable = mode === "backward" ? { trainable: "all" as const } : {};
-  const { logp, tokens } = emitCompletionLogProbs(g, model, trainable);
-  g.output(logp);
-  g.output(tokens);
-  const feeds: Record<string, OrtTensor> = {};
-  if (mode === "backward") {
-    const loss = g.op("ReduceSum", [logp, g.int64s([0])], { keepdims: 0 });
-    g.output(loss);
-    for (const grad of addGradients(g, { loss, wrt: [...model.weights.keys()] }).values()) g.output(grad);
-    for (const [name, t] of model.weights)
-      feeds[name] = new OrtTensor("float32", t.data as Float32Array, [...t.shape]);
-  }
-  const ids = Array.from({ length: SEQ }, (_, i) => 3 + ((i * 7) % 256));
-  const row = { promptIds: ids.slice(0, SEQ / 2), completionIds: ids.slice(SEQ / 2) };
-  const packed = packSequences(
-    Array.from({ length: BATCH }, () => row),
-    { padId: 0, maxLength: SEQ, vocabSize: model.config.vocabSize },
-  );
-  const dims = [BATCH, SEQ];
-  feeds.input_ids = new OrtTensor("int64", packed.inputIds, dims);
-  feeds.attention_mask = new OrtTensor("int64", packed.attentionMask, dims);
-  feeds.completion_mask = new OrtTensor("int64", packed.completionMask, dims);
+  const { graph, feeds } = logProbBenchGraph(model, mode, BATCH, SEQ);
   // The backward graph opens as a training step does (no per-run memory pattern: see TRAINING_SESSION_DEFAULTS).
   const session = await InferenceSession.create(
-    encodeModel(g.toModel()),
+    encodeModel(graph.toModel()),
     mode === "backward" ? TRAINING_SESSION_DEFAULTS : {},
   );
   return { run: () => session.run(feeds), release: () => session.release() };
@@ -147,7 +103,14 @@ async function measure(family: Family, mode: Mode | "both"): Promise<Measured> {
   const sessions = [];
   for (const m of modes) sessions.push(await open(model, m));
   const seconds =
-    mode === "both" ? await interleaved(sessions.map((s) => s.run)) : [await time(sessions[0]!.run)];
+    mode === "both"
+      ? (
+          await interleaved(
+            sessions.map((s) => s.run),
+            RUNS,
+          )
+        ).map((ms) => ms / 1000)
+      : [await time(sessions[0]!.run)];
   for (const s of sessions) await s.release();
   return { seconds, rssMiB: process.resourceUsage().maxRSS / 1024, params };
 }

@@ -12,54 +12,22 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
-import { addGradients } from "../src/autodiff/gradient.js";
-import {
-  createTinyModel,
-  emitCompletionLogProbs,
-  encodeModel,
-  GraphBuilder,
-  packSequences,
-} from "../src/index.js";
+import { InferenceSession } from "onnxruntime-node";
+import { createTinyModel, encodeModel } from "../src/index.js";
+import { benchDims, logProbBenchGraph } from "./log-prob-bench-graph.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const SEQ = Number(process.env.BENCH_SEQ ?? 512);
 const family = (process.env.BENCH_FAMILY ?? "llama") as "llama" | "gpt2";
 const mode = process.argv[2] ?? "backward";
 
-const model = await createTinyModel({
-  family,
-  seed: 0,
-  std: 0.02,
-  numLayers: 6,
-  hiddenSize: 384,
-  numHeads: 6,
-  numKeyValueHeads: 6,
-  intermediateSize: 1536,
-  maxPositions: SEQ,
-});
-const g = new GraphBuilder();
-const { logp } = emitCompletionLogProbs(g, model, mode !== "forward" ? { trainable: "all" } : {});
-g.output(logp);
-const feeds: Record<string, OrtTensor> = {};
-if (mode === "backward") {
-  const loss = g.op("ReduceSum", [logp, g.int64s([0])], { keepdims: 0 });
-  g.output(loss);
-  for (const grad of addGradients(g, { loss, wrt: [...model.weights.keys()] }).values()) g.output(grad);
-}
-if (mode !== "forward") {
-  for (const [name, t] of model.weights)
-    feeds[name] = new OrtTensor("float32", t.data as Float32Array, [...t.shape]);
-}
-const ids = Array.from({ length: SEQ }, (_, i) => 3 + ((i * 7) % 256));
-const row = { promptIds: ids.slice(0, SEQ / 2), completionIds: ids.slice(SEQ / 2) };
-const packed = packSequences(
-  Array.from({ length: BATCH }, () => row),
-  { padId: 0, maxLength: SEQ, vocabSize: model.config.vocabSize },
+const model = await createTinyModel({ family, seed: 0, std: 0.02, ...benchDims(SEQ) });
+const { graph: g, feeds } = logProbBenchGraph(
+  model,
+  mode as "forward" | "forward-input" | "backward",
+  BATCH,
+  SEQ,
 );
-feeds.input_ids = new OrtTensor("int64", packed.inputIds, [BATCH, SEQ]);
-feeds.attention_mask = new OrtTensor("int64", packed.attentionMask, [BATCH, SEQ]);
-feeds.completion_mask = new OrtTensor("int64", packed.completionMask, [BATCH, SEQ]);
 const bytes = encodeModel(g.toModel());
 const dir = mkdtempSync(join(tmpdir(), "apo-profile-"));
 const session = await InferenceSession.create(bytes, {

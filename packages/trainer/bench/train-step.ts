@@ -14,6 +14,7 @@ import {
   packSequences,
   TrainStepSession,
 } from "../src/index.js";
+import { interleaved } from "./interleaved.js";
 
 const full = process.argv.includes("--full");
 const SEQ = full ? 512 : 128;
@@ -38,20 +39,6 @@ function batch(offset: number): PackedBatch {
     completionIds: Array.from({ length: (3 * SEQ) / 4 }, (_, i) => 3 + ((i * 13 + r * 3 + offset) % 250)),
   }));
   return packSequences(rows, { padId: 0, maxLength: SEQ, vocabSize: model.config.vocabSize });
-}
-
-/** The fastest of `repeat` alternating runs of each function, after one warm-up each (ms). */
-async function interleaved(fns: (() => Promise<unknown>)[], repeat: number): Promise<number[]> {
-  for (const f of fns) await f();
-  const best = fns.map(() => Number.POSITIVE_INFINITY);
-  for (let i = 0; i < repeat; i++) {
-    for (const [k, f] of fns.entries()) {
-      const start = performance.now();
-      await f();
-      best[k] = Math.min(best[k]!, performance.now() - start);
-    }
-  }
-  return best;
 }
 
 async function time(f: () => Promise<unknown>, repeat: number, warmup = 2): Promise<number> {
@@ -96,7 +83,9 @@ const rssMb = process.resourceUsage().maxRSS / 1024;
 
 console.log("| measure | value | target |");
 console.log("|---|---|---|");
-console.log(`| forward log-prob pass (${2 * PAIRS} sequences), fastest of 4 | ${forwardMs.toFixed(0)} ms | |`);
+console.log(
+  `| forward log-prob pass (${2 * PAIRS} sequences), fastest of 4 | ${forwardMs.toFixed(0)} ms | |`,
+);
 console.log(`| training step, fastest of 4 (alternating with the forward) | ${stepMs.toFixed(0)} ms | |`);
 console.log(
   `| step / forward | ${(stepMs / forwardMs).toFixed(2)}× | ≤ 3.5× ${stepMs / forwardMs <= 3.5 ? "✓" : "✗"} |`,
