@@ -85,7 +85,7 @@ if (process.env.GEMMS !== undefined) {
   const groups = new Map<string, { us: number; n: number }>();
   for (const n of byNode) {
     if (!/Gemm|MatMul/.test(n.op) === (process.env.GEMMS !== "others")) continue;
-    const key = `${n.op} ${n.name.replace(/layers\.\d+/, "layers.*")}`;
+    const key = `${n.op} ${n.name.replace(/(^|\/)(layers|h)\.\d+\//, "$1$2.*/")}`;
     const e = groups.get(key) ?? { us: 0, n: 0 };
     e.us += n.us;
     e.n += 1;
