@@ -1,6 +1,5 @@
 import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { AppendFile } from "./append-file.js";
 import { batchScope } from "./batch-scope.js";
 import type { RowContext } from "./builder.js";
@@ -8,6 +7,7 @@ import { ClairError, EndpointError } from "./errors.js";
 import { Journal, journalPaths } from "./journal.js";
 import { readJsonl, validateRecord } from "./jsonl.js";
 import type { OpenAIGenerator } from "./openai-generator.js";
+import { readLines } from "./read-lines.js";
 import { redact } from "./redact.js";
 import { type RetryOptions, sleep, withRetries } from "./retry.js";
 import type { GenerateRequest, Generation } from "./roles.js";
@@ -54,8 +54,7 @@ async function pendingBatch(path: string): Promise<{ batchId?: string; uploadedF
   }
   const open = new Set<string>();
   let uploaded: string | undefined;
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
-  for await (const text of lines) {
+  for await (const text of readLines(path)) {
     if (text.trim() === "") continue;
     let event: BatchEvent;
     try {

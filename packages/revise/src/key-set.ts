@@ -62,7 +62,7 @@ export class KeySet {
     this.#slots[at + 1] = this.#high;
     this.#slots[at + 2] = this.#low;
     this.#packed += 1;
-    if (this.#packed * 4 > (this.#slots.length / 3) * 3) this.#grow(); // over 3/4 full
+    if (this.#packed * 4 > this.#slots.length) this.#grow(); // over 3/4 full: the table has length / 3 slots
     return this;
   }
 
