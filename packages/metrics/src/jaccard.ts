@@ -1,5 +1,5 @@
 import { WhitespaceTokenTable } from "./internal/whitespace-token-table.js";
-import { regExpTokens, type Tokenizer, WORD_PATTERN } from "./tokenize.js";
+import { regExpTokens, type Tokenizer, tokenize, WORD_PATTERN } from "./tokenize.js";
 
 /** Options of {@link jaccard}. */
 export interface JaccardOptions {
@@ -88,7 +88,6 @@ export function jaccardOfTokens(a: Iterable<string>, b: Iterable<string>, multis
 }
 
 const table = new WhitespaceTokenTable();
-const WHITESPACE_RUN = /\s+/;
 
 /**
  * The default tokenizer without a string per token: exact, the same as {@link jaccardOfTokens} over
@@ -103,15 +102,7 @@ function whitespaceJaccard(a: string, b: string, multiset: boolean): number {
     // byte sequence appeared can two different tokens have been counted as one.
     if (!table.sawReplacement || (isWellFormed(a) && isWellFormed(b))) return table.similarity(multiset);
   }
-  return jaccardOfTokens(
-    a.split(WHITESPACE_RUN).filter(nonEmpty),
-    b.split(WHITESPACE_RUN).filter(nonEmpty),
-    multiset,
-  );
-}
-
-function nonEmpty(token: string): boolean {
-  return token.length > 0;
+  return jaccardOfTokens(tokenize(a), tokenize(b), multiset);
 }
 
 function isWellFormed(text: string): boolean {
