@@ -1,5 +1,5 @@
 import { MASKED_SCORE } from "../models/forward-inputs.js";
-import type { FloatType } from "../models/model-family.js";
+import type { FloatType, KeyValueHook } from "../models/model-family.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import { DECODER_IO } from "./decoder-io.js";
 
@@ -97,4 +97,35 @@ export function declareCachedInputs(
  */
 export function lastPosition(g: GraphBuilder, hidden: string): string {
   return g.op("Gather", [hidden, g.constant(BigInt64Array.from([-1n]), [])], { axis: 1 });
+}
+
+/**
+ * The key/value hook of a cached forward: each layer's new keys and values are appended to its past ones
+ * (along the sequence axis), and the extended pair is recorded in `present` as the layer's output cache.
+ *
+ * ```text
+ * key_l = concat(past_l.key, k_l);  value_l = concat(past_l.value, v_l);  present[l] = (key_l, value_l)
+ * ```
+ *
+ * @example
+ * ```ts
+ * const present: { key: string; value: string }[] = [];
+ * const hidden = llamaDecoder(g, config, weight, inputs, appendPast(g, inputs.past, present));
+ * ```
+ */
+export function appendPast(
+  g: GraphBuilder,
+  past: CachedInputs["past"],
+  present: { key: string; value: string }[],
+): KeyValueHook {
+  return (layer, key, value) => {
+    const cache = past[layer];
+    if (cache === undefined) throw new RangeError(`no past key/value for layer ${layer}`);
+    const entry = {
+      key: g.op("Concat", [cache.key, key], { axis: 2 }),
+      value: g.op("Concat", [cache.value, value], { axis: 2 }),
+    };
+    present.push(entry);
+    return entry;
+  };
 }

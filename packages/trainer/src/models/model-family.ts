@@ -27,6 +27,17 @@ export interface ForwardInputs {
 }
 
 /**
+ * Given a layer's new keys and values ([B, KV, T, d], after RoPE where the family has it), returns the keys
+ * and values attention should read: a family's forward with a key/value cache appends them to the past ones.
+ *
+ * @example
+ * ```ts
+ * const appendPast: KeyValueHook = (l, key, value) => ({ key: g.op("Concat", [past[l].key, key], { axis: 2 }), value });
+ * ```
+ */
+export type KeyValueHook = (layer: number, key: string, value: string) => { key: string; value: string };
+
+/**
  * Dimensions of a tiny random model; families map them onto their config fields.
  */
 export interface TinyDims {

@@ -1,7 +1,14 @@
 import type { Gpt2Config } from "../../config/model-config.js";
 import type { GraphBuilder } from "../../onnx/builder.js";
 import { attention, conv1d, linear, splitHeads } from "../graph-helpers.js";
-import type { FloatType, ForwardInputs, ModelFamily, TinyDims, WeightSpec } from "../model-family.js";
+import type {
+  FloatType,
+  ForwardInputs,
+  KeyValueHook,
+  ModelFamily,
+  TinyDims,
+  WeightSpec,
+} from "../model-family.js";
 
 /** GELU, tanh approximation (HF `gelu_new`): ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
 function geluNew(g: GraphBuilder, x: string, dtype: FloatType): string {
@@ -14,6 +21,93 @@ function geluNew(g: GraphBuilder, x: string, dtype: FloatType): string {
 /** `transformer.` for GPT2LMHeadModel checkpoints, `""` for ones saved from GPT2Model (openai-community/gpt2). */
 function prefixOf(names: ReadonlySet<string>): string {
   return names.has("wte.weight") ? "" : "transformer.";
+}
+
+/**
+ * The GPT-2 decoder stack: token plus position embeddings through every block, up to (not including) the
+ * final LayerNorm. `kv` sees each block's keys and values (split into heads) and gives those attention
+ * reads (the cache hook).
+ *
+ * ```text
+ * h ← wte[ids] + wpe[pos];  h ← h + c_proj(attn(q, kv(k, v)));  h ← h + c_proj(gelu_new(c_fc(ln₂h)))
+ * ```
+ *
+ * @example
+ * ```ts
+ * const hidden = gpt2Decoder(g, config, (name) => name, inputs, names);
+ * ```
+ */
+export function gpt2Decoder(
+  g: GraphBuilder,
+  config: Gpt2Config,
+  weight: (name: string) => string,
+  inputs: ForwardInputs,
+  names: ReadonlySet<string>,
+  kv?: KeyValueHook,
+): string {
+  const { hiddenSize: e, numHeads: heads, headDim: d } = config;
+  const p = prefixOf(names);
+  const w = (name: string) => weight(p + name);
+  const tokens = g.op("Gather", [w("wte.weight"), inputs.inputIds], { axis: 0 });
+  let h = g.op("Add", [tokens, g.op("Gather", [w("wpe.weight"), inputs.positionIds], { axis: 0 })]);
+  for (let l = 0; l < config.numLayers; l++) {
+    const b = `h.${l}.`;
+    h = g.scoped(`h.${l}`, () => {
+      const dense = (x: string, name: string) => conv1d(g, x, w(`${b}${name}.weight`), w(`${b}${name}.bias`));
+      const qkv = dense(layerNorm(g, config, w, h, `${b}ln_1`), "attn.c_attn");
+      const [q, k, v] = g.opN("Split", [qkv, g.int64s([e, e, e])], 3, { axis: -1 });
+      const [qh, kh, vh] = [q!, k!, v!].map((x) => splitHeads(g, x, heads, d)) as [string, string, string];
+      const { key, value } = kv === undefined ? { key: kh, value: vh } : kv(l, kh, vh);
+      const attn = attention(g, qh, key, value, inputs.attentionBias, {
+        heads,
+        kvHeads: heads,
+        headDim: d,
+        dtype: inputs.dtype,
+      });
+      const h1 = g.op("Add", [h, dense(attn, "attn.c_proj")]);
+      const act = geluNew(g, dense(layerNorm(g, config, w, h1, `${b}ln_2`), "mlp.c_fc"), inputs.dtype);
+      return g.op("Add", [h1, dense(act, "mlp.c_proj")]);
+    });
+  }
+  return h;
+}
+
+/**
+ * The final LayerNorm and the LM head, tied to `wte`, on hidden states.
+ *
+ * ```text
+ * logits = ln_f(h) · wteᵀ
+ * ```
+ *
+ * @example
+ * ```ts
+ * const logits = gpt2Head(g, config, (name) => name, names, hidden);
+ * ```
+ */
+export function gpt2Head(
+  g: GraphBuilder,
+  config: Gpt2Config,
+  weight: (name: string) => string,
+  names: ReadonlySet<string>,
+  hidden: string,
+): string {
+  const p = prefixOf(names);
+  const w = (name: string) => weight(p + name);
+  return linear(g, layerNorm(g, config, w, hidden, "ln_f"), w("wte.weight"));
+}
+
+/** LayerNormalization with the `<name>.weight` and `<name>.bias` of a GPT-2 checkpoint. */
+function layerNorm(
+  g: GraphBuilder,
+  config: Gpt2Config,
+  w: (name: string) => string,
+  x: string,
+  name: string,
+): string {
+  return g.op("LayerNormalization", [x, w(`${name}.weight`), w(`${name}.bias`)], {
+    axis: -1,
+    epsilon: config.layerNormEps,
+  });
 }
 
 /**
@@ -61,33 +155,7 @@ export const gpt2: ModelFamily<Gpt2Config> = {
   },
 
   buildLogits(g, config, weight, inputs: ForwardInputs, names): string {
-    const { hiddenSize: e, numHeads: heads, headDim: d, layerNormEps: epsilon } = config;
-    const p = prefixOf(names);
-    const w = (name: string) => weight(p + name);
-    const layerNorm = (x: string, name: string) =>
-      g.op("LayerNormalization", [x, w(`${name}.weight`), w(`${name}.bias`)], { axis: -1, epsilon });
-    const tokens = g.op("Gather", [w("wte.weight"), inputs.inputIds], { axis: 0 });
-    let h = g.op("Add", [tokens, g.op("Gather", [w("wpe.weight"), inputs.positionIds], { axis: 0 })]);
-    for (let l = 0; l < config.numLayers; l++) {
-      const b = `h.${l}.`;
-      h = g.scoped(`h.${l}`, () => {
-        const dense = (x: string, name: string) =>
-          conv1d(g, x, w(`${b}${name}.weight`), w(`${b}${name}.bias`));
-        const qkv = dense(layerNorm(h, `${b}ln_1`), "attn.c_attn");
-        const [q, k, v] = g.opN("Split", [qkv, g.int64s([e, e, e])], 3, { axis: -1 });
-        const heads3 = [q!, k!, v!].map((x) => splitHeads(g, x, heads, d));
-        const attn = attention(g, heads3[0]!, heads3[1]!, heads3[2]!, inputs.attentionBias, {
-          heads,
-          kvHeads: heads,
-          headDim: d,
-          dtype: inputs.dtype,
-        });
-        const h1 = g.op("Add", [h, dense(attn, "attn.c_proj")]);
-        const act = geluNew(g, dense(layerNorm(h1, `${b}ln_2`), "mlp.c_fc"), inputs.dtype);
-        return g.op("Add", [h1, dense(act, "mlp.c_proj")]);
-      });
-    }
-    return linear(g, layerNorm(h, "ln_f"), w("wte.weight"));
+    return gpt2Head(g, config, weight, names, gpt2Decoder(g, config, weight, inputs, names));
   },
 
   tinyConfig(dims: TinyDims): Record<string, unknown> {

@@ -2,7 +2,14 @@ import type { LlamaConfig } from "../../config/model-config.js";
 import { ropeInverseFrequencies } from "../../config/rope-frequencies.js";
 import type { GraphBuilder } from "../../onnx/builder.js";
 import { attention, linear, splitHeads } from "../graph-helpers.js";
-import type { FloatType, ForwardInputs, ModelFamily, TinyDims, WeightSpec } from "../model-family.js";
+import type {
+  FloatType,
+  ForwardInputs,
+  KeyValueHook,
+  ModelFamily,
+  TinyDims,
+  WeightSpec,
+} from "../model-family.js";
 
 function rmsNorm(g: GraphBuilder, x: string, w: string, eps: number, dtype: FloatType): string {
   const meanSquare = g.op("ReduceMean", [g.op("Mul", [x, x]), g.int64s([-1])], { keepdims: 1 });
@@ -44,6 +51,78 @@ function rope(g: GraphBuilder, x: string, tables: { cos: string; sin: string }, 
   const [first, second] = g.opN("Split", [x, g.int64s([d / 2, d / 2])], 2, { axis: -1 });
   const swapped = g.op("Concat", [second!, first!], { axis: -1 });
   return g.op("Add", [g.op("Mul", [x, tables.cos]), g.op("Mul", [swapped, tables.sin])]);
+}
+
+/**
+ * The Llama decoder stack: token embeddings through every layer, up to (not including) the final norm.
+ * `kv` sees each layer's keys (after RoPE) and values and gives those attention reads (the cache hook).
+ *
+ * ```text
+ * h ← h + o(attn(rope(q(n₁h)), kv(rope(k(n₁h)), v(n₁h))));  h ← h + down(silu(gate(n₂h)) ⊙ up(n₂h))
+ * ```
+ *
+ * @example
+ * ```ts
+ * const hidden = llamaDecoder(g, config, (name) => name, inputs);
+ * ```
+ */
+export function llamaDecoder(
+  g: GraphBuilder,
+  config: LlamaConfig,
+  weight: (name: string) => string,
+  inputs: ForwardInputs,
+  kv?: KeyValueHook,
+): string {
+  const { headDim: d, numHeads: heads, numKeyValueHeads: kvHeads, rmsNormEps: eps } = config;
+  const { dtype } = inputs;
+  const optional = (name: string, present: boolean) => (present ? weight(name) : undefined);
+  let h = g.op("Gather", [weight("model.embed_tokens.weight"), inputs.inputIds], { axis: 0 });
+  const tables = g.scoped("rotary", () => rotaryTables(g, config, inputs.positionIds, dtype));
+  for (let l = 0; l < config.numLayers; l++) {
+    const p = `model.layers.${l}.`;
+    h = g.scoped(`layers.${l}`, () => {
+      const proj = (name: string, x: string, bias: boolean) =>
+        linear(g, x, weight(`${p}${name}.weight`), optional(`${p}${name}.bias`, bias));
+      const x = rmsNorm(g, h, weight(`${p}input_layernorm.weight`), eps, dtype);
+      const q = rope(g, splitHeads(g, proj("self_attn.q_proj", x, config.qkvBias), heads, d), tables, d);
+      const k = rope(g, splitHeads(g, proj("self_attn.k_proj", x, config.qkvBias), kvHeads, d), tables, d);
+      const v = splitHeads(g, proj("self_attn.v_proj", x, config.qkvBias), kvHeads, d);
+      const { key, value } = kv === undefined ? { key: k, value: v } : kv(l, k, v);
+      const attn = attention(g, q, key, value, inputs.attentionBias, { heads, kvHeads, headDim: d, dtype });
+      const h1 = g.op("Add", [h, proj("self_attn.o_proj", attn, config.outputBias)]);
+      const y = rmsNorm(g, h1, weight(`${p}post_attention_layernorm.weight`), eps, dtype);
+      const gate = proj("mlp.gate_proj", y, config.mlpBias);
+      const act = g.op("Mul", [
+        g.op("Mul", [gate, g.op("Sigmoid", [gate])]),
+        proj("mlp.up_proj", y, config.mlpBias),
+      ]);
+      return g.op("Add", [h1, proj("mlp.down_proj", act, config.mlpBias)]);
+    });
+  }
+  return h;
+}
+
+/**
+ * The final RMSNorm and the LM head (tied to the embeddings when the config says so) on hidden states.
+ *
+ * ```text
+ * logits = rmsnorm(h) · Wᵀ,  W = lm_head or embed_tokens
+ * ```
+ *
+ * @example
+ * ```ts
+ * const logits = llamaHead(g, config, (name) => name, hidden, "float32");
+ * ```
+ */
+export function llamaHead(
+  g: GraphBuilder,
+  config: LlamaConfig,
+  weight: (name: string) => string,
+  hidden: string,
+  dtype: FloatType,
+): string {
+  const final = rmsNorm(g, hidden, weight("model.norm.weight"), config.rmsNormEps, dtype);
+  return linear(g, final, weight(config.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"));
 }
 
 /**
@@ -100,34 +179,7 @@ export const llama: ModelFamily<LlamaConfig> = {
   },
 
   buildLogits(g, config, weight, inputs: ForwardInputs): string {
-    const { headDim: d, numHeads: heads, numKeyValueHeads: kvHeads, rmsNormEps: eps } = config;
-    const { dtype } = inputs;
-    const optional = (name: string, present: boolean) => (present ? weight(name) : undefined);
-    let h = g.op("Gather", [weight("model.embed_tokens.weight"), inputs.inputIds], { axis: 0 });
-    const tables = g.scoped("rotary", () => rotaryTables(g, config, inputs.positionIds, inputs.dtype));
-    for (let l = 0; l < config.numLayers; l++) {
-      const p = `model.layers.${l}.`;
-      h = g.scoped(`layers.${l}`, () => {
-        const proj = (name: string, x: string, bias: boolean) =>
-          linear(g, x, weight(`${p}${name}.weight`), optional(`${p}${name}.bias`, bias));
-        const x = rmsNorm(g, h, weight(`${p}input_layernorm.weight`), eps, dtype);
-        const q = rope(g, splitHeads(g, proj("self_attn.q_proj", x, config.qkvBias), heads, d), tables, d);
-        const k = rope(g, splitHeads(g, proj("self_attn.k_proj", x, config.qkvBias), kvHeads, d), tables, d);
-        const v = splitHeads(g, proj("self_attn.v_proj", x, config.qkvBias), kvHeads, d);
-        const attn = attention(g, q, k, v, inputs.attentionBias, { heads, kvHeads, headDim: d, dtype });
-        const h1 = g.op("Add", [h, proj("self_attn.o_proj", attn, config.outputBias)]);
-        const y = rmsNorm(g, h1, weight(`${p}post_attention_layernorm.weight`), eps, dtype);
-        const gate = proj("mlp.gate_proj", y, config.mlpBias);
-        const act = g.op("Mul", [
-          g.op("Mul", [gate, g.op("Sigmoid", [gate])]),
-          proj("mlp.up_proj", y, config.mlpBias),
-        ]);
-        return g.op("Add", [h1, proj("mlp.down_proj", act, config.mlpBias)]);
-      });
-    }
-    const final = rmsNorm(g, h, weight("model.norm.weight"), eps, dtype);
-    const head = weight(config.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight");
-    return linear(g, final, head);
+    return llamaHead(g, config, weight, llamaDecoder(g, config, weight, inputs), inputs.dtype);
   },
 
   tinyConfig(dims: TinyDims): Record<string, unknown> {
