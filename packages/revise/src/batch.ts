@@ -11,7 +11,8 @@ import { readLines } from "./read-lines.js";
 import { redact } from "./redact.js";
 import { type RetryOptions, sleep, withRetries } from "./retry.js";
 import type { GenerateRequest, Generation } from "./roles.js";
-import { costOf, type RunOptions, type RunSummary, rowKey, validateInput } from "./run-dataset.js";
+import { type RunOptions, type RunSummary, rowKey, validateInput } from "./run-dataset.js";
+import { RunTally } from "./run-tally.js";
 
 /**
  * Options of {@link runBatch}: those of {@link runDataset} plus the generator whose requests go through
@@ -103,13 +104,9 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
   const events = await AppendFile.open(paths.events);
   const client = generator.client;
   const retry = options.retry ?? {};
-  const usage = { promptTokens: 0, completionTokens: 0 };
-  const rejectedByReason: Record<string, number> = {};
-  let accepted = 0;
-  let rejected = 0;
+  const tally = new RunTally(journal, options.prices);
   let failed = 0;
   let skipped = 0;
-  let costUsd = 0;
   let stoppedBy: RunSummary["stoppedBy"] | undefined;
 
   const call = async <R>(what: string, fn: (signal: AbortSignal | undefined) => Promise<R>): Promise<R> => {
@@ -131,19 +128,8 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
 
   const buildRow = async (row: T, context: RowContext, scope: Parameters<typeof batchScope.run>[0]) => {
     const outcome = await batchScope.run(scope, () => builder.build(row, context, options.signal));
-    for (const [model, used] of Object.entries(outcome.usageByModel)) {
-      usage.promptTokens += used.promptTokens;
-      usage.completionTokens += used.completionTokens;
-      costUsd += costOf(used, options.prices?.[model]);
-    }
-    if (outcome.kind === "accepted") {
-      await journal.accept(outcome.row);
-      accepted += 1;
-    } else {
-      await journal.reject(outcome.row);
-      rejected += 1;
-      rejectedByReason[outcome.row.reason] = (rejectedByReason[outcome.row.reason] ?? 0) + 1;
-    }
+    tally.account(outcome);
+    await tally.record(outcome);
   };
 
   const rows = async function* () {
@@ -349,17 +335,17 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
   const summary: RunSummary = {
     total,
     skipped,
-    accepted,
-    rejected,
+    accepted: tally.accepted,
+    rejected: tally.rejected,
     failed,
     inFlight: 0,
     elapsedMs,
-    rate: elapsedMs > 0 ? ((accepted + rejected) * 1000) / elapsedMs : 0,
+    rate: elapsedMs > 0 ? ((tally.accepted + tally.rejected) * 1000) / elapsedMs : 0,
     etaSeconds: undefined,
-    usage,
-    costUsd,
+    usage: tally.usage,
+    costUsd: tally.costUsd,
     stoppedBy: stoppedBy ?? (complete ? "complete" : "failures"),
-    rejectedByReason,
+    rejectedByReason: tally.rejectedByReason,
     output: paths.output,
     rejects: paths.rejects,
     failures: paths.failures,

@@ -6,19 +6,9 @@ import { Journal, journalPaths } from "./journal.js";
 import { readJsonl, validateRecord } from "./jsonl.js";
 import type { Usage } from "./records.js";
 import { redact } from "./redact.js";
+import { type Price, RunTally } from "./run-tally.js";
 
-/**
- * USD per million input and output tokens of one model.
- *
- * @example
- * ```ts
- * const gpt4turbo: Price = { inputPerMillion: 10, outputPerMillion: 30 };
- * ```
- */
-export interface Price {
-  readonly inputPerMillion: number;
-  readonly outputPerMillion: number;
-}
+export { costOf, type Price } from "./run-tally.js";
 
 /**
  * A budget that stops a run cleanly (no new rows start; rows in flight finish and are written).
@@ -130,23 +120,6 @@ export function rowKey(line: number, value: unknown): string {
   return `L${line}-${createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16)}`;
 }
 
-/**
- * The cost of `usage` at `price`, in USD.
- *
- * ```text
- * cost = promptTokens * inputPerMillion / 1e6 + completionTokens * outputPerMillion / 1e6
- * ```
- *
- * @example
- * ```ts
- * costOf({ promptTokens: 1_000_000, completionTokens: 0 }, { inputPerMillion: 10, outputPerMillion: 30 }); // 10
- * ```
- */
-export function costOf(usage: Usage, price: Price | undefined): number {
-  if (price === undefined) return 0;
-  return (usage.promptTokens * price.inputPerMillion + usage.completionTokens * price.outputPerMillion) / 1e6;
-}
-
 /** Whether an endpoint error is about this row (bad request) rather than the run's configuration. */
 function isRowRefusal(error: EndpointError): boolean {
   return error.status === 400 || error.status === 413 || error.status === 422;
@@ -203,14 +176,10 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
   const journal = await Journal.open(paths, options.fsync === undefined ? {} : { fsync: options.fsync });
   const limit = pLimit(concurrency);
   const started = performance.now();
-  const usage = { promptTokens: 0, completionTokens: 0 };
-  const rejectedByReason: Record<string, number> = {};
+  const tally = new RunTally(journal, options.prices);
   let skipped = 0;
-  let accepted = 0;
-  let rejected = 0;
   let failed = 0;
   let inFlight = 0;
-  let costUsd = 0;
   let consecutiveFailures = 0;
   let stoppedBy: StopReason | undefined;
   let fatal: unknown;
@@ -230,21 +199,21 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
 
   const snapshot = (): Progress => {
     const elapsedMs = performance.now() - started;
-    const finished = accepted + rejected;
+    const finished = tally.accepted + tally.rejected;
     const rate = elapsedMs > 0 ? (finished * 1000) / elapsedMs : 0;
     const left = total - skipped - finished;
     return {
       total,
       skipped,
-      accepted,
-      rejected,
+      accepted: tally.accepted,
+      rejected: tally.rejected,
       failed,
       inFlight,
       elapsedMs,
       rate,
       etaSeconds: rate > 0 ? Math.max(0, left) / rate : undefined,
-      usage: { ...usage },
-      costUsd,
+      usage: { ...tally.usage },
+      costUsd: tally.costUsd,
     };
   };
   const timer =
@@ -256,19 +225,15 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
   const overBudget = (): boolean => {
     const budget = options.budget;
     if (budget === undefined) return false;
-    const tokens = usage.promptTokens + usage.completionTokens;
+    const tokens = tally.usage.promptTokens + tally.usage.completionTokens;
     return (
       (budget.maxTokens !== undefined && tokens >= budget.maxTokens) ||
-      (budget.maxCostUsd !== undefined && costUsd >= budget.maxCostUsd)
+      (budget.maxCostUsd !== undefined && tally.costUsd >= budget.maxCostUsd)
     );
   };
 
   const account = (outcome: RowOutcome): void => {
-    for (const [model, used] of Object.entries(outcome.usageByModel)) {
-      usage.promptTokens += used.promptTokens;
-      usage.completionTokens += used.completionTokens;
-      costUsd += costOf(used, options.prices?.[model]);
-    }
+    tally.account(outcome);
     if (overBudget()) halt("budget");
   };
 
@@ -277,14 +242,7 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
     try {
       const outcome = await builder.build(row, context, options.signal);
       account(outcome);
-      if (outcome.kind === "accepted") {
-        await journal.accept(outcome.row);
-        accepted += 1;
-      } else {
-        await journal.reject(outcome.row);
-        rejected += 1;
-        rejectedByReason[outcome.row.reason] = (rejectedByReason[outcome.row.reason] ?? 0) + 1;
-      }
+      await tally.record(outcome);
       consecutiveFailures = 0;
     } catch (error) {
       if (options.signal?.aborted) return;
@@ -302,9 +260,7 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
             usage: { promptTokens: 0, completionTokens: 0 },
           },
         };
-        await journal.reject(row);
-        rejected += 1;
-        rejectedByReason[row.reason] = (rejectedByReason[row.reason] ?? 0) + 1;
+        await tally.reject(row);
         return;
       }
       if (error instanceof EndpointError && error.retryable) {
@@ -357,11 +313,11 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
     await journal.close();
   }
   if (fatal !== undefined) throw fatal;
-  const done = skipped + accepted + rejected;
+  const done = skipped + tally.accepted + tally.rejected;
   const summary: RunSummary = {
     ...snapshot(),
     stoppedBy: stoppedBy ?? (done === total && failed === 0 ? "complete" : "failures"),
-    rejectedByReason,
+    rejectedByReason: tally.rejectedByReason,
     output: paths.output,
     rejects: paths.rejects,
     failures: paths.failures,
