@@ -6,6 +6,33 @@ import type { DataType, Dim, Node, Tensor } from "../onnx/types.js";
 import { reduceToShape } from "./unbroadcast.js";
 
 /**
+ * What a rule may see of the graph around its node, for rules that fold a neighbouring node's gradient
+ * into their own (softmax followed by a product, x · σ(x)). Filled in by `addGradients`.
+ *
+ * @example
+ * ```ts
+ * const only = view.consumers(y).length === 1;
+ * ```
+ */
+export interface GradGraphView {
+  /** The forward nodes that read a value. */
+  consumers(value: string): readonly Node[];
+  /** The forward node that produces a value (`undefined` for inputs and initializers). */
+  producer(value: string): Node | undefined;
+  /** The complete gradient of a value all of whose consumers have been differentiated already. */
+  gradientOf(value: string): string | undefined;
+  /** Whether a value's own gradient is asked for (a `wrt` value) or it is a graph output. */
+  isPinned(value: string): boolean;
+}
+
+const NO_VIEW: GradGraphView = {
+  consumers: () => [],
+  producer: () => undefined,
+  gradientOf: () => undefined,
+  isPinned: () => true,
+};
+
+/**
  * What a {@link GradientRule} sees: the forward node, its output gradients, which inputs need gradients,
  * and helpers to emit ops (all emitted into the same graph through `g`).
  *
@@ -22,17 +49,60 @@ export class GradContext {
   readonly node: Node;
   private readonly outputGrads: readonly (string | undefined)[];
   private readonly wanted: readonly boolean[];
+  private readonly view: GradGraphView;
+  private readonly absorbedInputs = new Set<number>();
 
   constructor(
     g: GraphBuilder,
     node: Node,
     outputGrads: readonly (string | undefined)[],
     wanted: readonly boolean[],
+    view: GradGraphView = NO_VIEW,
   ) {
     this.g = g;
     this.node = node;
     this.outputGrads = outputGrads;
     this.wanted = wanted;
+    this.view = view;
+  }
+
+  /**
+   * The forward node producing `value` when `reader` (default: this node) is its only reader and the
+   * value is neither a graph output nor a `wrt` value: a node whose gradient this rule may fold into its
+   * own (then {@link absorb} the input that leads to it).
+   */
+  privateProducer(value: string, reader: Node = this.node): Node | undefined {
+    if (value === "" || this.view.isPinned(value)) return undefined;
+    const readers = this.view.consumers(value);
+    if (readers.length !== 1 || readers[0] !== reader) return undefined;
+    return this.view.producer(value);
+  }
+
+  /** The only forward reader of output `i`, when there is exactly one. */
+  soleConsumer(i: number): Node | undefined {
+    const name = this.output(i);
+    if (this.view.isPinned(name)) return undefined;
+    const readers = this.view.consumers(name);
+    return readers.length === 1 ? readers[0] : undefined;
+  }
+
+  /** The complete gradient of a value already differentiated through (an output of a later node). */
+  gradientOf(value: string): string | undefined {
+    return this.view.gradientOf(value);
+  }
+
+  /**
+   * Declares that the gradient flowing through input `i` is already included in the gradients this rule
+   * returns for the producer's own inputs; input `i` then gets none and its producer is skipped.
+   */
+  absorb(i: number): undefined {
+    this.absorbedInputs.add(i);
+    return undefined;
+  }
+
+  /** Whether the rule absorbed input `i` (see {@link absorb}). */
+  isAbsorbed(i: number): boolean {
+    return this.absorbedInputs.has(i);
   }
 
   /** Name of forward input `i` (`""` when the optional input is omitted). */

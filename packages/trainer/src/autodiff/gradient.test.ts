@@ -241,6 +241,35 @@ describe("addGradients", () => {
     }
   });
 
+  it("folds SiLU, RMS normalisation and softmax-then-product gradients into their fused forms", () => {
+    const g = new GraphBuilder();
+    const x = g.input("x", "float32", [2, 3, 4]);
+    const v = g.input("v", "float32", [2, 4, 4]);
+    const square = g.op("Mul", [x, x], {}, { name: "square" });
+    const ms = g.op("ReduceMean", [square, g.int64s([-1])], { keepdims: 1 }, { name: "mean" });
+    const r = g.op("Reciprocal", [
+      g.op("Sqrt", [g.op("Add", [ms, g.scalar(1e-5, "float32")])], {}, { name: "sqrt" }),
+    ]);
+    const normed = g.op("Mul", [x, r], {}, { name: "norm" });
+    const silu = g.op(
+      "Mul",
+      [normed, g.op("Sigmoid", [normed], {}, { name: "sigmoid" })],
+      {},
+      { name: "silu" },
+    );
+    const probs = g.op("Softmax", [silu], { axis: -1 }, { name: "softmax" });
+    const loss = g.op("ReduceSum", [g.op("MatMul", [probs, v], {}, { name: "pv" })], { keepdims: 0 });
+    addGradients(g, { loss, wrt: [x, v] });
+    const scopes = new Set(g.graph.nodes.map((n) => /^grad\/([^/]+)\//.exec(n.name)?.[1]).filter(Boolean));
+    for (const absorbed of ["square", "mean", "sqrt", "sigmoid"])
+      expect(scopes.has(absorbed), absorbed).toBe(false);
+    for (const fused of ["norm", "silu", "softmax", "pv"]) expect(scopes.has(fused), fused).toBe(true);
+    // The softmax's row sums come from the product's output (Σ dO ⊙ O), not from the probabilities.
+    const softmaxNodes = g.graph.nodes.filter((n) => n.name.startsWith("grad/softmax/"));
+    expect(softmaxNodes.some((n) => n.opType === "Mul" && n.inputs.includes("pv"))).toBe(true);
+    expect(g.graph.nodes.filter((n) => n.opType === "Sum")).toHaveLength(0);
+  });
+
   it("refuses graphs older than opset 13", () => {
     const g = new GraphBuilder({ opset: 11 });
     const x = g.initializer("x", makeTensor(new Float32Array([1, 2]), [2]));

@@ -2,7 +2,7 @@ import { GradientError, MissingGradientRuleError } from "../errors.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import { isFloatType } from "../onnx/dtype.js";
 import type { Graph, Model, Node } from "../onnx/types.js";
-import { GradContext } from "./grad-context.js";
+import { GradContext, type GradGraphView } from "./grad-context.js";
 import type { GradientRule } from "./gradient-rule.js";
 import { GRADIENTS } from "./grads/index.js";
 
@@ -122,6 +122,24 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
     for (const i of reads) needed.add(i);
   }
 
+  const consumers = new Map<string, Node[]>();
+  const producers = new Map<string, Node>();
+  for (const node of forward) {
+    for (const i of new Set(readsOf(node))) {
+      const list = consumers.get(i);
+      if (list === undefined) consumers.set(i, [node]);
+      else list.push(node);
+    }
+    for (const o of node.outputs) if (o !== "") producers.set(o, node);
+  }
+  const pinned = new Set<string>([...wrt, loss, ...g.graph.outputs.map((o) => o.name)]);
+  const view: GradGraphView = {
+    consumers: (value) => consumers.get(value) ?? [],
+    producer: (value) => producers.get(value),
+    gradientOf: (value) => total(value),
+    isPinned: (value) => pinned.has(value),
+  };
+
   const partials = new Map<string, string[]>();
   const addPartial = (name: string, grad: string) => {
     const list = partials.get(name);
@@ -159,10 +177,10 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
     const hasSubgraph = Object.values(node.attributes).some((a) => a.type === "graph" || a.type === "graphs");
     if (hasSubgraph) throw new MissingGradientRuleError(node.opType, node.name);
     const wanted = node.inputs.map((i) => i !== "" && needed.has(i) && active.has(i) && floatish(i));
-    const ctx = new GradContext(g, node, outputGrads, wanted);
+    const ctx = new GradContext(g, node, outputGrads, wanted, view);
     const inputGrads = g.scoped(`grad/${node.name}`, () => rule.gradient(ctx));
     node.inputs.forEach((input, i) => {
-      if (!wanted[i]) return;
+      if (!wanted[i] || ctx.isAbsorbed(i)) return;
       const grad = inputGrads[i];
       if (grad === undefined) throw ctx.fail(`the rule gave no gradient for input ${i} (\`${input}\`)`);
       const inType = g.typeOf(input);

@@ -310,6 +310,49 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       inputs: { x: { shape: [2, 3] } },
       build: (g, { x }) => g.op("Mul", [x, x]),
     },
+    {
+      name: "SiLU x ⊙ σ(x) (fused form)",
+      // float32: onnxruntime fuses x·σ(x) into QuickGelu, which has no double kernel
+      dtype: "float32",
+      inputs: { x: { shape: [2, 3, 4], lo: -4, hi: 4 } },
+      build: (g, { x }) => g.op("Mul", [x, g.op("Sigmoid", [x])]),
+    },
+    {
+      name: "SiLU σ(x) ⊙ x (fused form, operands swapped)",
+      // float32: onnxruntime fuses x·σ(x) into QuickGelu, which has no double kernel
+      dtype: "float32",
+      inputs: { x: { shape: [3, 4], lo: -4, hi: 4 } },
+      build: (g, { x }) => g.op("Mul", [g.op("Sigmoid", [x]), x]),
+    },
+    {
+      name: "x ⊙ σ(x) with σ(x) also read elsewhere (plain form)",
+      inputs: { x: { shape: [3, 4], lo: -4, hi: 4 } },
+      build: (g, { x }) => {
+        const s = g.op("Sigmoid", [x]);
+        return g.op("Add", [g.op("Mul", [x, s]), s]);
+      },
+    },
+    ...(["Mul", "Pow"] as const).map(
+      (square): GradCase => ({
+        name: `RMSNorm x ⊙ (mean(x²) + ε)^−½ with ${square} (fused form)`,
+        inputs: { x: { shape: [2, 3, 5] }, w: { shape: [5] } },
+        build: (g, { x, w }, dtype) => {
+          const sq = square === "Mul" ? g.op("Mul", [x, x]) : g.op("Pow", [x, g.scalar(2, dtype)]);
+          const ms = g.op("ReduceMean", [sq, g.int64s([-1])], { keepdims: 1 });
+          const r = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [ms, g.scalar(1e-5, dtype)])])]);
+          return g.op("Mul", [g.op("Mul", [r, x]), w ?? ""]);
+        },
+      }),
+    ),
+    {
+      name: "RMSNorm over a non-last axis (plain form)",
+      inputs: { x: { shape: [3, 4] } },
+      build: (g, { x }, dtype) => {
+        const ms = g.op("ReduceMean", [g.op("Mul", [x, x]), g.int64s([0])], { keepdims: 1 });
+        const r = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [ms, g.scalar(1e-5, dtype)])])]);
+        return g.op("Mul", [x, r]);
+      },
+    },
   ],
   Neg: [unary("Neg")],
   Pow: [
@@ -415,6 +458,22 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       name: "Softmax axis 0",
       inputs: { x: { shape: [3, 2] } },
       build: (g, { x }) => g.op("Softmax", [x], { axis: 0 }),
+    },
+    {
+      name: "Softmax → MatMul (row sums from the product, attention form)",
+      inputs: { x: { shape: [2, 3, 4] }, v: { shape: [2, 4, 5] } },
+      build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: -1 }), v ?? ""]),
+    },
+    {
+      name: "Softmax → MatMul with the probabilities also read elsewhere (plain form)",
+      inputs: { x: { shape: [3, 4] }, v: { shape: [4, 2] } },
+      build: (g, { x, v }) => {
+        const p = g.op("Softmax", [x], { axis: -1 });
+        return g.op("Add", [
+          g.op("MatMul", [p, v ?? ""]),
+          g.op("ReduceSum", [p, g.int64s([-1])], { keepdims: 1 }),
+        ]);
+      },
     },
   ],
   Split: [

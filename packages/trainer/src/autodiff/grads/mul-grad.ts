@@ -1,4 +1,6 @@
 import type { GradientRule } from "../gradient-rule.js";
+import { fusedRmsNormGrad } from "./fused-rms-norm.js";
+import { fusedSiluGrad } from "./fused-silu.js";
 
 /**
  * Gradient of `Mul` (numpy broadcasting).
@@ -6,6 +8,8 @@ import type { GradientRule } from "../gradient-rule.js";
  * ```text
  * y = a ⊙ b    da = unbroadcast(dy ⊙ b, a)    db = unbroadcast(dy ⊙ a, b)
  * ```
+ * Two patterns take a fused form that also covers the nodes feeding one operand: SiLU `x ⊙ σ(x)`
+ * ({@link fusedSiluGrad}) and RMS normalisation `x ⊙ (mean(x²) + ε)^(−½)` ({@link fusedRmsNormGrad}).
  *
  * @example
  * ```ts
@@ -16,6 +20,10 @@ export const mulGrad: GradientRule = {
   opType: "Mul",
   gradient: (ctx) => {
     const [a, b] = [ctx.input(0), ctx.input(1)];
+    if (ctx.needsGrad(0) && ctx.needsGrad(1)) {
+      const fused = fusedSiluGrad(ctx) ?? fusedRmsNormGrad(ctx);
+      if (fused !== undefined) return fused;
+    }
     return [
       ctx.needsGrad(0) ? ctx.reduceTo(ctx.g.op("Mul", [ctx.dy(), b]), a) : undefined,
       ctx.needsGrad(1) ? ctx.reduceTo(ctx.g.op("Mul", [ctx.dy(), a]), b) : undefined,
