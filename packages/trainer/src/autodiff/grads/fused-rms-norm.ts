@@ -64,6 +64,7 @@ export function fusedRmsNormGrad(ctx: GradContext): (string | undefined)[] | und
     if (!squares(ctx, square, x)) continue;
     const { g } = ctx;
     const z = ctx.output(0);
+    if (ctx.shapeOf(z)?.length !== rank) continue; // ε of a higher rank would broadcast x
     const dz = ctx.dy();
     const m = ctx.reduceMean(g.op("Mul", [dz, z]), [-1], true);
     const grads: (string | undefined)[] = [];

@@ -345,6 +345,19 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       }),
     ),
     {
+      name: "RMSNorm with an ε of higher rank (plain form)",
+      inputs: { x: { shape: [3, 4] } },
+      build: (g, { x }, dtype) => {
+        const ms = g.op("ReduceMean", [g.op("Mul", [x, x]), g.int64s([-1])], { keepdims: 1 });
+        const eps = g.constant(
+          dtype === "float64" ? new Float64Array([1e-5]) : new Float32Array([1e-5]),
+          [1, 1, 1],
+        );
+        const r = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [ms, eps])])]);
+        return g.op("Mul", [x, r]);
+      },
+    },
+    {
       name: "RMSNorm over a non-last axis (plain form)",
       inputs: { x: { shape: [3, 4] } },
       build: (g, { x }, dtype) => {
@@ -462,6 +475,11 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
     {
       name: "Softmax → MatMul (row sums from the product, attention form)",
       inputs: { x: { shape: [2, 3, 4] }, v: { shape: [2, 4, 5] } },
+      build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: -1 }), v ?? ""]),
+    },
+    {
+      name: "Softmax → MatMul broadcast over v's batch (plain form)",
+      inputs: { x: { shape: [1, 3, 4] }, v: { shape: [2, 4, 5] } },
       build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: -1 }), v ?? ""]),
     },
     {

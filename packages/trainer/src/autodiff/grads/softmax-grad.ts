@@ -17,6 +17,11 @@ function rowSumsFromProduct(ctx: GradContext, axis: number): string | undefined 
   if (reader.inputs[1] === ctx.output(0) || (ctx.shapeOf(reader.inputs[1] ?? "")?.length ?? 0) < 2)
     return undefined;
   const o = reader.outputs[0] ?? "";
+  // y must not be broadcast against v's batch axes: then o's rows are y's rows one for one.
+  const yLead = ctx.shapeOf(ctx.output(0))?.slice(0, -1);
+  const oLead = ctx.shapeOf(o)?.slice(0, -1);
+  if (yLead === undefined || oLead === undefined || yLead.length !== oLead.length) return undefined;
+  if (yLead.some((d, k) => d === null || d !== oLead[k])) return undefined;
   const dO = ctx.gradientOf(o);
   if (dO === undefined) return undefined;
   return ctx.g.op("ReduceSum", [ctx.g.op("Mul", [dO, o]), ctx.ints([-1])], { keepdims: 1 });
