@@ -26,7 +26,8 @@ export function benchDims(seq: number) {
  * The benchmarks' log-prob graph of `model` and its feeds for a batch of `batch` identical rows of `seq`
  * tokens (half prompt, half completion). `forward`: weights as initializers. `forward-input`: weights as
  * inputs, as a training step has them. `backward`: weights as inputs, plus the gradient of Σ log-probs with
- * respect to every weight as outputs.
+ * respect to every weight as outputs. `backward-initializers`: the same gradients with the weights as
+ * initializers (as `forward` has them; onnxruntime then pre-packs them for its products).
  *
  * @example
  * ```ts
@@ -35,21 +36,22 @@ export function benchDims(seq: number) {
  */
 export function logProbBenchGraph(
   model: PretrainedModel,
-  mode: "forward" | "forward-input" | "backward",
+  mode: "forward" | "forward-input" | "backward" | "backward-initializers",
   batch: number,
   seq: number,
 ): { graph: GraphBuilder; feeds: Record<string, OrtTensor> } {
   const g = new GraphBuilder();
-  const { logp, tokens } = emitCompletionLogProbs(g, model, mode === "forward" ? {} : { trainable: "all" });
+  const asInputs = mode === "forward-input" || mode === "backward";
+  const { logp, tokens } = emitCompletionLogProbs(g, model, asInputs ? { trainable: "all" } : {});
   g.output(logp);
   g.output(tokens);
   const feeds: Record<string, OrtTensor> = {};
-  if (mode === "backward") {
+  if (mode === "backward" || mode === "backward-initializers") {
     const loss = g.op("ReduceSum", [logp, g.int64s([0])], { keepdims: 0 });
     g.output(loss);
     for (const grad of addGradients(g, { loss, wrt: [...model.weights.keys()] }).values()) g.output(grad);
   }
-  if (mode !== "forward") {
+  if (asInputs) {
     for (const [name, t] of model.weights)
       feeds[name] = new OrtTensor("float32", t.data as Float32Array, [...t.shape]);
   }
