@@ -3,7 +3,6 @@ export {
   type EmittedUnpairedLoss,
   emitPairedLoss,
   emitUnpairedLoss,
-  UnsupportedLossError,
 } from "./artifacts/emit-loss.js";
 export { FusedTrainSession } from "./artifacts/fused-train-session.js";
 export {

@@ -10,11 +10,11 @@ import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "../onnx/builder.js";
 import { encodeModel } from "../onnx/protobuf.js";
-import { emitPairedLoss, emitUnpairedLoss, UnsupportedLossError } from "./emit-loss.js";
+import { emitPairedLoss, emitUnpairedLoss } from "./emit-loss.js";
 import type { LossDtype } from "./graph-loss-math.js";
 
 const all: readonly LossDefinition[] = Object.values(LOSSES);
-const paired = all.filter((d): d is PairedLossDefinition => d.kind === "paired" && d.coupling === "none");
+const paired = all.filter((d): d is PairedLossDefinition => d.kind === "paired");
 const unpaired = all.filter((d): d is UnpairedLossDefinition => d.kind === "unpaired");
 
 // Random pairs plus extreme ones: |β·z| up to 1e4, average log-probs near 0 (ORPO), Δ = 0.
@@ -99,18 +99,41 @@ describe.each(["float64", "float32"] as const)("losses emitted into ONNX (%s) eq
   });
 });
 
-it("refuses the sorting-coupled AOT losses with a typed error", () => {
-  const g = new GraphBuilder();
-  const t = g.input("t", "float32", [2]);
-  const x = {
-    policyChosen: t,
-    policyRejected: t,
-    referenceChosen: t,
-    referenceRejected: t,
-    chosenLength: t,
-    rejectedLength: t,
+describe.each(["float64", "float32"] as const)("AOT's rank coupling in ONNX (%s)", (dtype) => {
+  // Ties in both sorted quantities: TopK and the JavaScript sort must both break them by index.
+  const tied = {
+    policyChosen: [-5, -7, -5, -9, -6, -5],
+    policyRejected: [-6, -8, -6, -9.5, -7, -4],
+    referenceChosen: [-5, -6, -5, -7, -7, -6],
+    referenceRejected: [-6, -7, -6, -9, -8, -5],
   };
-  expect(() => emitPairedLoss(g, LOSSES.aot, LOSSES.aot.defaults, x, "float32")).toThrow(
-    UnsupportedLossError,
-  );
+  it.each([LOSSES.aot, LOSSES.aot_pair].map((d) => [d.name, d] as const))("%s with ties", async (_n, d) => {
+    const definition = d as PairedLossDefinition;
+    const n = tied.policyChosen.length;
+    const g = new GraphBuilder();
+    const x = Object.fromEntries(
+      (Object.keys(tied) as Array<keyof typeof tied>).map((f) => [f, g.input(f, dtype, [n])]),
+    ) as Record<keyof typeof tied, string>;
+    const one = g.scalar(1, dtype);
+    const params = { ...definition.defaults, beta: 0.7 };
+    const out = emitPairedLoss(
+      g,
+      definition,
+      params,
+      { ...x, chosenLength: one, rejectedLength: one },
+      dtype,
+    );
+    for (const name of [out.losses, out.gradChosen, out.gradRejected, out.mean]) g.output(name);
+    const read = await runGraph(g, tied, dtype);
+    const expected = runPairedLoss(definition, tied, params);
+    for (let i = 0; i < n; i++) {
+      close(read(out.losses)[i] as number, expected.losses[i] as number, dtype);
+      close(read(out.gradChosen)[i] as number, expected.gradChosen[i] as number, dtype);
+      close(read(out.gradRejected)[i] as number, expected.gradRejected[i] as number, dtype);
+    }
+    close(read(out.mean)[0] as number, expected.loss, dtype);
+    // A rank-coupled gradient is not the per-example one: some example's gradient differs from DPO's.
+    const dpo = runPairedLoss(LOSSES.sigmoid as PairedLossDefinition, tied, params);
+    expect(expected.gradChosen.some((v, i) => Math.abs(v - (dpo.gradChosen[i] as number)) > 1e-6)).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import type { PairedLossDefinition, PairedTerms, UnpairedLossDefinition, UnpairedTerms } from "@apo/losses";
-import { ApoError } from "../errors.js";
 import type { GraphBuilder } from "../onnx/builder.js";
+import { fullTensor } from "../onnx/tensor.js";
 import { GraphLossMath, type LossDtype } from "./graph-loss-math.js";
 
 /** Names of the tensors a paired loss emits, each of shape `[batch]` except `mean`. */
@@ -13,15 +13,6 @@ export interface EmittedPairedLoss {
   gradChosen: string;
   /** ∂losses[i]/∂policyRejected[i]. */
   gradRejected: string;
-}
-
-/** A loss that cannot be emitted into a graph (yet). */
-export class UnsupportedLossError extends ApoError {
-  readonly loss: string;
-  constructor(loss: string, reason: string) {
-    super("UNSUPPORTED_LOSS", `loss ${loss} cannot be emitted into an ONNX graph: ${reason}`);
-    this.loss = loss;
-  }
 }
 
 /**
@@ -41,10 +32,8 @@ export function emitPairedLoss<P extends object>(
   inputs: PairedTerms<string>,
   dtype: LossDtype,
 ): EmittedPairedLoss {
-  if (definition.coupling !== "none") {
-    throw new UnsupportedLossError(definition.name, "it couples examples by sorting them over the batch");
-  }
   definition.validate(params);
+  if (definition.coupling !== "none") return emitRankCoupled(g, definition, params, inputs, dtype);
   const out = g.scoped(`loss_${definition.name}`, () =>
     definition.terms(new GraphLossMath(g, dtype), inputs, params),
   );
@@ -56,6 +45,65 @@ export function emitPairedLoss<P extends object>(
     gradChosen: perExample(g, out.gradChosen, like),
     gradRejected: perExample(g, out.gradRejected, like),
   };
+}
+
+/**
+ * AOT's batch couplings in the graph, as `@apo/losses` runs them: two quantities are sorted over the
+ * batch (`TopK` ascending, which breaks ties by index like a stable sort) and matched by rank, the
+ * definition's formula runs on the matched pairs, and each rank's gradient goes back to the example it
+ * came from (`ScatterElements` through the sort permutation). `losses[k]` is the loss at rank k.
+ *
+ * ```text
+ * sorted-margins:     δ_k = sort(c − r)_k − sort(c0 − r0)_k    ∂/∂r = −∂/∂c
+ * sorted-log-ratios:  δ_k = sort(c − c0)_k − sort(r − r0)_k
+ * ```
+ */
+function emitRankCoupled<P extends object>(
+  g: GraphBuilder,
+  definition: PairedLossDefinition<P>,
+  params: P,
+  inputs: PairedTerms<string>,
+  dtype: LossDtype,
+): EmittedPairedLoss {
+  return g.scoped(`loss_${definition.name}`, () => {
+    const { policyChosen: c, policyRejected: r, referenceChosen: c0, referenceRejected: r0 } = inputs;
+    const margins = definition.coupling === "sorted-margins";
+    const first = g.op("Sub", margins ? [c, r] : [c, c0]);
+    const second = g.op("Sub", margins ? [c0, r0] : [r, r0]);
+    const size = g.op("Shape", [first]);
+    const sort = (x: string) => {
+      const [values = "", order = ""] = g.opN("TopK", [x, size], 2, { axis: 0, largest: 0, sorted: 1 });
+      return { values, order };
+    };
+    const a = sort(first);
+    const b = sort(second);
+    const m = new GraphLossMath(g, dtype);
+    const zero = m.constant(0);
+    const one = m.constant(1);
+    const out = definition.terms(
+      m,
+      {
+        policyChosen: a.values,
+        policyRejected: margins ? zero : b.values,
+        referenceChosen: margins ? b.values : zero,
+        referenceRejected: zero,
+        chosenLength: one,
+        rejectedLength: one,
+      },
+      params,
+    );
+    const zeros = g.op("ConstantOfShape", [size], { value: fullTensor(0, [1], dtype) });
+    const unsort = (rankGrad: string, order: string) =>
+      g.op("ScatterElements", [zeros, order, perExample(g, rankGrad, first)], { axis: 0 });
+    const losses = perExample(g, out.loss, first);
+    const gradChosen = unsort(out.gradChosen, a.order);
+    return {
+      losses,
+      mean: g.op("ReduceMean", [losses], { keepdims: 0 }),
+      gradChosen,
+      gradRejected: margins ? g.op("Neg", [gradChosen]) : unsort(out.gradRejected, b.order),
+    };
+  });
 }
 
 /** Names of the tensors an unpaired loss emits. */

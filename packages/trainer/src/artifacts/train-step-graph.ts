@@ -106,13 +106,6 @@ export function buildTrainStep(
 ): TrainStepArtifact {
   const dtype = options.dtype ?? "float32";
   const definition = typeof options.loss === "object" ? options.loss : getLoss(options.loss ?? "apo_zero");
-  if (definition.kind === "paired" && definition.coupling !== "none") {
-    throw new TrainConfigError(
-      "loss",
-      definition.name,
-      "a loss without batch sorting (AOT is not in-graph yet)",
-    );
-  }
   const lossParams = { ...(definition.defaults as Record<string, number>), ...options.lossParams };
   const optimizerName = options.optimizer ?? "rmsprop";
   const optimizer: OptimizerDefinition | undefined = OPTIMIZERS[optimizerName];

@@ -78,7 +78,7 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
     await s.release();
   });
 
-  it.each(["apo_zero", "apo_down", "sigmoid"] as const)(
+  it.each(["apo_zero", "apo_down", "sigmoid", "aot", "aot_pair"] as const)(
     "one SGD step (lr 1, no clipping: θ − θ' = ∇L) equals finite differences of the JS %s loss on the graph's log-probs",
     async (loss) => {
       const s = await TrainStepSession.create(model, {
@@ -337,7 +337,8 @@ describe("training step (float32)", () => {
 
   it("refuses bad options with typed errors naming the field", async () => {
     const model = await createTinyModel({ family: "gpt2", seed: 1 });
-    await expect(TrainStepSession.create(model, { loss: "aot" })).rejects.toMatchObject({ field: "loss" });
+    await expect(TrainStepSession.create(model, { loss: "no_such_loss" })).rejects.toThrow(/no_such_loss/);
+    await expect(TrainStepSession.create(model, { lossParams: { beta: -1 } })).rejects.toThrow(/beta/);
     await expect(
       TrainStepSession.create(model, { optimizer: "rmsprop", optimizerConfig: { alpha: 1.5 } }),
     ).rejects.toBeInstanceOf(TrainConfigError);
