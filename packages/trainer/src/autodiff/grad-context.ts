@@ -23,6 +23,8 @@ export interface GradGraphView {
   gradientOf(value: string): string | undefined;
   /** Whether a value's own gradient is asked for (a `wrt` value) or it is a graph output. */
   isPinned(value: string): boolean;
+  /** Adds a partial gradient to a value upstream of the node (one whose readers were all absorbed). */
+  contribute(value: string, grad: string): void;
 }
 
 const NO_VIEW: GradGraphView = {
@@ -30,6 +32,9 @@ const NO_VIEW: GradGraphView = {
   producer: () => undefined,
   gradientOf: () => undefined,
   isPinned: () => true,
+  contribute: () => {
+    throw new Error("no graph view to contribute gradients to");
+  },
 };
 
 /**
@@ -98,6 +103,15 @@ export class GradContext {
   absorb(i: number): undefined {
     this.absorbedInputs.add(i);
     return undefined;
+  }
+
+  /**
+   * Gives `grad` to `value`, a value upstream of an absorbed input whose only path to this node runs
+   * through nodes the rule absorbed (their gradients skipped): the rule computed the gradient with
+   * respect to `value` directly.
+   */
+  contribute(value: string, grad: string): void {
+    this.view.contribute(value, grad);
   }
 
   /** Whether the rule absorbed input `i` (see {@link absorb}). */

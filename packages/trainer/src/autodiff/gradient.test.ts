@@ -270,6 +270,18 @@ describe("addGradients", () => {
     expect(g.graph.nodes.filter((n) => n.opType === "Sum")).toHaveLength(0);
   });
 
+  it("differentiates a weight repeated per sequence with one Gemm and no sum over the sequences", () => {
+    const g = new GraphBuilder();
+    const x = g.input("x", "float32", [3, 5, 4]);
+    const w = g.input("w", "float32", [4, 6]);
+    const repeated = g.op("Expand", [g.op("Unsqueeze", [w, g.int64s([0])]), g.int64s([3, 4, 6])]);
+    const loss = g.op("ReduceSum", [g.op("MatMul", [x, repeated])], { keepdims: 0 });
+    addGradients(g, { loss, wrt: [x, w] });
+    const grad = g.graph.nodes.filter((n) => n.name.startsWith("grad/"));
+    expect(grad.filter((n) => n.opType === "Gemm")).toHaveLength(1);
+    expect(grad.some((n) => n.name.includes("/Expand/") || n.name.includes("/Unsqueeze/"))).toBe(false);
+  });
+
   it("refuses graphs older than opset 13", () => {
     const g = new GraphBuilder({ opset: 11 });
     const x = g.initializer("x", makeTensor(new Float32Array([1, 2]), [2]));

@@ -138,6 +138,11 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
     producer: (value) => producers.get(value),
     gradientOf: (value) => total(value),
     isPinned: (value) => pinned.has(value),
+    contribute: (value, grad) => {
+      const type = g.typeOf(value);
+      if (type !== undefined && g.typeOf(grad)?.shape === undefined) g.setType(grad, type);
+      addPartial(value, grad);
+    },
   };
 
   const partials = new Map<string, string[]>();

@@ -300,6 +300,24 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
     binary("MatMul", { shape: [2, 3, 4] }, { shape: [4] }),
     binary("MatMul", { shape: [4] }, { shape: [4] }),
     binary("MatMul", { shape: [2, 3, 4], dims: ["b", "s", 4] }, { shape: [4, 2] }, " (symbolic batch)"),
+    {
+      name: "MatMul by a weight expanded per sequence (its gradient is one flattened Gemm)",
+      inputs: { a: { shape: [2, 3, 4] }, u: { shape: [4, 5] } },
+      build: (g, { a, u }) =>
+        g.op("MatMul", [
+          a ?? "",
+          g.op("Expand", [g.op("Unsqueeze", [u ?? "", g.int64s([0])]), g.int64s([2, 4, 5])]),
+        ]),
+    },
+    {
+      name: "MatMul by an expanded [K, 1] matrix (plain form: Expand may broadcast N)",
+      inputs: { a: { shape: [2, 3, 4] }, u: { shape: [4, 1] } },
+      build: (g, { a, u }) =>
+        g.op("MatMul", [
+          a ?? "",
+          g.op("Expand", [g.op("Unsqueeze", [u ?? "", g.int64s([0])]), g.int64s([2, 4, 5])]),
+        ]),
+    },
   ],
   Mul: [
     randomBinary("Mul", 11),

@@ -1,3 +1,4 @@
+import type { GradContext } from "../grad-context.js";
 import type { GradientRule } from "../gradient-rule.js";
 
 /**
@@ -15,6 +16,29 @@ import type { GradientRule } from "../gradient-rule.js";
  * GRADIENTS.MatMul === matmulGrad;
  * ```
  */
+/**
+ * The [K, N] matrix u when input 1 is `Expand(Unsqueeze(u, [0]), [B, K, N])` read only here and input 0 is
+ * [B, T, K] (a weight repeated per sequence, as `densePerSequence` emits it); otherwise `undefined`.
+ */
+function expandedWeight(ctx: GradContext, ra: number, rb: number): string | undefined {
+  if (ra !== 3 || rb !== 3) return undefined;
+  const expand = ctx.privateProducer(ctx.input(1));
+  if (expand?.opType !== "Expand" || expand.domain !== "") return undefined;
+  const unsqueeze = ctx.privateProducer(expand.inputs[0] ?? "", expand);
+  if (unsqueeze?.opType !== "Unsqueeze" || unsqueeze.domain !== "") return undefined;
+  const axes = unsqueeze.inputs[1] ? ctx.g.constantNumbers(unsqueeze.inputs[1]) : undefined;
+  if (axes?.length !== 1 || axes[0] !== 0) return undefined;
+  const u = unsqueeze.inputs[0] ?? "";
+  const [k, n] = ctx.shapeOf(u) ?? [];
+  const aShape = ctx.shapeOf(ctx.input(0));
+  const bShape = ctx.shapeOf(ctx.input(1));
+  // K and N above 1, so that Expand can only have repeated u along the new batch axis.
+  if (typeof k !== "number" || typeof n !== "number" || k < 2 || n < 2 || ctx.rankOf(u) !== 2)
+    return undefined;
+  if (aShape?.[2] !== k || bShape?.[1] !== k || bShape?.[2] !== n) return undefined;
+  return u;
+}
+
 export const matmulGrad: GradientRule = {
   opType: "MatMul",
   gradient: (ctx) => {
@@ -44,7 +68,14 @@ export const matmulGrad: GradientRule = {
       da = ctx.reduceTo(g.op("MatMul", [dy, bt]), a);
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
     }
-    if (ctx.needsGrad(1)) {
+    const expanded = ctx.needsGrad(1) ? expandedWeight(ctx, ra, rb) : undefined;
+    if (expanded !== undefined) {
+      // b = Expand(Unsqueeze(u, 0)) repeats one [K, N] matrix over a's batch: du = Σ_s a[s]ᵀ·dy[s], one Gemm.
+      const a2 = g.op("Flatten", [a], { axis: ra - 1 });
+      const dy2 = g.op("Flatten", [dy], { axis: ra - 1 });
+      ctx.contribute(expanded, g.op("Gemm", [a2, dy2], { transA: 1 }));
+      db = ctx.absorb(1);
+    } else if (ctx.needsGrad(1)) {
       if (rb2 === 2 && ra2 > 2) {
         const a2 = g.op("Flatten", [a], { axis: ra2 - 1 });
         const dy2 = g.op("Flatten", [dy], { axis: ra2 - 1 });
