@@ -13,7 +13,9 @@ import type { FloatType } from "./model-family.js";
  */
 function denseLastAxis(g: GraphBuilder, x: string, w: string, b: string | undefined, transB: 0 | 1): string {
   const rank = g.typeOf(x)?.shape?.length;
-  if (rank === 3 && g.constantOf(w) === undefined) return densePerSequence(g, x, w, b, transB);
+  if (rank === 3 && g.constantOf(w) === undefined && perSequenceFits(g, w)) {
+    return densePerSequence(g, x, w, b, transB);
+  }
   const flat = rank === 2 ? x : g.op("Flatten", [x], { axis: -1 });
   const y = g.op("Gemm", b === undefined ? [flat, w] : [flat, w, b], { transB });
   if (rank === 2) return y;
@@ -23,6 +25,19 @@ function denseLastAxis(g: GraphBuilder, x: string, w: string, b: string | undefi
   // The output width as a number when the weight's shape is known, so shapes stay fully inferred.
   const width = g.int64s([typeof out === "number" ? out : -1]);
   return g.op("Reshape", [y, g.op("Concat", [lead, width], { axis: 0 })]);
+}
+
+/**
+ * Largest weight (elements) that {@link densePerSequence} repeats per sequence: the expansion costs
+ * B × the weight in memory, so larger layers (models beyond a few tens of millions of parameters, where
+ * one large Gemm is efficient anyway) keep the 2-D Gemm.
+ */
+const PER_SEQUENCE_MAX_WEIGHT = 1 << 20;
+
+function perSequenceFits(g: GraphBuilder, w: string): boolean {
+  const dims = g.typeOf(w)?.shape;
+  if (dims?.length !== 2 || typeof dims[0] !== "number" || typeof dims[1] !== "number") return false;
+  return dims[0] * dims[1] <= PER_SEQUENCE_MAX_WEIGHT;
 }
 
 /**
