@@ -77,17 +77,18 @@ export class GradContext {
    * own (then {@link absorb} the input that leads to it).
    */
   privateProducer(value: string, reader: Node = this.node): Node | undefined {
-    if (value === "" || this.view.isPinned(value)) return undefined;
-    const readers = this.view.consumers(value);
-    if (readers.length !== 1 || readers[0] !== reader) return undefined;
-    return this.view.producer(value);
+    return value !== "" && this.onlyReader(value) === reader ? this.view.producer(value) : undefined;
   }
 
-  /** The only forward reader of output `i`, when there is exactly one. */
+  /** The only forward reader of output `i`, when there is exactly one (and it is not pinned). */
   soleConsumer(i: number): Node | undefined {
-    const name = this.output(i);
-    if (this.view.isPinned(name)) return undefined;
-    const readers = this.view.consumers(name);
+    return this.onlyReader(this.output(i));
+  }
+
+  /** The one forward node reading `value`, unless the value is pinned (graph output or `wrt`). */
+  private onlyReader(value: string): Node | undefined {
+    if (this.view.isPinned(value)) return undefined;
+    const readers = this.view.consumers(value);
     return readers.length === 1 ? readers[0] : undefined;
   }
 

@@ -1,5 +1,6 @@
 import { GradientError, MissingGradientRuleError } from "../errors.js";
 import { GraphBuilder } from "../onnx/builder.js";
+import { isDefaultDomain } from "../onnx/default-domain.js";
 import { isFloatType } from "../onnx/dtype.js";
 import type { Graph, Model, Node } from "../onnx/types.js";
 import { GradContext, type GradGraphView } from "./grad-context.js";
@@ -138,11 +139,7 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
     producer: (value) => producers.get(value),
     gradientOf: (value) => total(value),
     isPinned: (value) => pinned.has(value),
-    contribute: (value, grad) => {
-      const type = g.typeOf(value);
-      if (type !== undefined && g.typeOf(grad)?.shape === undefined) g.setType(grad, type);
-      addPartial(value, grad);
-    },
+    contribute: (value, grad) => addInputGradient(value, grad),
   };
 
   const partials = new Map<string, string[]>();
@@ -160,6 +157,13 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
     return sum;
   };
 
+  /** A rule's gradient for a value: typed like the value where the rule's ops left its shape unknown. */
+  const addInputGradient = (value: string, grad: string) => {
+    const type = g.typeOf(value);
+    if (type !== undefined && g.typeOf(grad)?.shape === undefined) g.setType(grad, type);
+    addPartial(value, grad);
+  };
+
   if (needed.has(loss)) {
     const seed =
       options.seed ??
@@ -173,7 +177,7 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
   }
 
   for (const node of visit) {
-    if (node.domain !== "" && node.domain !== "ai.onnx")
+    if (!isDefaultDomain(node.domain))
       throw new MissingGradientRuleError(`${node.domain}.${node.opType}`, node.name);
     const rule: GradientRule | undefined = (GRADIENTS as Record<string, GradientRule>)[node.opType];
     if (rule === undefined) throw new MissingGradientRuleError(node.opType, node.name);
@@ -188,11 +192,7 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
       if (!wanted[i] || ctx.isAbsorbed(i)) return;
       const grad = inputGrads[i];
       if (grad === undefined) throw ctx.fail(`the rule gave no gradient for input ${i} (\`${input}\`)`);
-      const inType = g.typeOf(input);
-      const gradType = g.typeOf(grad);
-      if (inType !== undefined && (gradType === undefined || gradType.shape === undefined))
-        g.setType(grad, inType);
-      addPartial(input, grad);
+      addInputGradient(input, grad);
     });
   }
 
@@ -232,9 +232,7 @@ export function buildGradientModel(
   // Opsets 14–17 only added types and optional attributes to what 13 had, so a 13–16 graph keeps its
   // meaning at 17, where ScatterND/ScatterElements have reduction="add" (Gather gradients).
   const opsetImports = model.opsetImports.map((o) =>
-    (o.domain === "" || o.domain === "ai.onnx") && o.version >= 13 && o.version < 17
-      ? { ...o, version: 17 }
-      : o,
+    isDefaultDomain(o.domain) && o.version >= 13 && o.version < 17 ? { ...o, version: 17 } : o,
   );
   const copy: Model = {
     ...model,

@@ -3,9 +3,10 @@ import type { FloatType } from "./model-family.js";
 
 /**
  * A dense layer over the last axis of x, as one 2-D Gemm over the flattened leading axes:
- * x [..., in] → [N, in], Gemm, → [..., out]. One large GEMM is what onnxruntime runs fastest (measured:
- * a 3-D MatMul against a transposed weight input is fused into a batched product that runs slower), and
- * its gradient is two Gemms with no transposed weight copies.
+ * x [..., in] → [N, in], Gemm, → [..., out]. With a constant weight (pre-packed by onnxruntime) one large
+ * GEMM is what onnxruntime runs fastest (measured: a 3-D MatMul against a transposed weight is fused into
+ * a batched product that runs slower), and its gradient is two Gemms with no transposed weight copies.
+ * A small weight that is a graph input takes {@link densePerSequence} instead.
  *
  * ```text
  * y = reshape(Gemm(flatten(x), W, b, transB), [..., out])
@@ -13,9 +14,8 @@ import type { FloatType } from "./model-family.js";
  */
 function denseLastAxis(g: GraphBuilder, x: string, w: string, b: string | undefined, transB: 0 | 1): string {
   const rank = g.typeOf(x)?.shape?.length;
-  if (rank === 3 && g.constantOf(w) === undefined && perSequenceFits(g, w)) {
-    return densePerSequence(g, x, w, b, transB);
-  }
+  const widths = rank === 3 && g.constantOf(w) === undefined ? perSequenceWidths(g, w, transB) : undefined;
+  if (widths !== undefined) return densePerSequence(g, x, w, b, transB, widths);
   const flat = rank === 2 ? x : g.op("Flatten", [x], { axis: -1 });
   const y = g.op("Gemm", b === undefined ? [flat, w] : [flat, w, b], { transB });
   if (rank === 2) return y;
@@ -34,10 +34,12 @@ function denseLastAxis(g: GraphBuilder, x: string, w: string, b: string | undefi
  */
 const PER_SEQUENCE_MAX_WEIGHT = 1 << 20;
 
-function perSequenceFits(g: GraphBuilder, w: string): boolean {
-  const dims = g.typeOf(w)?.shape;
-  if (dims?.length !== 2 || typeof dims[0] !== "number" || typeof dims[1] !== "number") return false;
-  return dims[0] * dims[1] <= PER_SEQUENCE_MAX_WEIGHT;
+/** [in, out] of a weight small enough for {@link densePerSequence} (static shape), else `undefined`. */
+function perSequenceWidths(g: GraphBuilder, w: string, transB: 0 | 1): [number, number] | undefined {
+  const [d0, d1, ...rest] = g.typeOf(w)?.shape ?? [];
+  if (typeof d0 !== "number" || typeof d1 !== "number" || rest.length > 0) return undefined;
+  if (d0 * d1 > PER_SEQUENCE_MAX_WEIGHT) return undefined;
+  return transB === 1 ? [d1, d0] : [d0, d1];
 }
 
 /**
@@ -57,22 +59,13 @@ function densePerSequence(
   w: string,
   b: string | undefined,
   transB: 0 | 1,
+  widths: [inWidth: number, outWidth: number],
 ): string {
-  const dims = g.typeOf(w)?.shape;
-  const [inWidth, outWidth] = transB === 1 ? [dims?.[1], dims?.[0]] : [dims?.[0], dims?.[1]];
   const wIn = transB === 1 ? g.op("Transpose", [w], { perm: [1, 0] }) : w;
   const batch = g.op("Shape", [x], { end: 1 });
-  const widths = g.int64s([
-    typeof inWidth === "number" ? inWidth : -1,
-    typeof outWidth === "number" ? outWidth : -1,
-  ]);
   const perSequence = g.op("Expand", [
     g.op("Unsqueeze", [wIn, g.int64s([0])]),
-    g.op(
-      "Concat",
-      [batch, typeof inWidth === "number" && typeof outWidth === "number" ? widths : g.op("Shape", [wIn])],
-      { axis: 0 },
-    ),
+    g.op("Concat", [batch, g.int64s(widths)], { axis: 0 }),
   ]);
   const y = g.op("MatMul", [x, perSequence]);
   return b === undefined ? y : g.op("Add", [y, b]);

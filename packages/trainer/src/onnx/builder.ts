@@ -1,5 +1,6 @@
 import { OnnxGraphError } from "../errors.js";
 import { type AttributeInput, toAttribute } from "./attributes.js";
+import { isDefaultDomain, isStandardOp } from "./default-domain.js";
 import { dtypeToOnnx } from "./dtype.js";
 import { inferNodeTypes } from "./shape-inference.js";
 import { constantShapeValue, inferShapeValue } from "./shape-values.js";
@@ -135,10 +136,10 @@ export class GraphBuilder {
    * ```
    */
   static fromModel(model: Model): GraphBuilder {
-    const opset = model.opsetImports.find((o) => o.domain === "" || o.domain === "ai.onnx")?.version;
+    const opset = model.opsetImports.find((o) => isDefaultDomain(o.domain))?.version;
     const g = new GraphBuilder(opset === undefined ? {} : { opset });
     for (const o of model.opsetImports) {
-      if (o.domain !== "" && o.domain !== "ai.onnx") g.domains.set(o.domain, o.version);
+      if (!isDefaultDomain(o.domain)) g.domains.set(o.domain, o.version);
     }
     g.adopt(model.graph);
     return g;
@@ -167,7 +168,7 @@ export class GraphBuilder {
   }
 
   private recordNode(node: Node): void {
-    if (node.opType === "Constant" && node.domain === "") {
+    if (isStandardOp(node, "Constant")) {
       const out = node.outputs[0];
       const value = constantNodeValue(node);
       if (value !== undefined && out !== undefined) this.setConstant(out, value);

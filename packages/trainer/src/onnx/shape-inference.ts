@@ -1,3 +1,4 @@
+import { isDefaultDomain } from "./default-domain.js";
 import { tensorToNumbers } from "./tensor.js";
 import type { AttributeValue, DataType, Dim, Node, Tensor, ValueType } from "./types.js";
 
@@ -633,7 +634,7 @@ export const SHAPE_INFERENCE = {
  * ```
  */
 export function inferNodeTypes(node: Node, env: InferenceEnv): (ValueType | undefined)[] {
-  if (node.domain !== "" && node.domain !== "ai.onnx") return node.outputs.map(() => undefined);
+  if (!isDefaultDomain(node.domain)) return node.outputs.map(() => undefined);
   const fn: Infer | undefined = (SHAPE_INFERENCE as Record<string, Infer>)[node.opType];
   if (fn === undefined) return node.outputs.map(() => undefined);
   const outs = fn(node, env);

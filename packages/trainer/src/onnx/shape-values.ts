@@ -1,3 +1,4 @@
+import { isDefaultDomain } from "./default-domain.js";
 import { tensorToNumbers } from "./tensor.js";
 import type { Dim, Node, Tensor, ValueType } from "./types.js";
 
@@ -81,7 +82,7 @@ function arithmetic(node: Node, env: ShapeValueEnv, f: (a: number, b: number) =>
  * ```
  */
 export function inferShapeValue(node: Node, env: ShapeValueEnv): Dim[] | undefined {
-  if (node.domain !== "" && node.domain !== "ai.onnx") return undefined;
+  if (!isDefaultDomain(node.domain)) return undefined;
   switch (node.opType) {
     case "Constant": {
       const v = node.attributes.value;

@@ -1,9 +1,6 @@
+import { isDefaultDomain, isStandardOp } from "../../onnx/default-domain.js";
 import type { Node } from "../../onnx/types.js";
 import type { GradContext } from "../grad-context.js";
-
-function isOp(node: Node | undefined, opType: string): node is Node {
-  return node !== undefined && node.opType === opType && node.domain === "";
-}
 
 /** Whether `node` reduces over the last axis only, keeping it (ReduceMean with axes as input or attribute). */
 function meanOverLastAxis(ctx: GradContext, node: Node, rank: number): boolean {
@@ -19,7 +16,7 @@ function meanOverLastAxis(ctx: GradContext, node: Node, rank: number): boolean {
 
 /** Whether `node` squares `x`: `Mul(x, x)` or `Pow(x, 2)`. */
 function squares(ctx: GradContext, node: Node | undefined, x: string): boolean {
-  if (node === undefined || node.domain !== "" || node.inputs[0] !== x) return false;
+  if (node === undefined || !isDefaultDomain(node.domain) || node.inputs[0] !== x) return false;
   if (node.opType === "Mul") return node.inputs[1] === x;
   const e = node.opType === "Pow" && node.inputs[1] ? ctx.g.constantNumbers(node.inputs[1]) : undefined;
   return e?.length === 1 && e[0] === 2;
@@ -50,16 +47,16 @@ export function fusedRmsNormGrad(ctx: GradContext): (string | undefined)[] | und
     const rank = ctx.shapeOf(x)?.length;
     if (rank === undefined || rank < 1 || r === x) continue;
     const reciprocal = ctx.privateProducer(r);
-    if (!isOp(reciprocal, "Reciprocal")) continue;
+    if (!isStandardOp(reciprocal, "Reciprocal")) continue;
     const sqrt = ctx.privateProducer(reciprocal.inputs[0] ?? "", reciprocal);
-    if (!isOp(sqrt, "Sqrt")) continue;
+    if (!isStandardOp(sqrt, "Sqrt")) continue;
     const add = ctx.privateProducer(sqrt.inputs[0] ?? "", sqrt);
-    if (!isOp(add, "Add")) continue;
+    if (!isStandardOp(add, "Add")) continue;
     const eps = add.inputs.map((i) => ctx.g.constantNumbers(i));
     const mi = eps[1]?.length === 1 ? 0 : eps[0]?.length === 1 ? 1 : -1;
     if (mi < 0) continue;
     const mean = ctx.privateProducer(add.inputs[mi] ?? "", add);
-    if (!isOp(mean, "ReduceMean") || !meanOverLastAxis(ctx, mean, rank)) continue;
+    if (!isStandardOp(mean, "ReduceMean") || !meanOverLastAxis(ctx, mean, rank)) continue;
     const square = ctx.privateProducer(mean.inputs[0] ?? "", mean);
     if (!squares(ctx, square, x)) continue;
     const { g } = ctx;

@@ -1,3 +1,4 @@
+import { isStandardOp } from "../../onnx/default-domain.js";
 import type { GradContext } from "../grad-context.js";
 
 /**
@@ -22,8 +23,7 @@ export function fusedSiluGrad(ctx: GradContext): (string | undefined)[] | undefi
     const x = ctx.input(xi);
     const s = ctx.input(si);
     const sigmoid = ctx.privateProducer(s);
-    if (sigmoid?.opType !== "Sigmoid" || sigmoid.domain !== "" || sigmoid.inputs[0] !== x || s === x)
-      continue;
+    if (!isStandardOp(sigmoid, "Sigmoid") || sigmoid.inputs[0] !== x || s === x) continue;
     const { g } = ctx;
     const slope = g.op("Mul", [g.op("Add", [g.op("Sub", [x, ctx.output(0)]), ctx.scalarLike(1, x)]), s]);
     const grads: (string | undefined)[] = [];

@@ -1,3 +1,4 @@
+import { isStandardOp } from "../../onnx/default-domain.js";
 import type { GradContext } from "../grad-context.js";
 import type { GradientRule } from "../gradient-rule.js";
 
@@ -23,9 +24,9 @@ import type { GradientRule } from "../gradient-rule.js";
 function expandedWeight(ctx: GradContext, ra: number, rb: number): string | undefined {
   if (ra !== 3 || rb !== 3) return undefined;
   const expand = ctx.privateProducer(ctx.input(1));
-  if (expand?.opType !== "Expand" || expand.domain !== "") return undefined;
+  if (!isStandardOp(expand, "Expand")) return undefined;
   const unsqueeze = ctx.privateProducer(expand.inputs[0] ?? "", expand);
-  if (unsqueeze?.opType !== "Unsqueeze" || unsqueeze.domain !== "") return undefined;
+  if (!isStandardOp(unsqueeze, "Unsqueeze")) return undefined;
   const axes = unsqueeze.inputs[1] ? ctx.g.constantNumbers(unsqueeze.inputs[1]) : undefined;
   if (axes?.length !== 1 || axes[0] !== 0) return undefined;
   const u = unsqueeze.inputs[0] ?? "";

@@ -1,3 +1,4 @@
+import { isStandardOp } from "../../onnx/default-domain.js";
 import type { GradContext } from "../grad-context.js";
 import type { GradientRule } from "../gradient-rule.js";
 import { softmaxAxes } from "./softmax-axes.js";
@@ -12,8 +13,7 @@ function rowSumsFromProduct(ctx: GradContext, axis: number): string | undefined 
   const rank = ctx.shapeOf(ctx.output(0))?.length;
   if (rank === undefined || rank < 2 || axis !== rank - 1) return undefined;
   const reader = ctx.soleConsumer(0);
-  if (reader?.opType !== "MatMul" || reader.domain !== "" || reader.inputs[0] !== ctx.output(0))
-    return undefined;
+  if (!isStandardOp(reader, "MatMul") || reader.inputs[0] !== ctx.output(0)) return undefined;
   if (reader.inputs[1] === ctx.output(0) || (ctx.shapeOf(reader.inputs[1] ?? "")?.length ?? 0) < 2)
     return undefined;
   const o = reader.outputs[0] ?? "";
