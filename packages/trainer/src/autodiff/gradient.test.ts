@@ -282,6 +282,37 @@ describe("addGradients", () => {
     expect(grad.some((n) => n.name.includes("/Expand/") || n.name.includes("/Unsqueeze/"))).toBe(false);
   });
 
+  it("gives a repeated weight's gradient to the nn.Linear weight behind its Transpose, with no transposed Gemm operand", () => {
+    for (const [k, n] of [
+      [4, 6],
+      [6, 4],
+    ] as const) {
+      const g = new GraphBuilder();
+      const x = g.input("x", "float32", [3, 5, k]);
+      const w = g.input("w", "float32", [n, k]);
+      const wt = g.op("Transpose", [w], { perm: [1, 0] });
+      const repeated = g.op("Expand", [g.op("Unsqueeze", [wt, g.int64s([0])]), g.int64s([3, k, n])]);
+      const loss = g.op("ReduceSum", [g.op("MatMul", [x, repeated])], { keepdims: 0 });
+      const dw = addGradients(g, { loss, wrt: [w] }).get(w);
+      const grad = g.graph.nodes.filter((node) => node.name.startsWith("grad/"));
+      const gemms = grad.filter((node) => node.opType === "Gemm");
+      expect(gemms).toHaveLength(1);
+      expect(gemms[0]?.attributes.transA).toBeUndefined();
+      expect(gemms[0]?.attributes.transB).toBeUndefined();
+      // The Transpose feeding the expansion is absorbed: no rank-2 Transpose for onnxruntime to fold.
+      expect(grad.some((node) => node.opType === "Transpose" && node.name.includes("/Transpose/"))).toBe(
+        false,
+      );
+      // The narrower activation is the one copied transposed: x [15, k] when k ≤ n, else dy [15, n].
+      const copied = grad.find((node) => node.opType === "Transpose")?.inputs[0];
+      expect(copied === x, `k ${k} n ${n}`).toBe(k <= n);
+      // k ≤ n gives a [k, n] product, turned to W's [n, k] layout by a second Transpose; k > n gives
+      // W's layout directly.
+      expect(grad.filter((node) => node.opType === "Transpose")).toHaveLength(k <= n ? 2 : 1);
+      expect(dw).toBeDefined();
+    }
+  });
+
   it("refuses graphs older than opset 13", () => {
     const g = new GraphBuilder({ opset: 11 });
     const x = g.initializer("x", makeTensor(new Float32Array([1, 2]), [2]));

@@ -309,6 +309,21 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
           g.op("Expand", [g.op("Unsqueeze", [u ?? "", g.int64s([0])]), g.int64s([2, 4, 5])]),
         ]),
     },
+    ...[
+      { k: 5, n: 3, transposed: false },
+      { k: 4, n: 5, transposed: true },
+      { k: 5, n: 3, transposed: true },
+    ].map(({ k, n, transposed }) => ({
+      name: `MatMul by a weight expanded per sequence, K ${k} N ${n}${transposed ? ", the weight a Transpose of W [N, K]" : ""}`,
+      inputs: { a: { shape: [2, 3, k] }, w: { shape: transposed ? [n, k] : [k, n] } },
+      build: (g: GraphBuilder, { a, w }: Record<string, string>) => {
+        const u = transposed ? g.op("Transpose", [w ?? ""], { perm: [1, 0] }) : (w ?? "");
+        return g.op("MatMul", [
+          a ?? "",
+          g.op("Expand", [g.op("Unsqueeze", [u, g.int64s([0])]), g.int64s([2, k, n])]),
+        ]);
+      },
+    })),
     {
       name: "MatMul by an expanded [K, 1] matrix (plain form: Expand may broadcast N)",
       inputs: { a: { shape: [2, 3, 4] }, u: { shape: [4, 1] } },

@@ -1,6 +1,5 @@
-import { isStandardOp } from "../../onnx/default-domain.js";
-import type { GradContext } from "../grad-context.js";
 import type { GradientRule } from "../gradient-rule.js";
+import { perSequenceWeight, perSequenceWeightGradient } from "./per-sequence-weight.js";
 
 /**
  * Gradient of `MatMul` (numpy matmul: batch broadcasting, 1-D operands promoted).
@@ -10,36 +9,14 @@ import type { GradientRule } from "../gradient-rule.js";
  * ```
  * For a weight b of rank 2 (a linear layer), both are single Gemms on flattened batches:
  * da = reshape(Gemm(flatten(dy), b, transB)), db = Gemm(flatten(a), flatten(dy), transA), with no
- * transposed weight copy and no batch of partial products summed afterwards.
+ * transposed weight copy and no batch of partial products summed afterwards. A weight repeated per
+ * sequence (`Expand` of a [K, N] matrix) gets its gradient as one Gemm too: see `perSequenceWeightGradient`.
  *
  * @example
  * ```ts
  * GRADIENTS.MatMul === matmulGrad;
  * ```
  */
-/**
- * The [K, N] matrix u when input 1 is `Expand(Unsqueeze(u, [0]), [B, K, N])` read only here and input 0 is
- * [B, T, K] (a weight repeated per sequence, as `densePerSequence` emits it); otherwise `undefined`.
- */
-function expandedWeight(ctx: GradContext, ra: number, rb: number): string | undefined {
-  if (ra !== 3 || rb !== 3) return undefined;
-  const expand = ctx.privateProducer(ctx.input(1));
-  if (!isStandardOp(expand, "Expand")) return undefined;
-  const unsqueeze = ctx.privateProducer(expand.inputs[0] ?? "", expand);
-  if (!isStandardOp(unsqueeze, "Unsqueeze")) return undefined;
-  const axes = unsqueeze.inputs[1] ? ctx.g.constantNumbers(unsqueeze.inputs[1]) : undefined;
-  if (axes?.length !== 1 || axes[0] !== 0) return undefined;
-  const u = unsqueeze.inputs[0] ?? "";
-  const [k, n] = ctx.shapeOf(u) ?? [];
-  const aShape = ctx.shapeOf(ctx.input(0));
-  const bShape = ctx.shapeOf(ctx.input(1));
-  // K and N above 1, so that Expand can only have repeated u along the new batch axis.
-  if (typeof k !== "number" || typeof n !== "number" || k < 2 || n < 2 || ctx.rankOf(u) !== 2)
-    return undefined;
-  if (aShape?.[2] !== k || bShape?.[1] !== k || bShape?.[2] !== n) return undefined;
-  return u;
-}
-
 export const matmulGrad: GradientRule = {
   opType: "MatMul",
   gradient: (ctx) => {
@@ -69,12 +46,10 @@ export const matmulGrad: GradientRule = {
       da = ctx.reduceTo(g.op("MatMul", [dy, bt]), a);
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
     }
-    const expanded = ctx.needsGrad(1) ? expandedWeight(ctx, ra, rb) : undefined;
-    if (expanded !== undefined) {
-      // b = Expand(Unsqueeze(u, 0)) repeats one [K, N] matrix over a's batch: du = Σ_s a[s]ᵀ·dy[s], one Gemm.
-      const a2 = g.op("Flatten", [a], { axis: ra - 1 });
-      const dy2 = g.op("Flatten", [dy], { axis: ra - 1 });
-      ctx.contribute(expanded, g.op("Gemm", [a2, dy2], { transA: 1 }));
+    const repeated = ctx.needsGrad(1) ? perSequenceWeight(ctx) : undefined;
+    if (repeated !== undefined) {
+      // b repeats one weight over a's batch: its gradient Σ_s a[s]ᵀ·dy[s] is one Gemm, given to the weight.
+      ctx.contribute(repeated.target, perSequenceWeightGradient(ctx, a, dy, repeated));
       db = ctx.absorb(1);
     } else if (ctx.needsGrad(1)) {
       if (rb2 === 2 && ra2 > 2) {
