@@ -304,7 +304,8 @@ describe("addGradients", () => {
         false,
       );
       // The narrower activation is the one copied transposed: x [15, k] when k ≤ n, else dy [15, n].
-      const copied = grad.find((node) => node.opType === "Transpose")?.inputs[0];
+      const view = grad.find((node) => node.opType === "Transpose")?.inputs[0];
+      const copied = grad.find((node) => node.outputs.includes(view ?? ""))?.inputs[0];
       expect(copied === x, `k ${k} n ${n}`).toBe(k <= n);
       // k ≤ n gives a [k, n] product, turned to W's [n, k] layout by a second Transpose; k > n gives
       // W's layout directly.

@@ -260,6 +260,16 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       build: (g, { a, b }) => g.op("Gemm", [a, b], { transB: 1 }),
     },
     {
+      name: "Gemm alpha 0.5, K < N (the weight gradient copies A transposed)",
+      inputs: { a: { shape: [3, 2] }, b: { shape: [2, 5] } },
+      build: (g, { a, b }) => g.op("Gemm", [a, b], { alpha: 0.5 }),
+    },
+    {
+      name: "Gemm transB, K < N",
+      inputs: { a: { shape: [3, 2] }, b: { shape: [5, 2] } },
+      build: (g, { a, b }) => g.op("Gemm", [a, b], { transB: 1 }),
+    },
+    {
       name: "Gemm transA transB",
       inputs: { a: { shape: [4, 3] }, b: { shape: [2, 4] } },
       build: (g, { a, b }) => g.op("Gemm", [a, b], { transA: 1, transB: 1 }),

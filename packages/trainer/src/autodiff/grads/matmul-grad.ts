@@ -1,5 +1,6 @@
 import type { GradientRule } from "../gradient-rule.js";
-import { perSequenceWeight, perSequenceWeightGradient } from "./per-sequence-weight.js";
+import { perSequenceWeight } from "./per-sequence-weight.js";
+import { weightGradient } from "./weight-gradient.js";
 
 /**
  * Gradient of `MatMul` (numpy matmul: batch broadcasting, 1-D operands promoted).
@@ -10,7 +11,7 @@ import { perSequenceWeight, perSequenceWeightGradient } from "./per-sequence-wei
  * For a weight b of rank 2 (a linear layer), both are single Gemms on flattened batches:
  * da = reshape(Gemm(flatten(dy), b, transB)), db = Gemm(flatten(a), flatten(dy), transA), with no
  * transposed weight copy and no batch of partial products summed afterwards. A weight repeated per
- * sequence (`Expand` of a [K, N] matrix) gets its gradient as one Gemm too: see `perSequenceWeightGradient`.
+ * sequence (`Expand` of a [K, N] matrix) gets its gradient as one Gemm too: see `weightGradient`.
  *
  * @example
  * ```ts
@@ -49,10 +50,13 @@ export const matmulGrad: GradientRule = {
     const repeated = ctx.needsGrad(1) ? perSequenceWeight(ctx) : undefined;
     if (repeated !== undefined) {
       // b repeats one weight over a's batch: its gradient Σ_s a[s]ᵀ·dy[s] is one Gemm, given to the weight.
-      ctx.contribute(repeated.target, perSequenceWeightGradient(ctx, a, dy, repeated));
+      ctx.contribute(repeated.target, weightGradient(ctx, a, dy, repeated));
       db = ctx.absorb(1);
     } else if (ctx.needsGrad(1)) {
-      if (rb2 === 2 && ra2 > 2) {
+      const [k, n] = rb === 2 ? (ctx.shapeOf(b) ?? []) : [];
+      if (rb2 === 2 && ra2 > 2 && typeof k === "number" && typeof n === "number") {
+        db = weightGradient(ctx, a, dy, { k, n, layout: "KN" });
+      } else if (rb2 === 2 && ra2 > 2) {
         const a2 = g.op("Flatten", [a], { axis: ra2 - 1 });
         const dy2 = g.op("Flatten", [dy], { axis: ra2 - 1 });
         db = g.op("Gemm", [a2, dy2], { transA: 1 });

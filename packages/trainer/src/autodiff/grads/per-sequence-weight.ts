@@ -1,16 +1,14 @@
 import { isStandardOp } from "../../onnx/default-domain.js";
 import type { GradContext } from "../grad-context.js";
+import type { WeightShape } from "./weight-gradient.js";
 
 /**
  * A weight repeated per sequence, as `densePerSequence` emits it: `MatMul(a [B, T, K], Expand(Unsqueeze(u,
  * [0]), [B, K, N]))` with u = W′ [K, N]. `target` is the value the gradient goes to: W itself when u is
  * `Transpose(W)` read only here (an nn.Linear weight, layout [N, K]), else u (layout [K, N]).
  */
-export interface PerSequenceWeight {
+export interface PerSequenceWeight extends WeightShape {
   readonly target: string;
-  readonly layout: "KN" | "NK";
-  readonly k: number;
-  readonly n: number;
 }
 
 /**
@@ -45,44 +43,4 @@ export function perSequenceWeight(ctx: GradContext): PerSequenceWeight | undefin
   if (isStandardOp(transpose, "Transpose") && swaps && transpose.inputs[0])
     return { target: transpose.inputs[0], layout: "NK", k, n };
   return { target: u, layout: "KN", k, n };
-}
-
-/**
- * The gradient of a weight repeated per sequence, summed over the sequences: one Gemm over all B·T rows,
- * with both operands in the layout MLAS multiplies fastest (no transposed operand).
- *
- * ```text
- * dW′ = Σ_s a[s]ᵀ · dy[s] = Aᵀ · D      A = a as [B·T, K], D = dy as [B·T, N]
- * smaller side K ≤ N:  dW′ = Gemm(rows(A)ᵀ, D)           [K, N]
- * otherwise:           dW′ᵀ = Gemm(rows(D)ᵀ, A)          [N, K]
- * ```
- * The transposed activation is a real copy of the narrower of a and dy, made with a 3-D `Transpose` that
- * onnxruntime cannot fold back into the Gemm: folded, it becomes MLAS's transposed-A path, which re-packs
- * A once per 128 output columns and measured 15–35 % slower per FLOP than the forward's products (a Llama
- * forward+backward 8 % faster with the copies, in one process). The result is turned to the target's
- * layout the same way when the two differ (a [K, N] matrix: cheap next to the product).
- *
- * @example
- * ```ts
- * ctx.contribute(w.target, perSequenceWeightGradient(ctx, ctx.input(0), ctx.dy(), w));
- * ```
- */
-export function perSequenceWeightGradient(
-  ctx: GradContext,
-  a: string,
-  dy: string,
-  w: PerSequenceWeight,
-): string {
-  const { g } = ctx;
-  const rowsT = (v: string, width: number) =>
-    g.op("Reshape", [g.op("Transpose", [v], { perm: [2, 0, 1] }), ctx.ints([width, -1])]);
-  const flat = (v: string) => g.op("Flatten", [v], { axis: 2 });
-  const kn = w.k <= w.n;
-  const product = kn ? g.op("Gemm", [rowsT(a, w.k), flat(dy)]) : g.op("Gemm", [rowsT(dy, w.n), flat(a)]);
-  if (kn === (w.layout === "KN")) return product;
-  const [rows, cols] = kn ? [w.k, w.n] : [w.n, w.k];
-  const swapped = g.op("Transpose", [g.op("Reshape", [product, ctx.ints([1, rows, cols])])], {
-    perm: [0, 2, 1],
-  });
-  return g.op("Reshape", [swapped, ctx.ints([cols, rows])]);
 }
