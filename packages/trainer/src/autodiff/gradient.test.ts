@@ -270,6 +270,28 @@ describe("addGradients", () => {
     expect(g.graph.nodes.filter((n) => n.opType === "Sum")).toHaveLength(0);
   });
 
+  it("folds GELU's tanh approximation (gelu_new) into one slope with no Sum over x's five readers", () => {
+    const g = new GraphBuilder();
+    const x = g.input("x", "float32", [2, 3, 4]);
+    const cube = g.op("Mul", [g.op("Mul", [x, x]), x]);
+    const inner = g.op("Add", [x, g.op("Mul", [cube, g.scalar(0.044715, "float32")])]);
+    const t = g.op(
+      "Tanh",
+      [g.op("Mul", [inner, g.scalar(Math.sqrt(2 / Math.PI), "float32")])],
+      {},
+      { name: "tanh" },
+    );
+    const half = g.op("Mul", [x, g.scalar(0.5, "float32")]);
+    const y = g.op("Mul", [half, g.op("Add", [t, g.scalar(1, "float32")])], {}, { name: "gelu" });
+    addGradients(g, { loss: g.op("ReduceSum", [y], { keepdims: 0 }), wrt: [x] });
+    const grad = g.graph.nodes.filter((n) => n.name.startsWith("grad/"));
+    expect(grad.filter((n) => n.opType === "Sum")).toHaveLength(0);
+    expect(grad.some((n) => n.name.startsWith("grad/tanh/"))).toBe(false);
+    expect(
+      grad.filter((n) => n.name.startsWith("grad/gelu/") && n.opType === "Mul").length,
+    ).toBeLessThanOrEqual(5);
+  });
+
   it("differentiates a weight repeated per sequence with one Gemm and no sum over the sequences", () => {
     const g = new GraphBuilder();
     const x = g.input("x", "float32", [3, 5, 4]);

@@ -7,6 +7,23 @@ function sameDim(a: Dim | undefined, b: Dim | undefined): boolean {
 }
 
 /**
+ * Σ over the first `lead` axes of `grad` (dropped). Two or more leading axes are summed in two steps, the
+ * inner ones first (`[B, T, N] → [B, N] → [N]`): onnxruntime sums a middle axis in parallel over the
+ * outer one, but one reduction over axes [0, 1] ran 4–6× slower (a bias gradient over 8 × 512 rows).
+ *
+ * ```text
+ * sumLeading(x, lead) = ReduceSum(ReduceSum(x, [1, …, lead − 1]), [0])
+ * ```
+ */
+function sumLeading(ctx: GradContext, grad: string, lead: number): string {
+  const g = ctx.g;
+  if (lead === 0) return grad;
+  const inner = Array.from({ length: lead - 1 }, (_, i) => i + 1);
+  const partial = lead === 1 ? grad : g.op("ReduceSum", [grad, ctx.ints(inner)], { keepdims: 0 });
+  return g.op("ReduceSum", [partial, ctx.ints([0])], { keepdims: 0 });
+}
+
+/**
  * Reduces `grad` (shaped like a broadcast result) to the shape of `target`: ReduceSum over the leading
  * axes `target` lacks and over axes where `target` has size 1, then Reshape.
  *
@@ -16,6 +33,7 @@ function sameDim(a: Dim | undefined, b: Dim | undefined): boolean {
  * ```text
  * da = Reshape(ReduceSum(dy, axes = lead ∪ {i : a_i = 1 < y_i}), shape(a))
  * ```
+ * Leading axes alone are summed by {@link sumLeading}.
  *
  * @example
  * ```ts
@@ -44,13 +62,13 @@ export function reduceToShape(ctx: GradContext, grad: string, target: string): s
   });
   if (!dynamic) {
     if (staticAxes.length === 0 && lead === 0) return grad;
-    if (staticAxes.length === 0) return g.op("ReduceSum", [grad, ctx.ints(leadAxes)], { keepdims: 0 });
+    if (staticAxes.length === 0) return sumLeading(ctx, grad, lead);
     const summed = g.op("ReduceSum", [grad, ctx.ints([...leadAxes, ...staticAxes])], { keepdims: 1 });
     if (lead === 0) return summed;
     const allStatic = ts.every((d) => typeof d === "number");
     return g.op("Reshape", [summed, allStatic ? ctx.ints(ts as number[]) : ctx.shape(target)]);
   }
-  const trimmed = lead === 0 ? grad : g.op("ReduceSum", [grad, ctx.ints(leadAxes)], { keepdims: 0 });
+  const trimmed = sumLeading(ctx, grad, lead);
   const ones = g.op("Equal", [ctx.shape(target), ctx.ints([1])]);
   const axes = g.op("Reshape", [g.op("NonZero", [ones]), ctx.ints([-1])]);
   const summed = g.op("ReduceSum", [trimmed, axes], { keepdims: 1, noop_with_empty_axes: 1 });

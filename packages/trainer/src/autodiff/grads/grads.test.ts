@@ -93,12 +93,23 @@ const randomBinary = (op: string, seed: number, spec: Partial<InputSpec> = {}): 
 };
 
 /** Finite-difference cases for every rule: the type makes a missing op a compile error. */
+/** HF `gelu_new` as standard ops: (0.5·x) ⊙ (1 + tanh(√(2/π)·(x + 0.044715·x³))), optionally mirrored. */
+function geluNewPattern(g: GraphBuilder, x: string, dtype: Float, swapped: boolean): string {
+  const bin = (op: string, p: string, q: string) => g.op(op, swapped ? [q, p] : [p, q]);
+  const cube = bin("Mul", g.op("Mul", [x, x]), x);
+  const inner = bin("Add", x, bin("Mul", cube, g.scalar(0.044715, dtype)));
+  const t = g.op("Tanh", [bin("Mul", inner, g.scalar(Math.sqrt(2 / Math.PI), dtype))]);
+  return bin("Mul", bin("Mul", x, g.scalar(0.5, dtype)), bin("Add", t, g.scalar(1, dtype)));
+}
+
 const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
   Abs: [unary("Abs", { awayFromZero: true })],
   Add: [
     randomBinary("Add", 11),
     randomBinary("Add", 12),
     binary("Add", { shape: [2, 3, 4] }, { shape: [4] }),
+    binary("Add", { shape: [2, 3, 2, 4] }, { shape: [4] }, " (three leading axes summed in two steps)"),
+    binary("Add", { shape: [5, 4] }, { shape: [2, 3, 5, 4] }),
     binary("Add", { shape: [2, 1, 4] }, { shape: [3, 1] }),
     binary(
       "Add",
@@ -373,6 +384,24 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       build: (g, { x }) => {
         const s = g.op("Sigmoid", [x]);
         return g.op("Add", [g.op("Mul", [x, s]), s]);
+      },
+    },
+    ...[false, true].map(
+      (swapped): GradCase => ({
+        name: `GELU tanh approximation (gelu_new, fused form${swapped ? ", every operand order swapped" : ""})`,
+        inputs: { x: { shape: [2, 3, 4], lo: -4, hi: 4 } },
+        build: (g, { x }, dtype) => geluNewPattern(g, x ?? "", dtype, swapped),
+      }),
+    ),
+    {
+      name: "GELU tanh approximation with x² also read elsewhere (plain form)",
+      inputs: { x: { shape: [3, 4], lo: -4, hi: 4 } },
+      build: (g, { x }, dtype) => {
+        const y = geluNewPattern(g, x ?? "", dtype, false);
+        const square = g.graph.nodes.find(
+          (n) => n.opType === "Mul" && n.inputs[0] === x && n.inputs[1] === x,
+        );
+        return g.op("Add", [y, square?.outputs[0] ?? ""]);
       },
     },
     ...(["Mul", "Pow"] as const).map(

@@ -1,4 +1,5 @@
 import type { GradientRule } from "../gradient-rule.js";
+import { fusedGeluTanhGrad } from "./fused-gelu-tanh.js";
 import { fusedRmsNormGrad } from "./fused-rms-norm.js";
 import { fusedSiluGrad } from "./fused-silu.js";
 
@@ -8,8 +9,9 @@ import { fusedSiluGrad } from "./fused-silu.js";
  * ```text
  * y = a ⊙ b    da = unbroadcast(dy ⊙ b, a)    db = unbroadcast(dy ⊙ a, b)
  * ```
- * Two patterns take a fused form that also covers the nodes feeding one operand: SiLU `x ⊙ σ(x)`
- * ({@link fusedSiluGrad}) and RMS normalisation `x ⊙ (mean(x²) + ε)^(−½)` ({@link fusedRmsNormGrad}).
+ * Three patterns take a fused form that also covers the nodes feeding the operands: SiLU `x ⊙ σ(x)`
+ * ({@link fusedSiluGrad}), RMS normalisation `x ⊙ (mean(x²) + ε)^(−½)` ({@link fusedRmsNormGrad}) and
+ * GELU's tanh approximation ({@link fusedGeluTanhGrad}).
  *
  * @example
  * ```ts
@@ -21,7 +23,7 @@ export const mulGrad: GradientRule = {
   gradient: (ctx) => {
     const [a, b] = [ctx.input(0), ctx.input(1)];
     if (ctx.needsGrad(0) && ctx.needsGrad(1)) {
-      const fused = fusedSiluGrad(ctx) ?? fusedRmsNormGrad(ctx);
+      const fused = fusedSiluGrad(ctx) ?? fusedRmsNormGrad(ctx) ?? fusedGeluTanhGrad(ctx);
       if (fused !== undefined) return fused;
     }
     return [
