@@ -7,8 +7,9 @@
  *
  * Run: `pnpm --filter @apo/trainer bench` (or `tsx --conditions=@apo-clair/source bench/logprob-forward.ts`).
  * The ratio comes from one process that alternates the two graphs (fastest of BENCH_RUNS each), so a
- * machine whose speed drifts between runs does not skew it; each peak RSS from a process holding one graph.
- * Env: BENCH_FAMILY=llama,gpt2 (default both), BENCH_BATCH (8), BENCH_SEQ (512), BENCH_RUNS (5),
+ * machine whose speed drifts between runs does not skew it; beside it, the median over the rounds of each
+ * round's own ratio (neighbouring runs). Each peak RSS from a process holding one graph.
+ * Env: BENCH_FAMILY=llama,gpt2 (default both), BENCH_BATCH (8), BENCH_SEQ (512), BENCH_RUNS (8),
  * BENCH_BACKWARD=0 to skip forward+backward.
  */
 import { execFileSync } from "node:child_process";
@@ -22,12 +23,12 @@ import {
   type PretrainedModel,
   TRAINING_SESSION_DEFAULTS,
 } from "../src/index.js";
-import { interleaved } from "./interleaved.js";
+import { interleavedTimes } from "./interleaved.js";
 import { benchDims, logProbBenchGraph } from "./log-prob-bench-graph.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const SEQ = Number(process.env.BENCH_SEQ ?? 512);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 const DIMS = benchDims(SEQ);
 
 type Family = "llama" | "gpt2";
@@ -93,6 +94,8 @@ interface Measured {
   readonly rssMiB: number;
   /** Seconds per run: the median for a single graph, the interleaved minimum for `both`. */
   readonly seconds: readonly number[];
+  /** For `both`: per graph after the first, the median over rounds of its time / the forward's that round. */
+  readonly roundRatios?: readonly number[];
 }
 
 /** One measurement in this process: one graph's time and peak RSS, or both graphs' times interleaved. */
@@ -103,17 +106,23 @@ async function measure(family: Family, mode: Mode | "both"): Promise<Measured> {
   const modes: Mode[] = mode === "both" ? ["forward", "backward", "backward-initializers"] : [mode];
   const sessions = [];
   for (const m of modes) sessions.push(await open(model, m));
-  const seconds =
-    mode === "both"
-      ? (
-          await interleaved(
-            sessions.map((s) => s.run),
-            RUNS,
-          )
-        ).map((ms) => ms / 1000)
-      : [await time(sessions[0]!.run)];
+  const rssMiB = () => process.resourceUsage().maxRSS / 1024;
+  if (mode !== "both") {
+    const seconds = [await time(sessions[0]!.run)];
+    for (const s of sessions) await s.release();
+    return { seconds, rssMiB: rssMiB(), params };
+  }
+  const [forward = [], ...others] = await interleavedTimes(
+    sessions.map((s) => s.run),
+    RUNS,
+  );
   for (const s of sessions) await s.release();
-  return { seconds, rssMiB: process.resourceUsage().maxRSS / 1024, params };
+  return {
+    seconds: [forward, ...others].map((t) => Math.min(...t) / 1000),
+    roundRatios: others.map((t) => median(t.map((ms, i) => ms / (forward[i] as number)))),
+    rssMiB: rssMiB(),
+    params,
+  };
 }
 
 const child = process.env.BENCH_CHILD;
@@ -150,15 +159,17 @@ if (child !== undefined) {
     );
     if (process.env.BENCH_BACKWARD !== "0") {
       const bwd = run(family, "backward");
-      const [f, b, bi] = run(family, "both").seconds as [number, number, number];
+      const both = run(family, "both");
+      const [f, b, bi] = both.seconds as [number, number, number];
+      const [rb, rbi] = both.roundRatios as [number, number];
       console.log(
         `${family} forward+backward (all weights, as inputs): ${b.toFixed(3)} s vs forward ${f.toFixed(3)} s, ` +
-          `fastest of ${RUNS} interleaved runs each = ${(b / f).toFixed(2)}× the forward (target ≤ 3×); ` +
-          `peak RSS ${bwd.rssMiB.toFixed(0)} MiB`,
+          `fastest of ${RUNS} interleaved runs each = ${(b / f).toFixed(2)}× the forward (target ≤ 3×; ` +
+          `median of the ${RUNS} rounds' own ratios ${rb.toFixed(2)}×); peak RSS ${bwd.rssMiB.toFixed(0)} MiB`,
       );
       console.log(
         `${family} forward+backward with the weights as initializers, like the forward graph's: ` +
-          `${bi.toFixed(3)} s = ${(bi / f).toFixed(2)}× the forward`,
+          `${bi.toFixed(3)} s = ${(bi / f).toFixed(2)}× the forward (rounds' median ${rbi.toFixed(2)}×)`,
       );
     }
   }
