@@ -24,22 +24,3 @@ export async function interleavedTimes(
   }
   return times;
 }
-
-/**
- * The fastest of `repeat` alternating runs of each function (see {@link interleavedTimes}), in ms.
- *
- * ```text
- * best[k] = min over i < repeat of time(fns[k]) in round i
- * ```
- *
- * @example
- * ```ts
- * const [forwardMs, stepMs] = await interleaved([runForward, runStep], 4);
- * ```
- */
-export async function interleaved(
-  fns: readonly (() => Promise<unknown>)[],
-  repeat: number,
-): Promise<number[]> {
-  return (await interleavedTimes(fns, repeat)).map((t) => Math.min(...t));
-}
