@@ -24,3 +24,18 @@ export async function interleavedTimes(
   }
   return times;
 }
+
+/**
+ * The median over rounds of each round's own ratio `runs[i] / baseline[i]` (times from
+ * {@link interleavedTimes}): a ratio of neighbouring runs, steadier than a ratio of two minima.
+ *
+ * @example
+ * ```ts
+ * const [forward, step] = await interleavedTimes([runForward, runStep], 6);
+ * console.log(`${pairedMedianRatio(step, forward).toFixed(2)}×`);
+ * ```
+ */
+export function pairedMedianRatio(runs: readonly number[], baseline: readonly number[]): number {
+  const ratios = runs.map((ms, i) => ms / (baseline[i] as number)).sort((a, b) => a - b);
+  return ratios[Math.floor(ratios.length / 2)] as number;
+}

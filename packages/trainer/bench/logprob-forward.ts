@@ -23,7 +23,7 @@ import {
   type PretrainedModel,
   TRAINING_SESSION_DEFAULTS,
 } from "../src/index.js";
-import { interleavedTimes } from "./interleaved.js";
+import { interleavedTimes, pairedMedianRatio } from "./interleaved.js";
 import { benchDims, logProbBenchGraph } from "./log-prob-bench-graph.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
@@ -119,7 +119,7 @@ async function measure(family: Family, mode: Mode | "both"): Promise<Measured> {
   for (const s of sessions) await s.release();
   return {
     seconds: [forward, ...others].map((t) => Math.min(...t) / 1000),
-    roundRatios: others.map((t) => median(t.map((ms, i) => ms / (forward[i] as number)))),
+    roundRatios: others.map((t) => pairedMedianRatio(t, forward)),
     rssMiB: rssMiB(),
     params,
   };

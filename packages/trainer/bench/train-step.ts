@@ -14,7 +14,7 @@ import {
   packSequences,
   TrainStepSession,
 } from "../src/index.js";
-import { interleavedTimes } from "./interleaved.js";
+import { interleavedTimes, pairedMedianRatio } from "./interleaved.js";
 
 const full = process.argv.includes("--full");
 const SEQ = full ? 512 : 128;
@@ -68,8 +68,7 @@ const [forwardRuns = [], stepRuns = []] = await interleavedTimes(
 );
 const forwardMs = Math.min(...forwardRuns);
 const stepMs = Math.min(...stepRuns);
-const roundRatios = stepRuns.map((ms, i) => ms / (forwardRuns[i] as number)).sort((a, b) => a - b);
-const medianRatio = roundRatios[Math.floor(roundRatios.length / 2)] as number;
+const medianRatio = pairedMedianRatio(stepRuns, forwardRuns);
 await forward.release();
 
 const batches = Array.from({ length: K }, (_, k) => ({ batch: batch(k), referenceLogp: reference }));
