@@ -6,7 +6,7 @@
  * (`forward-input`: the forward graph with the weights as inputs, as a training step has them).
  * Env: BENCH_FAMILY (llama), BENCH_BATCH (8), BENCH_SEQ (512), THREADS (intra-op threads, 2),
  * TOP_NODES=N (the N slowest nodes other than products), GEMMS=1 (products averaged over layers;
- * GEMMS=others: every other op the same way).
+ * GEMMS=others: every other op the same way; GEMMS_TOP=N lines, default 40).
  * Names under `grad/` are the backward's nodes, shown with a ∇. Not part of `pnpm bench`.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -91,6 +91,8 @@ if (process.env.GEMMS !== undefined) {
     e.n += 1;
     groups.set(key, e);
   }
-  for (const [k, e] of [...groups].sort((a, b) => b[1].us - a[1].us).slice(0, 40))
+  for (const [k, e] of [...groups]
+    .sort((a, b) => b[1].us - a[1].us)
+    .slice(0, Number(process.env.GEMMS_TOP ?? 40)))
     console.log(`${(e.us / e.n / 1000).toFixed(1).padStart(7)} ms avg ×${e.n}  ${k}`);
 }

@@ -13,26 +13,46 @@ import { parseArgs } from "node:util";
 import { ORACLE_CASES, oracleCoefficients, oracleModel, oracleRows } from "./cases.js";
 import { type OracleFixture, sampleIndices } from "./fixture.js";
 import { lossGradients } from "./loss-gradients.js";
+import { STEP_CASES, stepModelCase } from "./step-cases.js";
+import { trainSteps } from "./train-steps.js";
+
+type TensorIndex = { name: string; shape: number[] }[];
 
 interface TorchResult {
   readonly logp: number[];
   readonly tokens: number[];
-  readonly grads: { name: string; shape: number[] }[];
+  readonly grads: TensorIndex;
+}
+
+interface TorchSteps {
+  readonly losses: number[];
+  readonly grad_norms: number[];
+  readonly weights: TensorIndex;
+}
+
+/** Tensors written by `transformers_oracle.py`: float64, concatenated in the order of `index`. */
+async function readTensors(file: string, index: TensorIndex): Promise<Map<string, Float64Array>> {
+  const bytes = await readFile(file);
+  const all = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const out = new Map<string, Float64Array>();
+  let offset = 0;
+  for (const { name, shape } of index) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    out.set(name, all.subarray(offset, offset + n));
+    offset += n;
+  }
+  if (offset !== all.length) throw new Error(`${file} holds ${all.length} values, its index ${offset}`);
+  return out;
 }
 
 async function readTorch(dir: string): Promise<{ result: TorchResult; grads: Map<string, Float64Array> }> {
   const result = JSON.parse(await readFile(join(dir, "result.json"), "utf8")) as TorchResult;
-  const bytes = await readFile(join(dir, "grads.f64"));
-  const all = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const grads = new Map<string, Float64Array>();
-  let offset = 0;
-  for (const { name, shape } of result.grads) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    grads.set(name, all.subarray(offset, offset + n));
-    offset += n;
-  }
-  if (offset !== all.length) throw new Error(`${dir}: grads.f64 holds ${all.length} values, index ${offset}`);
-  return { result, grads };
+  return { result, grads: await readTensors(join(dir, "grads.f64"), result.grads) };
+}
+
+/** max_i |a_i / b_i − 1|. */
+function worstRelative(a: readonly number[], b: readonly number[]): number {
+  return Math.max(...a.map((v, i) => Math.abs(v / b[i]! - 1)));
 }
 
 /** max |a − b| / max |b|: the error relative to the tensor's own scale. */
@@ -53,7 +73,7 @@ const { values, positionals } = parseArgs({
 const torchDir = positionals[0];
 if (torchDir === undefined) throw new Error("usage: compare.ts TORCH_OUT_DIR [--fixture FILE]");
 const env = JSON.parse(await readFile(join(torchDir, "env.json"), "utf8")) as Record<string, string>;
-const fixture: OracleFixture = { reference: env, cases: {} };
+const fixture: OracleFixture = { reference: env, cases: {}, steps: {} };
 console.log(`reference: transformers ${env.transformers}, torch ${env.torch}, ${env.device}, float64`);
 console.log(
   "| case | tensors | logp rel. err. f64 | grad err. f64 (worst tensor) | logp rel. err. f32 | grad err. f32 |",
@@ -69,7 +89,7 @@ for (const c of ORACLE_CASES) {
   for (const dtype of ["float64", "float32"] as const) {
     const ours = await lossGradients(model, rows, coefficients, dtype);
     if (ours.tokens.join() !== torch.result.tokens.join()) throw new Error(`${c.name}: token counts differ`);
-    const logpErr = Math.max(...ours.logp.map((v, i) => Math.abs(v / torch.result.logp[i]! - 1)));
+    const logpErr = worstRelative(ours.logp, torch.result.logp);
     let gradErr = 0;
     let worstName = "";
     if (ours.grads.size !== torch.grads.size) throw new Error(`${c.name}: tensor sets differ`);
@@ -95,6 +115,37 @@ for (const c of ORACLE_CASES) {
   };
 }
 console.log(`worst float64 error: ${worst64.toExponential(2)}`);
+console.log(
+  "\n| training steps | loss rel. err. | grad-norm rel. err. | weight err. / update (worst tensor) |",
+);
+console.log("|---|---|---|---|");
+for (const c of STEP_CASES) {
+  const dir = join(torchDir, "steps", c.name);
+  const torch = JSON.parse(await readFile(join(dir, "result.json"), "utf8")) as TorchSteps;
+  const theirs = await readTensors(join(dir, "weights.f64"), torch.weights);
+  const model = await oracleModel(stepModelCase(c));
+  const ours = await trainSteps(model, c);
+  let worst = 0;
+  let worstName = "";
+  const weights: OracleFixture["steps"][string]["weights"] = {};
+  for (const [name, final] of theirs) {
+    const initial = model.weights.get(name)!.data as Float32Array;
+    const update = Float64Array.from(final, (v, i) => v - initial[i]!);
+    const e = scaledError(
+      Float64Array.from(ours.weights.get(name)!, (v, i) => v - initial[i]!),
+      update,
+    );
+    if (e >= worst) [worst, worstName] = [e, name];
+    const indices = sampleIndices(final.length);
+    weights[name] = { indices, values: indices.map((i) => final[i]!), updateNorm: Math.hypot(...update) };
+  }
+  console.log(
+    `| ${c.name} (${c.loss}, ${c.optimizer}, ${c.steps} steps on ${c.model}) | ` +
+      `${worstRelative(ours.losses, torch.losses).toExponential(1)} | ` +
+      `${worstRelative(ours.gradNorms, torch.grad_norms).toExponential(1)} | ${worst.toExponential(1)} (${worstName}) |`,
+  );
+  fixture.steps[c.name] = { losses: torch.losses, gradNorms: torch.grad_norms, weights };
+}
 if (values.fixture !== undefined) {
   await writeFile(values.fixture, `${JSON.stringify(fixture)}\n`);
   console.log(`wrote ${values.fixture}`);

@@ -13,6 +13,18 @@ export interface OracleFixture {
       readonly grads: Record<string, { indices: number[]; values: number[]; norm: number }>;
     }
   >;
+  /**
+   * Per training-step case: each step's mean loss and pre-clipping gradient norm, and per weight tensor the
+   * final values at a few coordinates and the L2 norm of the whole update (final − initial).
+   */
+  readonly steps: Record<
+    string,
+    {
+      readonly losses: number[];
+      readonly gradNorms: number[];
+      readonly weights: Record<string, { indices: number[]; values: number[]; updateNorm: number }>;
+    }
+  >;
 }
 
 /** How many coordinates of each gradient tensor the fixture keeps. */

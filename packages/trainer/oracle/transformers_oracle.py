@@ -13,6 +13,13 @@ RMSNorm, and the attention softmax (`softmax(..., dtype=float32)`). That limits 
 `exact_float64` makes all three float64 (the RoPE inverse frequencies are checked against the module's own
 to 1e-5 first). result.json also keeps `logp_stock`, the logp before that patch.
 
+For every folder under CASES_DIR/steps (a checkpoint plus train.json) it takes a few optimizer steps of a
+paired preference loss (the formulas below, as TRL writes them) with a torch.optim optimizer and
+torch.nn.utils.clip_grad_norm_, all in float64, and writes
+
+    OUT/steps/<case>/result.json   per-step mean loss and pre-clipping gradient norm, the weights' names and shapes
+    OUT/steps/<case>/weights.f64   the weights after the last step, as grads.f64
+
 Usage: python3 transformers_oracle.py CASES_DIR OUT_DIR
 """
 
@@ -130,22 +137,90 @@ def parameter(params, name):
     raise KeyError(f"no parameter for checkpoint tensor {name!r}; parameters: {sorted(params)[:8]}...")
 
 
-def completion_logps(model, spec, device):
-    """logp_b per row (one unpadded sequence at a time), token counts, and L = sum_b c_b logp_b."""
-    logps, tokens = [], []
-    loss = torch.zeros((), dtype=torch.float64, device=device)
-    for row, c in zip(spec["rows"], spec["coefficients"]):
+def sequence_logps(model, rows, device):
+    """Per row (one unpadded sequence at a time): the summed log-prob of its completion tokens, a 0-d tensor."""
+    out = []
+    for row in rows:
         prompt, completion = row["prompt_ids"], row["completion_ids"]
         ids = torch.tensor([prompt + completion], dtype=torch.long, device=device)
         logits = model(input_ids=ids).logits[0].to(torch.float64)
         log_probs = torch.log_softmax(logits[:-1], dim=-1)
-        targets = ids[0, 1:]
-        picked = log_probs.gather(-1, targets[:, None])[:, 0]
-        logp = picked[len(prompt) - 1 :].sum()
-        logps.append(logp.item())
-        tokens.append(len(completion))
-        loss = loss + c * logp
-    return logps, tokens, loss
+        picked = log_probs.gather(-1, ids[0, 1:, None])[:, 0]
+        out.append(picked[len(prompt) - 1 :].sum())
+    return out
+
+
+def completion_logps(model, spec, device):
+    """logp_b per row, token counts, and L = sum_b c_b logp_b."""
+    logps = sequence_logps(model, spec["rows"], device)
+    loss = sum(c * logp for c, logp in zip(spec["coefficients"], logps))
+    return [v.item() for v in logps], [len(r["completion_ids"]) for r in spec["rows"]], loss
+
+
+# Paired losses of the log-ratios dc = c - c0, dr = r - r0 (completion lengths lc, lr), as TRL defines them.
+PAIRED_LOSSES = {
+    "sigmoid": lambda dc, dr, lc, lr, beta: -torch.nn.functional.logsigmoid(beta * (dc - dr)),
+    "apo_zero": lambda dc, dr, lc, lr, beta: 1 - torch.sigmoid(beta * dc) + torch.sigmoid(beta * dr),
+    "apo_down": lambda dc, dr, lc, lr, beta: torch.sigmoid(beta * dc) + 1 - torch.sigmoid(beta * (dc - dr)),
+    "ipo": lambda dc, dr, lc, lr, beta: (dc / lc - dr / lr - 1 / (2 * beta)) ** 2,
+}
+
+
+def make_optimizer(spec, params):
+    c, lr = spec["optimizer_config"], spec["lr"]
+    if spec["optimizer"] == "adamw":
+        betas = (c.get("beta1", 0.9), c.get("beta2", 0.999))
+        return torch.optim.AdamW(params, lr=lr, betas=betas, eps=c.get("eps", 1e-8), weight_decay=c.get("weightDecay", 0.01))
+    if spec["optimizer"] == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=c.get("alpha", 0.99), eps=c.get("eps", 1e-8), weight_decay=c.get("weightDecay", 0))
+    if spec["optimizer"] == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=c.get("momentum", 0), weight_decay=c.get("weightDecay", 0))
+    raise ValueError(f"unknown optimizer {spec['optimizer']!r}")
+
+
+def write_tensors(path, folder, params, value):
+    """`value(param)` of every checkpoint tensor, little-endian float64 in header order; returns names and shapes."""
+    entries = []
+    with open(path, "wb") as f:
+        for name in tensor_names(os.path.join(folder, "model.safetensors")):
+            t = value(parameter(params, name))
+            entries.append({"name": name, "shape": list(t.shape)})
+            flat = t.detach().to("cpu", torch.float64).reshape(-1).tolist()
+            f.write(struct.pack(f"<{len(flat)}d", *flat))
+    return entries
+
+
+def run_steps(folder, out, device):
+    spec = json.load(open(os.path.join(folder, "train.json")))
+    model = load(folder, device)
+    exact_float64(model)
+    stock_softmax = float64_softmax()
+    try:
+        pairs = spec["pairs"]
+        rows = [{"prompt_ids": p["prompt_ids"], "completion_ids": p[key]} for key in ("chosen_ids", "rejected_ids") for p in pairs]
+        lengths = torch.tensor([len(r["completion_ids"]) for r in rows], dtype=torch.float64, device=device)
+        with torch.no_grad():
+            reference = torch.stack(sequence_logps(model, rows, device))
+        params = list(model.parameters())
+        optimizer = make_optimizer(spec, params)
+        loss_fn, n = PAIRED_LOSSES[spec["loss"]], len(pairs)
+        losses, norms = [], []
+        for _ in range(spec["steps"]):
+            optimizer.zero_grad(set_to_none=True)
+            delta = torch.stack(sequence_logps(model, rows, device)) - reference
+            loss = loss_fn(delta[:n], delta[n:], lengths[:n], lengths[n:], spec["beta"]).mean()
+            loss.backward()
+            norms.append(torch.nn.utils.clip_grad_norm_(params, spec["max_grad_norm"]).item())
+            optimizer.step()
+            losses.append(loss.item())
+    finally:
+        torch.nn.functional.softmax = stock_softmax
+    os.makedirs(out, exist_ok=True)
+    named = dict(model.named_parameters())
+    entries = write_tensors(os.path.join(out, "weights.f64"), folder, named, lambda p: p)
+    result = {"losses": losses, "grad_norms": norms, "weights": entries}
+    json.dump(result, open(os.path.join(out, "result.json"), "w"))
+    return result
 
 
 def run_case(folder, out, device):
@@ -162,18 +237,12 @@ def run_case(folder, out, device):
         loss.backward()
     finally:
         torch.nn.functional.softmax = stock_softmax
-    names = tensor_names(os.path.join(folder, "model.safetensors"))
-    entries, chunks = [], []
-    for name in names:
-        p = parameter(params, name)
-        g = p.grad if p.grad is not None else torch.zeros_like(p)
-        entries.append({"name": name, "shape": list(g.shape)})
-        flat = g.detach().to("cpu", torch.float64).reshape(-1).tolist()
-        chunks.append(struct.pack(f"<{len(flat)}d", *flat))
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "grads.f64"), "wb") as f:
-        for chunk in chunks:
-            f.write(chunk)
+
+    def gradient(p):
+        return p.grad if p.grad is not None else torch.zeros_like(p)
+
+    entries = write_tensors(os.path.join(out, "grads.f64"), folder, params, gradient)
     result = {
         "logp": logps,
         "logp_stock": stock,
@@ -214,6 +283,15 @@ def main():
         except Exception as e:  # one bad case must not hide the others
             failed += 1
             print(f"{name}: FAILED {type(e).__name__}: {e}")
+    steps = os.path.join(cases, "steps")
+    for name in sorted(os.listdir(steps)) if os.path.isdir(steps) else []:
+        start = time.time()
+        try:
+            r = run_steps(os.path.join(steps, name), os.path.join(out, "steps", name), device)
+            print(f"steps/{name}: losses {r['losses']} grad norms {r['grad_norms']} ({time.time() - start:.1f}s)")
+        except Exception as e:
+            failed += 1
+            print(f"steps/{name}: FAILED {type(e).__name__}: {e}")
     sys.exit(1 if failed else 0)
 
 

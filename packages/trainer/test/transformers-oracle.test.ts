@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { ORACLE_CASES, oracleCoefficients, oracleModel, oracleRows } from "../oracle/cases.js";
 import type { OracleFixture } from "../oracle/fixture.js";
 import { type LossGradients, lossGradients } from "../oracle/loss-gradients.js";
+import { STEP_CASES, stepModelCase } from "../oracle/step-cases.js";
+import { trainSteps } from "../oracle/train-steps.js";
 
 /**
  * Hugging Face transformers (PyTorch, float64, on a GPU machine) computed these log-probs and weight
@@ -54,6 +56,36 @@ describe("agreement with Hugging Face transformers (recorded float64 reference)"
       const coefficients = oracleCoefficients(rows.length);
       for (const dtype of ["float64", "float32"] as const) {
         expectAgreement(name, await lossGradients(model, rows, coefficients, dtype), dtype);
+      }
+    },
+  );
+});
+
+describe("training steps agree with transformers + torch.optim (recorded float64 reference)", () => {
+  it("the fixture covers every step case", () => {
+    expect(Object.keys(fixture.steps).sort()).toEqual(STEP_CASES.map((c) => c.name).sort());
+  });
+
+  it.each(STEP_CASES.map((c) => [c.name, c] as const))(
+    "%s: per-step loss and gradient norm, and the weights after the last step",
+    async (name, c) => {
+      const ref = fixture.steps[name]!;
+      const model = await oracleModel(stepModelCase(c));
+      const run = await trainSteps(model, c);
+      run.losses.forEach((v, s) => {
+        expect(Math.abs(v / ref.losses[s]! - 1), `loss of step ${s + 1}`).toBeLessThan(1e-10);
+        expect(
+          Math.abs(run.gradNorms[s]! / ref.gradNorms[s]! - 1),
+          `grad norm of step ${s + 1}`,
+        ).toBeLessThan(1e-10);
+      });
+      expect([...run.weights.keys()].sort()).toEqual(Object.keys(ref.weights).sort());
+      for (const [tensor, { indices, values, updateNorm }] of Object.entries(ref.weights)) {
+        expect(updateNorm, `${tensor} moved`).toBeGreaterThan(0);
+        const w = run.weights.get(tensor)!;
+        indices.forEach((i, k) => {
+          expect(Math.abs(w[i]! - values[k]!) / updateNorm, `${tensor}[${i}]`).toBeLessThan(1e-8);
+        });
       }
     },
   );
