@@ -44,6 +44,25 @@ describe("readJsonl", () => {
     expect(await countJsonlRows(file('{"a":1}\n\n  \n{"a":2}'))).toBe(2);
     expect(await countJsonlRows(file(""))).toBe(0);
   });
+
+  it("counts exactly the rows readJsonl yields, whatever the line ends and blank lines", async () => {
+    const ends = ["\n", "\r\n", "\r", "\r\r\n", "\n\r"];
+    const blanks = ["", " ", "\t", "\v\f", "\u00a0", "\u2003 \ufeff", "\u3000"];
+    let seed = 7;
+    const pick = <T>(xs: readonly T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return xs[seed % xs.length]!;
+    };
+    for (let trial = 0; trial < 40; trial++) {
+      let text = "";
+      for (let i = 0; i < 12; i++) {
+        text += pick([true, false]) ? `{"i":${i},"s":"é\u2028x"}` : pick(blanks);
+        if (i < 11 || pick([true, false])) text += pick(ends);
+      }
+      const path = file(text);
+      expect(await countJsonlRows(path), JSON.stringify(text)).toBe((await collect(path)).length);
+    }
+  });
 });
 
 describe("validateRecord", () => {
