@@ -40,7 +40,7 @@ endpoints (ROLE = reviser, judge, stronger, policy):
 run:
   --rejects FILE          default <output>.rejects.jsonl
   --concurrency N         rows at once (default 16)
-  --rpm N  --tpm N        requests / tokens per minute
+  --rpm N  --tpm N        requests / tokens per minute, per endpoint account (base URL + key variable)
   --max-tokens-budget N  --max-cost USD   stop cleanly when spent
   --max-retries N  --retry-base-ms MS  --retry-max-ms MS
   --max-consecutive-failures N   stop when the endpoint seems down (default 20)

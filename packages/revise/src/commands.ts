@@ -2,6 +2,7 @@ import { z } from "zod";
 import { runBatch } from "./batch.js";
 import type { DatasetBuilder } from "./builder.js";
 import { createClairBuilder } from "./clair.js";
+import { EndpointLimiters } from "./endpoint-limiters.js";
 import { InvalidFieldError } from "./errors.js";
 import { validateRecord } from "./jsonl.js";
 import { createOffPolicyJudgeBuilder } from "./off-policy-judge.js";
@@ -13,7 +14,7 @@ import {
   type OpenAIGenerator,
 } from "./openai-generator.js";
 import { DEFAULT_JUDGE_PROMPT, DEFAULT_REVISER_PROMPT } from "./prompts.js";
-import { RateLimiter } from "./rate-limiter.js";
+import { RateLimitsSchema } from "./rate-limiter.js";
 import { type Price, type Progress, type RunSummary, runDataset } from "./run-dataset.js";
 import { createStrongerPreferredBuilder } from "./stronger-preferred.js";
 import { createTemplateJudge, createTemplateReviser } from "./template-roles.js";
@@ -45,12 +46,8 @@ const CommonSchema = z.object({
       maxRetryAfterMs: z.number().nonnegative().optional(),
     })
     .optional(),
-  rateLimits: z
-    .object({
-      requestsPerMinute: z.number().positive().optional(),
-      tokensPerMinute: z.number().positive().optional(),
-    })
-    .optional(),
+  /** Limits of every endpoint that sets none of its own, each account limited on its own. */
+  rateLimits: RateLimitsSchema.optional(),
   budget: z
     .object({ maxTokens: z.number().positive().optional(), maxCostUsd: z.number().positive().optional() })
     .optional(),
@@ -145,10 +142,9 @@ interface Endpoints {
 }
 
 function endpoints(common: Common, controls: RunControls): Endpoints {
-  const limiter = common.rateLimits === undefined ? undefined : new RateLimiter(common.rateLimits);
+  const limiters = new EndpointLimiters(common.rateLimits);
   const shared: EndpointShared = {
     ...(common.retry === undefined ? {} : { retry: common.retry }),
-    ...(limiter === undefined ? {} : { limiter }),
     ...(controls.env === undefined ? {} : { env: controls.env }),
     ...(controls.onRetry === undefined ? {} : { onRetry: controls.onRetry }),
   };
@@ -156,7 +152,12 @@ function endpoints(common: Common, controls: RunControls): Endpoints {
   return {
     prices,
     make(options) {
-      const generator = createOpenAIGenerator(options, shared);
+      const endpoint = validateRecord(EndpointOptionsSchema, options);
+      const limiter = limiters.for(endpoint);
+      const generator = createOpenAIGenerator(
+        endpoint,
+        limiter === undefined ? shared : { ...shared, limiter },
+      );
       if (generator.endpoint.price !== undefined) prices[generator.model] = generator.endpoint.price;
       return generator;
     },

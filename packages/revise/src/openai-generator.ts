@@ -4,7 +4,7 @@ import { batchScope } from "./batch-scope.js";
 import { EndpointError, MalformedResponseError, MissingApiKeyError } from "./errors.js";
 import { createHttpFetch, type FetchLike } from "./http-fetch.js";
 import { validateRecord } from "./jsonl.js";
-import type { RateLimiter } from "./rate-limiter.js";
+import { RateLimiter, RateLimitsSchema } from "./rate-limiter.js";
 import { redact } from "./redact.js";
 import { type RetryOptions, withRetries } from "./retry.js";
 import type { GenerateRequest, Generation, Generator } from "./roles.js";
@@ -34,6 +34,11 @@ export const EndpointOptionsSchema = z.object({
   price: z
     .object({ inputPerMillion: z.number().nonnegative(), outputPerMillion: z.number().nonnegative() })
     .optional(),
+  /**
+   * This endpoint's own rate limits (its account's or server's); a run's `rateLimits` apply where an
+   * endpoint gives none. `{}` means none.
+   */
+  rateLimits: RateLimitsSchema.optional(),
 });
 /** Endpoint options as given (see {@link EndpointOptionsSchema}). */
 export type EndpointOptions = z.input<typeof EndpointOptionsSchema>;
@@ -51,6 +56,7 @@ export type ResolvedEndpoint = z.output<typeof EndpointOptionsSchema>;
  */
 export interface EndpointShared {
   readonly retry?: RetryOptions;
+  /** The limiter of this endpoint's account; default: one of the endpoint's own `rateLimits`, if any. */
   readonly limiter?: RateLimiter;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onRetry?: (message: string, attempt: number, delayMs: number) => void;
@@ -114,6 +120,8 @@ export function createOpenAIGenerator(
 ): OpenAIGenerator {
   const endpoint = validateRecord(EndpointOptionsSchema, options);
   const env = shared.env ?? process.env;
+  const limiter =
+    shared.limiter ?? (endpoint.rateLimits === undefined ? undefined : new RateLimiter(endpoint.rateLimits));
   const apiKey = env[endpoint.apiKeyEnv];
   if (apiKey === undefined || apiKey === "") throw new MissingApiKeyError(endpoint.apiKeyEnv);
   const client = new OpenAI({
@@ -180,7 +188,7 @@ export function createOpenAIGenerator(
       parent?.addEventListener("abort", forward, { once: true });
       const result = await withRetries(
         async (signal) => {
-          await shared.limiter?.acquire(estimate, signal);
+          await limiter?.acquire(estimate, signal);
           const response = await client.chat.completions.create(
             payload as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
             signal === undefined ? {} : { signal },

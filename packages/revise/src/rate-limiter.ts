@@ -1,4 +1,18 @@
+import { z } from "zod";
 import { sleep } from "./retry.js";
+
+/**
+ * Requests and tokens per minute, as options take them (`rateLimits` of a run or of one endpoint).
+ *
+ * @example
+ * ```ts
+ * RateLimitsSchema.parse({ requestsPerMinute: 500 });
+ * ```
+ */
+export const RateLimitsSchema = z.object({
+  requestsPerMinute: z.number().positive().optional(),
+  tokensPerMinute: z.number().positive().optional(),
+});
 
 /**
  * Limits of a rate limiter; either may be left out.
