@@ -16,7 +16,8 @@ export interface LossGradients {
 
 /**
  * Our side of the oracle: one onnxruntime session computes logp_b for every row and the gradient of
- * L = Σ_b c_b · logp_b with respect to every weight tensor, in `dtype`.
+ * L = Σ_b c_b · logp_b with respect to every weight tensor, in `dtype`, with the weights as initializers
+ * (the log-prob graph's form) or as graph inputs (the training graphs' form, with per-sequence products).
  *
  * @example
  * ```ts
@@ -28,9 +29,15 @@ export async function lossGradients(
   rows: readonly PromptCompletion[],
   coefficients: readonly number[],
   dtype: FloatType,
+  weights: "initializers" | "inputs" = "initializers",
 ): Promise<LossGradients> {
   const g = new GraphBuilder();
-  const { logp, tokens } = emitCompletionLogProbs(g, model, { dtype });
+  const asInputs = weights === "inputs";
+  const { logp, tokens } = emitCompletionLogProbs(
+    g,
+    model,
+    asInputs ? { dtype, trainable: "all" } : { dtype },
+  );
   const c = g.constant(
     dtype === "float64" ? Float64Array.from(coefficients) : Float32Array.from(coefficients),
     [coefficients.length],
@@ -49,11 +56,18 @@ export async function lossGradients(
     vocabSize: model.config.vocabSize,
   });
   const dims = [packed.batch, packed.seq];
-  const out = await session.run({
+  const feeds: Record<string, OrtTensor> = {
     input_ids: new OrtTensor("int64", packed.inputIds, dims),
     attention_mask: new OrtTensor("int64", packed.attentionMask, dims),
     completion_mask: new OrtTensor("int64", packed.completionMask, dims),
-  });
+  };
+  if (asInputs) {
+    for (const [name, t] of model.weights) {
+      const data = t.data as Float32Array;
+      feeds[name] = new OrtTensor(dtype, dtype === "float64" ? Float64Array.from(data) : data, [...t.shape]);
+    }
+  }
+  const out = await session.run(feeds);
   await session.release();
   const values = (name: string) => Float64Array.from(out[name]!.data as Float32Array | Float64Array);
   return {

@@ -49,13 +49,15 @@ describe("agreement with Hugging Face transformers (recorded float64 reference)"
   });
 
   it.each(cases.map((c) => [c.name, c] as const))(
-    "%s: log-probs and every weight gradient, float64 and float32",
+    "%s: log-probs and every weight gradient, float64 and float32, weights as initializers and as inputs",
     async (name, c) => {
       const model = await oracleModel(c);
       const rows = oracleRows(c, model.config.vocabSize);
       const coefficients = oracleCoefficients(rows.length);
       for (const dtype of ["float64", "float32"] as const) {
-        expectAgreement(name, await lossGradients(model, rows, coefficients, dtype), dtype);
+        for (const weights of ["initializers", "inputs"] as const) {
+          expectAgreement(name, await lossGradients(model, rows, coefficients, dtype, weights), dtype);
+        }
       }
     },
   );
