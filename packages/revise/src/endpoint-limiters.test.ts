@@ -4,6 +4,7 @@ import { prompts, readRows, tempDir, writeJsonl } from "../test/helpers.js";
 import { startTestServer } from "../test/server.js";
 import { stronger } from "./commands.js";
 import { EndpointLimiters } from "./endpoint-limiters.js";
+import type { RateLimits } from "./rate-limiter.js";
 
 describe("EndpointLimiters", () => {
   it("gives each account (base URL + key variable) its own limiter, and none without limits", () => {
@@ -22,7 +23,7 @@ describe("EndpointLimiters", () => {
     ).toBeDefined();
   });
 
-  it("an endpoint's own limits win over the run's", async () => {
+  it("an endpoint's own limits win over the run's limiter", async () => {
     const limiters = new EndpointLimiters({ requestsPerMinute: 1 });
     const own = limiters.for({ baseURL: "http://localhost:1/v1", rateLimits: { requestsPerMinute: 6000 } })!;
     const start = performance.now();
@@ -31,66 +32,57 @@ describe("EndpointLimiters", () => {
   });
 });
 
+/**
+ * `stronger` over `rows` prompts with the policy and the stronger model on two local servers, the run
+ * limited to one request per minute (and each endpoint to `endpointLimits`, when given).
+ */
+async function strongerOnTwoServers(rows: number, endpointLimits?: RateLimits) {
+  const policy = await startTestServer();
+  const strongModel = await startTestServer();
+  try {
+    const dir = tempDir();
+    const input = writeJsonl(
+      join(dir, "in.jsonl"),
+      prompts(rows).map((p) => ({ prompt: p.prompt })),
+    );
+    const output = join(dir, "out.jsonl");
+    const own = endpointLimits === undefined ? {} : { rateLimits: endpointLimits };
+    const start = performance.now();
+    const summary = await stronger(
+      {
+        input,
+        output,
+        rateLimits: { requestsPerMinute: 1 },
+        concurrency: 1,
+        stronger: { baseURL: strongModel.url, model: "gpt-4", ...own },
+        policy: { baseURL: policy.url, model: "llama", ...own },
+      },
+      { env: { OPENAI_API_KEY: "k" } },
+    );
+    return {
+      seconds: (performance.now() - start) / 1000,
+      accepted: summary.accepted,
+      written: readRows(output).length,
+      requests: [policy.chatRequests, strongModel.chatRequests],
+    };
+  } finally {
+    await policy.close();
+    await strongModel.close();
+  }
+}
+
 describe("rate limits per endpoint in a run", () => {
   it("the run's limits apply to each endpoint's account on its own", async () => {
-    const policy = await startTestServer();
-    const strongModel = await startTestServer();
-    try {
-      const dir = tempDir();
-      const input = writeJsonl(join(dir, "in.jsonl"), [{ prompt: "p1" }]);
-      const start = performance.now();
-      // One request per minute, one request to each server: with one limiter for the run, the second
-      // request would wait a minute.
-      const summary = await stronger(
-        {
-          input,
-          output: join(dir, "out.jsonl"),
-          rateLimits: { requestsPerMinute: 1 },
-          stronger: { baseURL: strongModel.url, model: "gpt-4" },
-          policy: { baseURL: policy.url, model: "llama" },
-        },
-        { env: { OPENAI_API_KEY: "k" } },
-      );
-      expect(summary.accepted).toBe(1);
-      expect([policy.chatRequests, strongModel.chatRequests]).toEqual([1, 1]);
-      expect(performance.now() - start).toBeLessThan(20_000);
-    } finally {
-      await policy.close();
-      await strongModel.close();
-    }
+    // One request to each server: with one limiter for the run, the second would wait a minute.
+    const run = await strongerOnTwoServers(1);
+    expect(run).toMatchObject({ accepted: 1, written: 1, requests: [1, 1] });
+    expect(run.seconds).toBeLessThan(20);
   }, 90_000);
 
-  it("a policy server is not held back by the stronger model's limits (and vice versa)", async () => {
-    const policy = await startTestServer();
-    const strongModel = await startTestServer();
-    try {
-      const dir = tempDir();
-      const input = writeJsonl(
-        join(dir, "in.jsonl"),
-        prompts(2).map((p) => ({ prompt: p.prompt })),
-      );
-      const output = join(dir, "out.jsonl");
-      const start = performance.now();
-      // One request per minute per account: two rows take two requests from each server. Each limiter
-      // holds one minute's worth (one request), so a run that shared one limiter would wait ~3 minutes.
-      const summary = await stronger(
-        {
-          input,
-          output,
-          rateLimits: { requestsPerMinute: 1 },
-          concurrency: 1,
-          stronger: { baseURL: strongModel.url, model: "gpt-4", rateLimits: { requestsPerMinute: 600 } },
-          policy: { baseURL: policy.url, model: "llama", rateLimits: { requestsPerMinute: 600 } },
-        },
-        { env: { OPENAI_API_KEY: "k" } },
-      );
-      expect(summary.accepted).toBe(2);
-      expect(readRows(output)).toHaveLength(2);
-      expect([policy.chatRequests, strongModel.chatRequests]).toEqual([2, 2]);
-      expect(performance.now() - start).toBeLessThan(20_000);
-    } finally {
-      await policy.close();
-      await strongModel.close();
-    }
-  }, 60_000);
+  it("an endpoint's own limits win over the run's", async () => {
+    // Two requests to each server: at the run's one request per minute the second would wait a minute.
+    const run = await strongerOnTwoServers(2, { requestsPerMinute: 600 });
+    expect(run).toMatchObject({ accepted: 2, written: 2, requests: [2, 2] });
+    expect(run.seconds).toBeLessThan(20);
+  }, 90_000);
 });
