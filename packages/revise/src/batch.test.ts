@@ -6,6 +6,7 @@ import { prompts, readRows, tempDir, writeJsonl } from "../test/helpers.js";
 import { startTestServer, type TestServer } from "../test/server.js";
 import { runBatch } from "./batch.js";
 import { createClairBuilder } from "./clair.js";
+import { createHttpFetch, type FetchLike } from "./http-fetch.js";
 import { createOpenAIGenerator } from "./openai-generator.js";
 import { DEFAULT_REVISER_PROMPT, renderPrompt } from "./prompts.js";
 import type { PreferenceRow, RejectRow } from "./records.js";
@@ -21,14 +22,14 @@ afterAll(async () => {
   await server.close();
 });
 
-function setup(count: number, withPolicy = false) {
+function setup(count: number, withPolicy = false, fetch?: FetchLike) {
   const dir = tempDir();
   const input = writeJsonl(join(dir, "in.jsonl"), prompts(count));
   const output = join(dir, "out.jsonl");
   const env = { K: KEY };
   const generator = createOpenAIGenerator(
     { baseURL: server.url, model: "gpt-4", apiKeyEnv: "K", temperature: 0.7, maxTokens: 4096 },
-    { env, retry: { maxRetries: 1, baseDelayMs: 1 } },
+    { env, retry: { maxRetries: 1, baseDelayMs: 1 }, ...(fetch === undefined ? {} : { fetch }) },
   );
   const policy = createOpenAIGenerator({ baseURL: server.url, model: "llama", apiKeyEnv: "K" }, { env });
   const builder = createClairBuilder({
@@ -38,7 +39,35 @@ function setup(count: number, withPolicy = false) {
   return { dir, input, output, generator, builder };
 }
 
+/**
+ * A fetch whose downloaded file contents cannot be read as one string, as with an output file over V8's
+ * string limit: `text()` rejects as V8 would, the bytes stay readable.
+ */
+function noWholeFileStrings(): FetchLike {
+  const inner = createHttpFetch();
+  return async (input, init) => {
+    const response = await inner(input, init);
+    if (!String(input instanceof Request ? input.url : input).endsWith("/content")) return response;
+    return new Proxy(response, {
+      get(target, property) {
+        if (property === "text") return () => Promise.reject(new RangeError("Invalid string length"));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  };
+}
+
 describe("runBatch (OpenAI Batch API mode)", () => {
+  it("merges a batch whose files cannot be read as one string (read as bytes, line by line)", async () => {
+    const { input, output, generator, builder } = setup(6, false, noWholeFileStrings());
+    server.batchPolls = 1;
+    const summary = await runBatch({ builder, generator, input, output, pollIntervalMs: 5 });
+    expect(summary).toMatchObject({ stoppedBy: "complete", failed: 0 });
+    expect(summary.accepted + summary.rejected).toBe(6);
+    expect(readRows<PreferenceRow>(output)).toHaveLength(summary.accepted);
+  });
+
   it("uploads, creates, polls, downloads and merges into the journal", async () => {
     const { input, output, generator, builder } = setup(10);
     const batches = server.batches.size;

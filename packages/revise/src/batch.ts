@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { AppendFile } from "./append-file.js";
+import { BatchAnswers } from "./batch-answers.js";
 import { batchScope } from "./batch-scope.js";
 import type { RowContext } from "./builder.js";
 import { ClairError, EndpointError } from "./errors.js";
@@ -265,23 +266,14 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
       }
       if (stoppedBy === undefined) {
         // Merge: answers by custom id, then every row of the batch is built from its answer.
-        const answers = new Map<string, unknown>();
+        const answers = new BatchAnswers();
         for (const fileId of [batch.output_file_id, batch.error_file_id]) {
           if (fileId === null || fileId === undefined) continue;
           const response = await call("download", (signal) =>
             client.files.content(fileId, signal === undefined ? {} : { signal }),
           );
-          // The answers are kept in memory until merged anyway, so the file is read whole.
-          const lines = (await response.text()).split("\n");
-          for (const text of lines) {
-            if (text.trim() === "") continue;
-            const result = JSON.parse(text) as {
-              custom_id: string;
-              response?: { status_code?: number; body?: unknown } | null;
-              error?: { message?: string; code?: string } | null;
-            };
-            answers.set(result.custom_id, result);
-          }
+          // As bytes, indexed by line: a string of the whole file could exceed V8's limit.
+          answers.add(new Uint8Array(await response.arrayBuffer()));
         }
         for await (const { row, context, done } of rows()) {
           if (done || !answers.has(customId(context.key, 0))) continue;
@@ -289,12 +281,7 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
           const scope = {
             async intercept(target: object): Promise<Generation> {
               if (target !== generator) unsupported();
-              const answer = answers.get(customId(context.key, calls++)) as
-                | {
-                    response?: { status_code?: number; body?: unknown } | null;
-                    error?: { message?: string } | null;
-                  }
-                | undefined;
+              const answer = answers.get(customId(context.key, calls++));
               const status = answer?.response?.status_code;
               if (answer === undefined || answer.error || status === undefined || status >= 400) {
                 const detail = answer?.error?.message ?? `status ${status ?? "missing"}`;
