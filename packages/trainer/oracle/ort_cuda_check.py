@@ -77,6 +77,16 @@ def check_exact(folder, out):
     return report
 
 
+def write_external_weights(folder, meta, rng):
+    """The initializer forward's weight file (not carried): random float32 values at the recorded offsets."""
+    external = meta["external"]
+    data = bytearray(external["size"])
+    for e in external["entries"]:
+        data[e["offset"] : e["offset"] + e["length"]] = rng.normal(0, 0.02, e["length"] // 4).astype("<f4").tobytes()
+    with open(os.path.join(folder, external["location"]), "wb") as f:
+        f.write(data)
+
+
 def cpu_session(path, threads):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
@@ -94,13 +104,7 @@ def check_timing(folder, rounds=10, device_kind="cuda", threads=0):
         feeds = read_tensors(os.path.join(folder, family + ".tokens.bin"), meta["tokens"])
         for w in meta["weights"]:
             feeds[w["name"]] = rng.normal(0, 0.02, w["shape"]).astype(np.float32)
-        external = meta["external"]
-        with open(os.path.join(folder, external["location"]), "wb") as f:
-            data = bytearray(external["size"])
-            for e in external["entries"]:
-                values = rng.normal(0, 0.02, e["length"] // 4).astype("<f4").tobytes()
-                data[e["offset"] : e["offset"] + e["length"]] = values
-            f.write(data)
+        write_external_weights(folder, meta, rng)
         device = {k: ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(v), device_kind, 0) for k, v in feeds.items()}
         runs = {}
         for mode in ("forward-initializers", "forward", "forward-backward"):
@@ -134,6 +138,39 @@ def check_timing(folder, rounds=10, device_kind="cuda", threads=0):
     return report
 
 
+def profile_cpu(folder, family, threads):
+    """Per-op-type time (ms) of the last of three runs of the bench's forward and forward+backward graphs on
+    the CPU EP; the backward's nodes (names under grad/) marked with a leading "d"."""
+    meta = json.load(open(os.path.join(folder, family + ".json")))
+    feeds = read_tensors(os.path.join(folder, family + ".tokens.bin"), meta["tokens"])
+    rng = np.random.default_rng(0)
+    for w in meta["weights"]:
+        feeds[w["name"]] = rng.normal(0, 0.02, w["shape"]).astype(np.float32)
+    write_external_weights(folder, meta, rng)
+    out = {}
+    for mode in ("forward-initializers", "forward-backward"):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.enable_mem_pattern = False
+        options.enable_profiling = True
+        options.profile_file_prefix = f"/tmp/profile-{family}-{mode}"
+        session = ort.InferenceSession(os.path.join(folder, f"{family}.{mode}.onnx"), options, providers=["CPUExecutionProvider"])
+        names = {i.name for i in session.get_inputs()}
+        for _ in range(3):
+            session.run(None, {k: v for k, v in feeds.items() if k in names})
+        events = json.load(open(session.end_profiling()))
+        runs = [i for i, e in enumerate(events) if e.get("name") == "model_run"]
+        totals = collections.Counter()
+        for e in events[runs[-2] + 1 if len(runs) > 1 else 0 :]:
+            if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
+                op = ("d" if e["name"].startswith("grad/") else "") + e["args"].get("op_name", "?")
+                totals[op] += e["dur"] / 1000
+        out[mode] = totals
+        top = ", ".join(f"{op} {ms:.0f}" for op, ms in totals.most_common(14))
+        print(f"profile {family} {mode} ({threads} threads): total {sum(totals.values()):.0f} ms: {top}")
+    return out
+
+
 def main():
     graphs, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -141,6 +178,10 @@ def main():
     print(json.dumps(env))
     if "CUDAExecutionProvider" not in env["providers"]:
         print("no CUDAExecutionProvider in this onnxruntime: timing on the CPU EP only")
+        if os.environ.get("PROFILE_ONLY"):
+            for family in ("llama", "gpt2"):
+                profile_cpu(os.path.join(graphs, "timing"), family, int(os.environ["PROFILE_ONLY"]))
+            sys.exit(2)
         timing = {f"cpu-{n or 'default'}": check_timing(os.path.join(graphs, "timing"), 6, "cpu", n) for n in (0, 2)}
         json.dump({"env": env, "timing": timing}, open(os.path.join(out, "report.json"), "w"), indent=1)
         sys.exit(2)
