@@ -1,6 +1,7 @@
 import { Tensor as OrtTensor } from "onnxruntime-node";
 import { addGradients } from "../src/autodiff/gradient.js";
 import { emitCompletionLogProbs, GraphBuilder, type PretrainedModel, packSequences } from "../src/index.js";
+import { packedFeeds } from "../src/logprobs/packed-feeds.js";
 
 /**
  * The model shape of the log-prob benchmarks (the issue's 10–20M parameters: 6 layers, hidden 384) for
@@ -61,9 +62,5 @@ export function logProbBenchGraph(
     Array.from({ length: batch }, () => row),
     { padId: 0, maxLength: seq, vocabSize: model.config.vocabSize },
   );
-  const dims = [batch, seq];
-  feeds.input_ids = new OrtTensor("int64", packed.inputIds, dims);
-  feeds.attention_mask = new OrtTensor("int64", packed.attentionMask, dims);
-  feeds.completion_mask = new OrtTensor("int64", packed.completionMask, dims);
-  return { graph: g, feeds };
+  return { graph: g, feeds: { ...feeds, ...packedFeeds(packed) } };
 }

@@ -22,6 +22,7 @@ import { buildTrainStep } from "../src/artifacts/train-step-graph.js";
 import { addGradients } from "../src/autodiff/gradient.js";
 import { buildLogProbModel, emitCompletionLogProbs } from "../src/logprobs/build-log-prob-graph.js";
 import { packSequences } from "../src/logprobs/pack-sequences.js";
+import { packedFeeds } from "../src/logprobs/packed-feeds.js";
 import { createTinyModel } from "../src/models/create-tiny-model.js";
 import type { PretrainedModel } from "../src/models/pretrained-model.js";
 import { GraphBuilder } from "../src/onnx/builder.js";
@@ -76,12 +77,7 @@ function tokenFeeds(model: PretrainedModel, rows: ReturnType<typeof oracleRows>)
     maxLength: model.config.maxPositions,
     vocabSize: model.config.vocabSize,
   });
-  const dims = [packed.batch, packed.seq];
-  return {
-    input_ids: new OrtTensor("int64", packed.inputIds, dims),
-    attention_mask: new OrtTensor("int64", packed.attentionMask, dims),
-    completion_mask: new OrtTensor("int64", packed.completionMask, dims),
-  };
+  return packedFeeds(packed);
 }
 
 function weightFeeds(model: PretrainedModel): Feeds {

@@ -2,6 +2,7 @@ import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { addGradients } from "../src/autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../src/logprobs/build-log-prob-graph.js";
 import { type PromptCompletion, packSequences } from "../src/logprobs/pack-sequences.js";
+import { packedFeeds } from "../src/logprobs/packed-feeds.js";
 import type { FloatType } from "../src/models/model-family.js";
 import type { PretrainedModel } from "../src/models/pretrained-model.js";
 import { GraphBuilder } from "../src/onnx/builder.js";
@@ -55,12 +56,7 @@ export async function lossGradients(
     maxLength: model.config.maxPositions,
     vocabSize: model.config.vocabSize,
   });
-  const dims = [packed.batch, packed.seq];
-  const feeds: Record<string, OrtTensor> = {
-    input_ids: new OrtTensor("int64", packed.inputIds, dims),
-    attention_mask: new OrtTensor("int64", packed.attentionMask, dims),
-    completion_mask: new OrtTensor("int64", packed.completionMask, dims),
-  };
+  const feeds = packedFeeds(packed);
   if (asInputs) {
     for (const [name, t] of model.weights) {
       const data = t.data as Float32Array;

@@ -1,5 +1,6 @@
-import { type InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { PackedBatch } from "../logprobs/pack-sequences.js";
+import { packedFeeds } from "../logprobs/packed-feeds.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { LABELS_INPUT } from "./emit-objective.js";
 import { openTrainingSession } from "./open-session.js";
@@ -174,11 +175,8 @@ export class TrainStepSession {
     if (referenceLogp.length !== batch.batch) {
       throw new TrainConfigError("referenceLogp", referenceLogp.length, `${batch.batch} values, one per row`);
     }
-    const dims = [batch.batch, batch.seq];
     const feeds: Record<string, OrtTensor> = {
-      input_ids: new OrtTensor("int64", batch.inputIds, dims),
-      attention_mask: new OrtTensor("int64", batch.attentionMask, dims),
-      completion_mask: new OrtTensor("int64", batch.completionMask, dims),
+      ...packedFeeds(batch),
       [TRAIN_STEP_IO.referenceLogp]: floatValues(referenceLogp, this.artifact.dtype, [batch.batch]),
       [TRAIN_STEP_IO.lr]: this.#scalar(lr),
       [TRAIN_STEP_IO.step]: this.#scalar(this.steps + 1),

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import { InferenceSession } from "onnxruntime-node";
 import { SequenceTooLongError } from "../models/model-errors.js";
 import type { WeightOptions } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
@@ -9,6 +9,7 @@ import { writeModel } from "../onnx/model-file.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { buildLogProbModel, LOG_PROB_IO } from "./build-log-prob-graph.js";
 import { type PackedBatch, type PromptCompletion, packSequences } from "./pack-sequences.js";
+import { packedFeeds } from "./packed-feeds.js";
 
 /** Options of {@link LogProbSession.create}: weight precision, and when to go through external data. */
 export interface LogProbSessionOptions extends WeightOptions {
@@ -84,12 +85,7 @@ export class LogProbSession {
       for (let t = 0; t < batch.seq; t++) length += Number(batch.attentionMask[b * batch.seq + t]);
       if (length > max) throw new SequenceTooLongError(length, max, b);
     }
-    const dims = [batch.batch, batch.seq];
-    const out = await this.#session.run({
-      [LOG_PROB_IO.inputIds]: new OrtTensor("int64", batch.inputIds, dims),
-      [LOG_PROB_IO.attentionMask]: new OrtTensor("int64", batch.attentionMask, dims),
-      [LOG_PROB_IO.completionMask]: new OrtTensor("int64", batch.completionMask, dims),
-    });
+    const out = await this.#session.run(packedFeeds(batch));
     const logp = out[LOG_PROB_IO.logp]!.data as Float32Array | Float64Array;
     const tokens = out[LOG_PROB_IO.tokens]!.data as Float32Array | Float64Array;
     return Array.from(logp, (v: number, i) => ({ logp: v, tokens: tokens[i]! }));

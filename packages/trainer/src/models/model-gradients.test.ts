@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { addGradients } from "../autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../logprobs/build-log-prob-graph.js";
 import { packSequences } from "../logprobs/pack-sequences.js";
+import { packedFeeds } from "../logprobs/packed-feeds.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { createTinyModel } from "./create-tiny-model.js";
@@ -47,12 +48,7 @@ describe.each(["llama", "gpt2"] as const)("whole-model gradients (%s)", (family)
       intermediateSize: 24,
     });
     const packed = packSequences(rows, { padId: 0, maxLength: 128, vocabSize: model.config.vocabSize });
-    const dims = [packed.batch, packed.seq];
-    const feeds: Record<string, OrtTensor> = {
-      input_ids: new OrtTensor("int64", packed.inputIds, dims),
-      attention_mask: new OrtTensor("int64", packed.attentionMask, dims),
-      completion_mask: new OrtTensor("int64", packed.completionMask, dims),
-    };
+    const feeds: Record<string, OrtTensor> = packedFeeds(packed);
     const exact = { graphOptimizationLevel: "basic" } as const;
     const backward = lossGraph(model, true);
     const gradSession = await InferenceSession.create(backward.bytes, exact);
