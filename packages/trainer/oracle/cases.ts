@@ -128,11 +128,24 @@ export async function oracleModel(c: OracleCase): Promise<PretrainedModel> {
   return "tiny" in c.model ? createTinyModel(c.model.tiny) : loadPretrainedModel(c.model.dir);
 }
 
-/** The case's sequences: ids uniform in [3, vocab), the same on every machine. */
+/**
+ * A draw of `n` token ids uniform in [3, vocab) (past pad, BOS and EOS) from a seeded stream, the same on
+ * every machine.
+ *
+ * @example
+ * ```ts
+ * const draw = tokenDraw(7, 259);
+ * draw(5); // five ids
+ * ```
+ */
+export function tokenDraw(seed: number, vocabSize: number): (n: number) => number[] {
+  const rng = new SeededRandom(seed);
+  return (n) => Array.from({ length: n }, () => 3 + Math.floor(rng.uniform() * (vocabSize - 3)));
+}
+
+/** The case's sequences, drawn by {@link tokenDraw} from its seed. */
 export function oracleRows(c: OracleCase, vocabSize: number): PromptCompletion[] {
-  const rng = new SeededRandom(c.seed);
-  const draw = (n: number) =>
-    Array.from({ length: n }, () => 3 + Math.floor(rng.uniform() * (vocabSize - 3)));
+  const draw = tokenDraw(c.seed, vocabSize);
   return c.lengths.map(([p, n]) => ({ promptIds: draw(p), completionIds: draw(n) }));
 }
 

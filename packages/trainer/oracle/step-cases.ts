@@ -1,6 +1,5 @@
 import type { PromptCompletion } from "../src/logprobs/pack-sequences.js";
-import { SeededRandom } from "../src/models/seeded-random.js";
-import { ORACLE_CASES, type OracleCase } from "./cases.js";
+import { ORACLE_CASES, type OracleCase, tokenDraw } from "./cases.js";
 
 /**
  * A training-step oracle case: a few optimizer steps of a preference loss on a model of {@link ORACLE_CASES},
@@ -108,9 +107,7 @@ export function stepRows(
   c: StepCase,
   vocabSize: number,
 ): { chosen: PromptCompletion[]; rejected: PromptCompletion[] } {
-  const rng = new SeededRandom(c.seed);
-  const draw = (n: number) =>
-    Array.from({ length: n }, () => 3 + Math.floor(rng.uniform() * (vocabSize - 3)));
+  const draw = tokenDraw(c.seed, vocabSize);
   const pairs = c.lengths.map(([p, w, l]) => ({ prompt: draw(p), chosen: draw(w), rejected: draw(l) }));
   return {
     chosen: pairs.map((x) => ({ promptIds: x.prompt, completionIds: x.chosen })),
