@@ -5,20 +5,20 @@ const line = (id: string, text: string) =>
   JSON.stringify({ custom_id: id, response: { status_code: 200, body: { text } }, error: null });
 
 describe("BatchAnswers", () => {
-  it("indexes JSON lines of several files and parses an answer when asked", () => {
+  it("indexes JSON lines of several files and parses an answer when asked", async () => {
     const answers = new BatchAnswers();
     const encoder = new TextEncoder();
-    answers.add(
+    await answers.add(
       encoder.encode(
         `${line("a#0", "héllo ✓ \u2028 \\n")}\r\n\n  \r\n${line("b#0", "")}\n${line("c#0", "x")}`,
       ),
     );
-    answers.add(
+    await answers.add(
       encoder.encode(
         `${JSON.stringify({ custom_id: "d#0", response: null, error: { message: "expired" } })}\n`,
       ),
     );
-    answers.add(new Uint8Array(0));
+    await answers.add(new Uint8Array(0));
     expect(answers.size).toBe(4);
     expect(answers.get("a#0")?.response?.body).toEqual({ text: "héllo ✓ \u2028 \\n" });
     expect(answers.get("c#0")?.response?.body).toEqual({ text: "x" });
@@ -31,8 +31,8 @@ describe("BatchAnswers", () => {
     expect(answers.get("a#0")).not.toBe(answers.get("a#0"));
   });
 
-  it("names nothing it cannot parse: a malformed line throws", () => {
-    expect(() => new BatchAnswers().add(new TextEncoder().encode('{"custom_id": "a#0"\n'))).toThrow(
+  it("names nothing it cannot parse: a malformed line throws", async () => {
+    await expect(new BatchAnswers().add(new TextEncoder().encode('{"custom_id": "a#0"\n'))).rejects.toThrow(
       SyntaxError,
     );
   });

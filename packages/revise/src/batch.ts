@@ -273,7 +273,7 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
             client.files.content(fileId, signal === undefined ? {} : { signal }),
           );
           // As bytes, indexed by line: a string of the whole file could exceed V8's limit.
-          answers.add(new Uint8Array(await response.arrayBuffer()));
+          await answers.add(new Uint8Array(await response.arrayBuffer()));
         }
         for await (const { row, context, done } of rows()) {
           if (done || !answers.has(customId(context.key, 0))) continue;

@@ -3,17 +3,17 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../test/helpers.js";
-import { type ByteSource, readLines, readLinesFrom } from "./read-lines.js";
+import { type ByteSource, bytesSource, readLines, readLinesFrom } from "./read-lines.js";
 
-/** A source over `bytes` that counts the bytes handed out. */
+/** {@link bytesSource} over `bytes`, counting the bytes handed out. */
 function countingSource(bytes: Buffer): ByteSource & { handedOut: number } {
+  const inner = bytesSource(bytes);
   const source = {
     handedOut: 0,
     async read(buffer: Uint8Array, offset: number, length: number) {
-      const n = Math.min(length, bytes.length - source.handedOut);
-      buffer.set(bytes.subarray(source.handedOut, source.handedOut + n), offset);
-      source.handedOut += n;
-      return { bytesRead: n };
+      const read = await inner.read(buffer, offset, length, null);
+      source.handedOut += read.bytesRead;
+      return read;
     },
   };
   return source;

@@ -17,6 +17,26 @@ export interface ByteSource {
   ): Promise<{ bytesRead: number }>;
 }
 
+/**
+ * Bytes already in memory as a {@link ByteSource}, read from the start.
+ *
+ * @example
+ * ```ts
+ * for await (const text of readLinesFrom(bytesSource(new TextEncoder().encode("a\nb")))) console.log(text);
+ * ```
+ */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  let at = 0;
+  return {
+    async read(buffer, offset, length) {
+      const n = Math.min(length, bytes.length - at);
+      buffer.set(bytes.subarray(at, at + n), offset);
+      at += n;
+      return { bytesRead: n };
+    },
+  };
+}
+
 const LF = 10;
 const CR = 13;
 
