@@ -14,10 +14,13 @@ describe("EndpointLimiters", () => {
     expect(limiters.for({ baseURL: "https://api.example.com/v1/", apiKeyEnv: "K" })).toBe(hosted);
     expect(limiters.for({ baseURL: "https://api.example.com/v1", apiKeyEnv: "OTHER" })).not.toBe(hosted);
     expect(limiters.for({ baseURL: "http://localhost:8000/v1", apiKeyEnv: "K" })).not.toBe(hosted);
-    expect(new EndpointLimiters().for({ baseURL: "http://localhost:8000/v1" })).toBeUndefined();
+    expect(
+      new EndpointLimiters().for({ baseURL: "http://localhost:8000/v1", apiKeyEnv: "K" }),
+    ).toBeUndefined();
     expect(
       new EndpointLimiters().for({
         baseURL: "http://localhost:8000/v1",
+        apiKeyEnv: "K",
         rateLimits: { requestsPerMinute: 5 },
       }),
     ).toBeDefined();
@@ -25,7 +28,11 @@ describe("EndpointLimiters", () => {
 
   it("an endpoint's own limits win over the run's limiter", async () => {
     const limiters = new EndpointLimiters({ requestsPerMinute: 1 });
-    const own = limiters.for({ baseURL: "http://localhost:1/v1", rateLimits: { requestsPerMinute: 6000 } })!;
+    const own = limiters.for({
+      baseURL: "http://localhost:1/v1",
+      apiKeyEnv: "K",
+      rateLimits: { requestsPerMinute: 6000 },
+    })!;
     const start = performance.now();
     for (let i = 0; i < 5; i++) await own.acquire(1);
     expect(performance.now() - start).toBeLessThan(1000);

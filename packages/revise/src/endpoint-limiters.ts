@@ -1,3 +1,4 @@
+import type { ResolvedEndpoint } from "./openai-generator.js";
 import { RateLimiter, type RateLimits } from "./rate-limiter.js";
 
 /**
@@ -20,15 +21,14 @@ export class EndpointLimiters {
     this.#fallback = runLimits;
   }
 
-  /** The limiter of the endpoint's account, or `undefined` when neither it nor the run sets limits. */
-  for(endpoint: {
-    readonly baseURL: string;
-    readonly apiKeyEnv?: string | undefined;
-    readonly rateLimits?: RateLimits | undefined;
-  }): RateLimiter | undefined {
+  /**
+   * The limiter of the endpoint's account (options after defaults, so `apiKeyEnv` is set), or `undefined`
+   * when neither it nor the run sets limits.
+   */
+  for(endpoint: Pick<ResolvedEndpoint, "baseURL" | "apiKeyEnv" | "rateLimits">): RateLimiter | undefined {
     const limits = endpoint.rateLimits ?? this.#fallback;
     if (limits === undefined) return undefined;
-    const account = `${new URL(endpoint.baseURL).href.replace(/\/+$/, "")}\n${endpoint.apiKeyEnv ?? "OPENAI_API_KEY"}`;
+    const account = `${new URL(endpoint.baseURL).href.replace(/\/+$/, "")}\n${endpoint.apiKeyEnv}`;
     let limiter = this.#byAccount.get(account);
     if (limiter === undefined) {
       limiter = new RateLimiter(limits);
