@@ -1,7 +1,8 @@
-import { Tensor as OrtTensor } from "onnxruntime-node";
+import type { Tensor as OrtTensor } from "onnxruntime-node";
 import { addGradients } from "../src/autodiff/gradient.js";
 import { emitCompletionLogProbs, GraphBuilder, type PretrainedModel, packSequences } from "../src/index.js";
 import { packedFeeds } from "../src/logprobs/packed-feeds.js";
+import { weightFeeds } from "../src/models/weight-feeds.js";
 
 /**
  * The model shape of the log-prob benchmarks (the issue's 10–20M parameters: 6 layers, hidden 384) for
@@ -52,10 +53,7 @@ export function logProbBenchGraph(
     g.output(loss);
     for (const grad of addGradients(g, { loss, wrt: [...model.weights.keys()] }).values()) g.output(grad);
   }
-  if (asInputs) {
-    for (const [name, t] of model.weights)
-      feeds[name] = new OrtTensor("float32", t.data as Float32Array, [...t.shape]);
-  }
+  if (asInputs) Object.assign(feeds, weightFeeds(model));
   const ids = Array.from({ length: seq }, (_, i) => 3 + ((i * 7) % 256));
   const row = { promptIds: ids.slice(0, seq / 2), completionIds: ids.slice(seq / 2) };
   const packed = packSequences(

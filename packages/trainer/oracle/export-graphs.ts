@@ -25,6 +25,7 @@ import { packSequences } from "../src/logprobs/pack-sequences.js";
 import { packedFeeds } from "../src/logprobs/packed-feeds.js";
 import { createTinyModel } from "../src/models/create-tiny-model.js";
 import type { PretrainedModel } from "../src/models/pretrained-model.js";
+import { weightFeeds } from "../src/models/weight-feeds.js";
 import { GraphBuilder } from "../src/onnx/builder.js";
 import { encodeModel } from "../src/onnx/protobuf.js";
 import type { Model } from "../src/onnx/types.js";
@@ -78,15 +79,6 @@ function tokenFeeds(model: PretrainedModel, rows: ReturnType<typeof oracleRows>)
     vocabSize: model.config.vocabSize,
   });
   return packedFeeds(packed);
-}
-
-function weightFeeds(model: PretrainedModel): Feeds {
-  return Object.fromEntries(
-    [...model.weights].map(([name, t]) => [
-      name,
-      new OrtTensor("float32", t.data as Float32Array, [...t.shape]),
-    ]),
-  );
 }
 
 /** Σ log-probs and its gradient with respect to every weight, the weights graph inputs. */

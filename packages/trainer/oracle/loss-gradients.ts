@@ -1,10 +1,11 @@
-import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import { InferenceSession } from "onnxruntime-node";
 import { addGradients } from "../src/autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../src/logprobs/build-log-prob-graph.js";
 import { type PromptCompletion, packSequences } from "../src/logprobs/pack-sequences.js";
 import { packedFeeds } from "../src/logprobs/packed-feeds.js";
 import type { FloatType } from "../src/models/model-family.js";
 import type { PretrainedModel } from "../src/models/pretrained-model.js";
+import { weightFeeds } from "../src/models/weight-feeds.js";
 import { GraphBuilder } from "../src/onnx/builder.js";
 import { encodeModel } from "../src/onnx/protobuf.js";
 
@@ -56,14 +57,7 @@ export async function lossGradients(
     maxLength: model.config.maxPositions,
     vocabSize: model.config.vocabSize,
   });
-  const feeds = packedFeeds(packed);
-  if (asInputs) {
-    for (const [name, t] of model.weights) {
-      const data = t.data as Float32Array;
-      feeds[name] = new OrtTensor(dtype, dtype === "float64" ? Float64Array.from(data) : data, [...t.shape]);
-    }
-  }
-  const out = await session.run(feeds);
+  const out = await session.run({ ...packedFeeds(packed), ...(asInputs ? weightFeeds(model, dtype) : {}) });
   await session.release();
   const values = (name: string) => Float64Array.from(out[name]!.data as Float32Array | Float64Array);
   return {

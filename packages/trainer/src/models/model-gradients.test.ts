@@ -8,6 +8,7 @@ import { GraphBuilder } from "../onnx/builder.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { createTinyModel } from "./create-tiny-model.js";
 import type { PretrainedModel } from "./pretrained-model.js";
+import { weightFeeds } from "./weight-feeds.js";
 
 const rows = [
   { promptIds: [1, 40, 50, 60], completionIds: [70, 80, 2] },
@@ -53,9 +54,7 @@ describe.each(["llama", "gpt2"] as const)("whole-model gradients (%s)", (family)
     const backward = lossGraph(model, true);
     const gradSession = await InferenceSession.create(backward.bytes, exact);
     const forwardSession = await InferenceSession.create(lossGraph(model, false).bytes, exact);
-    for (const [name, t] of model.weights) {
-      feeds[name] = new OrtTensor("float64", Float64Array.from(t.data as Float32Array), [...t.shape]);
-    }
+    Object.assign(feeds, weightFeeds(model, "float64"));
     const gradients = await gradSession.run(feeds);
     const lossAt = async (name: string, data: Float64Array, shape: readonly number[]) =>
       (
