@@ -71,9 +71,9 @@ def check_exact(folder, out):
             err = float(np.max(np.abs(got[key].astype(np.float64) - ref.astype(np.float64)))) / scale
             if err >= worst:
                 worst, worst_name = err, key
-        cpu_float_ops = {op: n for op, n in where.get("CPUExecutionProvider", {}).items()}
+        on_cpu = where.get("CPUExecutionProvider", {})
         report[name] = {"worst": worst, "output": worst_name, "placement": where}
-        print(f"{name}: worst scaled error {worst:.1e} ({worst_name}); nodes on CPU: {cpu_float_ops}; on CUDA: {sum(where.get('CUDAExecutionProvider', {}).values())}")
+        print(f"{name}: worst scaled error {worst:.1e} ({worst_name}); nodes on CPU: {on_cpu}; on CUDA: {sum(where.get('CUDAExecutionProvider', {}).values())}")
     return report
 
 
@@ -87,11 +87,25 @@ def write_external_weights(folder, meta, rng):
         f.write(data)
 
 
-def cpu_session(path, threads):
+def cpu_session(path, threads, profile_prefix=None):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.enable_mem_pattern = False  # as TRAINING_SESSION_DEFAULTS
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+def timing_feeds(folder, family, rng):
+    """A bench graph family's index, its token feeds plus random weights (and the initializer forward's
+    weight file, written from the same generator)."""
+    meta = json.load(open(os.path.join(folder, family + ".json")))
+    feeds = read_tensors(os.path.join(folder, family + ".tokens.bin"), meta["tokens"])
+    for w in meta["weights"]:
+        feeds[w["name"]] = rng.normal(0, 0.02, w["shape"]).astype(np.float32)
+    write_external_weights(folder, meta, rng)
+    return feeds
 
 
 def check_timing(folder, rounds=10, device_kind="cuda", threads=0):
@@ -100,11 +114,7 @@ def check_timing(folder, rounds=10, device_kind="cuda", threads=0):
     rng = np.random.default_rng(0)
     for meta_path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         family = os.path.basename(meta_path)[: -len(".json")]
-        meta = json.load(open(meta_path))
-        feeds = read_tensors(os.path.join(folder, family + ".tokens.bin"), meta["tokens"])
-        for w in meta["weights"]:
-            feeds[w["name"]] = rng.normal(0, 0.02, w["shape"]).astype(np.float32)
-        write_external_weights(folder, meta, rng)
+        feeds = timing_feeds(folder, family, rng)
         device = {k: ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(v), device_kind, 0) for k, v in feeds.items()}
         runs = {}
         for mode in ("forward-initializers", "forward", "forward-backward"):
@@ -141,20 +151,11 @@ def check_timing(folder, rounds=10, device_kind="cuda", threads=0):
 def profile_cpu(folder, family, threads):
     """Per-op-type time (ms) of the last of three runs of the bench's forward and forward+backward graphs on
     the CPU EP; the backward's nodes (names under grad/) marked with a leading "d"."""
-    meta = json.load(open(os.path.join(folder, family + ".json")))
-    feeds = read_tensors(os.path.join(folder, family + ".tokens.bin"), meta["tokens"])
-    rng = np.random.default_rng(0)
-    for w in meta["weights"]:
-        feeds[w["name"]] = rng.normal(0, 0.02, w["shape"]).astype(np.float32)
-    write_external_weights(folder, meta, rng)
+    feeds = timing_feeds(folder, family, np.random.default_rng(0))
     out = {}
     for mode in ("forward-initializers", "forward-backward"):
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.enable_mem_pattern = False
-        options.enable_profiling = True
-        options.profile_file_prefix = f"/tmp/profile-{family}-{mode}"
-        session = ort.InferenceSession(os.path.join(folder, f"{family}.{mode}.onnx"), options, providers=["CPUExecutionProvider"])
+        path = os.path.join(folder, f"{family}.{mode}.onnx")
+        session = cpu_session(path, threads, f"/tmp/profile-{family}-{mode}")
         names = {i.name for i in session.get_inputs()}
         for _ in range(3):
             session.run(None, {k: v for k, v in feeds.items() if k in names})

@@ -23,6 +23,7 @@ torch.nn.utils.clip_grad_norm_, all in float64, and writes
 Usage: python3 transformers_oracle.py CASES_DIR OUT_DIR
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -112,8 +113,9 @@ def float64_rms_norm(model):
     return patched
 
 
+@contextlib.contextmanager
 def float64_softmax():
-    """Let softmax(x, dtype=float32) on a float64 x stay float64 (eager attention asks for float32)."""
+    """Within it, softmax(x, dtype=float32) on a float64 x stays float64 (eager attention asks for float32)."""
     stock = torch.nn.functional.softmax
 
     def softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -122,11 +124,14 @@ def float64_softmax():
         return stock(input, dim=dim, _stacklevel=_stacklevel, dtype=dtype)
 
     torch.nn.functional.softmax = softmax
-    return stock
+    try:
+        yield
+    finally:
+        torch.nn.functional.softmax = stock
 
 
 def exact_float64(model):
-    """The RoPE and RMSNorm patches (softmax is `float64_softmax`); returns {patch: modules patched}."""
+    """The RoPE and RMSNorm patches (softmax: `with float64_softmax()`); returns {patch: modules patched}."""
     return {"rope": float64_rope(model), "rms_norm": float64_rms_norm(model)}
 
 
@@ -194,8 +199,7 @@ def run_steps(folder, out, device):
     spec = json.load(open(os.path.join(folder, "train.json")))
     model = load(folder, device)
     exact_float64(model)
-    stock_softmax = float64_softmax()
-    try:
+    with float64_softmax():
         pairs = spec["pairs"]
         rows = [{"prompt_ids": p["prompt_ids"], "completion_ids": p[key]} for key in ("chosen_ids", "rejected_ids") for p in pairs]
         lengths = torch.tensor([len(r["completion_ids"]) for r in rows], dtype=torch.float64, device=device)
@@ -213,8 +217,6 @@ def run_steps(folder, out, device):
             norms.append(torch.nn.utils.clip_grad_norm_(params, spec["max_grad_norm"]).item())
             optimizer.step()
             losses.append(loss.item())
-    finally:
-        torch.nn.functional.softmax = stock_softmax
     os.makedirs(out, exist_ok=True)
     named = dict(model.named_parameters())
     entries = write_tensors(os.path.join(out, "weights.f64"), folder, named, lambda p: p)
@@ -229,14 +231,11 @@ def run_case(folder, out, device):
     with torch.no_grad():
         stock, _, _ = completion_logps(model, spec, device)
     patched = exact_float64(model)
-    stock_softmax = float64_softmax()
-    try:
+    with float64_softmax():
         params = dict(model.named_parameters())
         model.zero_grad(set_to_none=True)
         logps, tokens, loss = completion_logps(model, spec, device)
         loss.backward()
-    finally:
-        torch.nn.functional.softmax = stock_softmax
     os.makedirs(out, exist_ok=True)
 
     def gradient(p):
