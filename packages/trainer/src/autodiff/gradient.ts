@@ -230,7 +230,7 @@ export function buildGradientModel(
   options: GradientOptions & { keepOutputs?: boolean },
 ): { model: Model; gradients: Map<string, string> } {
   // Opsets 14–17 only added types and optional attributes to what 13 had, so a 13–16 graph keeps its
-  // meaning at 17, where ScatterND/ScatterElements have reduction="add" (Gather gradients).
+  // meaning at 17, where ScatterElements has reduction="add" (Gather and GatherElements gradients).
   const opsetImports = model.opsetImports.map((o) =>
     isDefaultDomain(o.domain) && o.version >= 13 && o.version < 17 ? { ...o, version: 17 } : o,
   );

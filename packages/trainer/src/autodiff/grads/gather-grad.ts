@@ -2,7 +2,7 @@ import type { GradContext } from "../grad-context.js";
 import type { GradientRule } from "../gradient-rule.js";
 
 /**
- * Indices made non-negative (`i < 0 → i + dim`) and int64, as ScatterND/ScatterElements want them.
+ * Indices made non-negative (`i < 0 → i + dim`) and int64, as ScatterElements wants them.
  *
  * @example
  * ```ts
@@ -20,13 +20,18 @@ export function normalizeIndices(ctx: GradContext, indices: string, axis: number
 }
 
 /**
- * Gradient of `Gather` (embedding lookup): scatter-add the output gradient into zeros with ScatterND
- * `reduction="add"` (repeated ids accumulate). For `axis ≠ 0` the gathered axis is moved to the front and
- * back with Transpose.
+ * Gradient of `Gather` (embedding lookup): scatter-add the output gradient into zeros along the gathered
+ * axis with ScatterElements `reduction="add"` (repeated ids accumulate), the ids flattened to one axis and
+ * repeated over the other axes.
  *
  * ```text
- * y[..., i₁…i_q, ...] = x[..., idx[i₁…i_q], ...]    dx = ScatterND(0, idx[..., None], dy, add)
+ * y[..., i₁…i_q, ...] = x[..., idx[i₁…i_q], ...]
+ * dx = ScatterElements(0, expand(idx as [1…, n, 1…]), dy as [x₀…x_{a−1}, n, x_{a+1}…], axis a, add)
  * ```
+ * Not ScatterND: onnxruntime's CPU ScatterND splits the updates over its threads and adds without
+ * synchronisation, so with two or more intra-op threads and a repeated id it loses updates (about 1 % of
+ * a stories-size embedding gradient, different every run; onnxruntime issue #18048). Its ScatterElements
+ * runs in one loop, in order. The ids go in as int32 (half the memory of int64; dims fit).
  *
  * @example
  * ```ts
@@ -37,28 +42,24 @@ export const gatherGrad: GradientRule = {
   opType: "Gather",
   gradient: (ctx) => {
     const { g } = ctx;
-    ctx.requireOpset(16, 'ScatterND with reduction="add"');
+    ctx.requireOpset(16, 'ScatterElements with reduction="add"');
     const [x, indices] = [ctx.input(0), ctx.input(1)];
     const r = ctx.rankOf(x);
-    const q = ctx.rankOf(indices);
     const raw = ctx.intAttr("axis", 0);
     const axis = raw < 0 ? raw + r : raw;
-    const idx = g.op("Unsqueeze", [normalizeIndices(ctx, indices, axis), ctx.ints([-1])]);
-    if (axis === 0) {
-      return [g.op("ScatterND", [ctx.zerosLike(x), idx, ctx.dy()], { reduction: "add" }), undefined];
-    }
-    const range = (from: number, to: number) =>
-      Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
-    // dy: [x₀..x_{a−1}, idx…, x_{a+1}..] → [idx…, x₀..x_{a−1}, x_{a+1}..]
-    const dyPerm = [...range(axis, axis + q), ...range(0, axis), ...range(axis + q, r - 1 + q)];
-    const dyT = g.op("Transpose", [ctx.dy()], { perm: dyPerm });
-    const xPerm = [axis, ...range(0, axis), ...range(axis + 1, r)];
-    const zerosT = ctx.zerosOfShape(g.op("Gather", [ctx.shape(x), ctx.ints(xPerm)]), ctx.dtypeOf(x));
-    const scattered = g.op("ScatterND", [zerosT, idx, dyT], { reduction: "add" });
-    const inverse = new Array<number>(r);
-    xPerm.forEach((p, i) => {
-      inverse[p] = i;
-    });
-    return [g.op("Transpose", [scattered], { perm: inverse }), undefined];
+    // dy as [x₀..x_{a−1}, n, x_{a+1}..]: x's runtime shape with the gathered axis set to −1.
+    const xShape = ctx.shape(x);
+    const pieces = [];
+    if (axis > 0) pieces.push(g.op("Slice", [xShape, ctx.ints([0]), ctx.ints([axis])]));
+    pieces.push(ctx.ints([-1]));
+    if (axis < r - 1) pieces.push(g.op("Slice", [xShape, ctx.ints([axis + 1]), ctx.ints([r])]));
+    const updates = g.op("Reshape", [
+      ctx.dy(),
+      pieces.length === 1 ? ctx.ints([-1]) : g.op("Concat", pieces, { axis: 0 }),
+    ]);
+    const column = Array.from({ length: r }, (_, i) => (i === axis ? -1 : 1));
+    const ids = g.cast(normalizeIndices(ctx, indices, axis), "int32");
+    const idx = g.op("Expand", [g.op("Reshape", [ids, ctx.ints(column)]), ctx.shape(updates)]);
+    return [g.op("ScatterElements", [ctx.zerosLike(x), idx, updates], { axis, reduction: "add" }), undefined];
   },
 };

@@ -246,6 +246,11 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       inputs: { x: { shape: [2, 4] } },
       build: (g, { x }) => g.op("Gather", [x, int64(g, [3, 1, 1, 0], [2, 2])], { axis: -1 }),
     },
+    {
+      name: "Gather axis 1, scalar id",
+      inputs: { x: { shape: [2, 4, 3] } },
+      build: (g, { x }) => g.op("Gather", [x, int64(g, [-2], [])], { axis: 1 }),
+    },
   ],
   GatherElements: [
     {
