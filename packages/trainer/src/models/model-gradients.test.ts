@@ -21,10 +21,13 @@ const COEFFICIENTS = [0.7, -1.3];
 function lossGraph(
   model: PretrainedModel,
   withGradients: boolean,
+  dtype: "float32" | "float64" = "float64",
 ): { bytes: Uint8Array; grads: Map<string, string> } {
   const g = new GraphBuilder();
-  const { logp } = emitCompletionLogProbs(g, model, { dtype: "float64", trainable: "all" });
-  const c = g.constant(Float64Array.from(COEFFICIENTS), [COEFFICIENTS.length]);
+  const { logp } = emitCompletionLogProbs(g, model, { dtype, trainable: "all" });
+  const c = g.constant((dtype === "float64" ? Float64Array : Float32Array).from(COEFFICIENTS), [
+    COEFFICIENTS.length,
+  ]);
   const loss = g.op(
     "ReduceSum",
     [g.op("Mul", [logp, c]), g.int64s([0])],
@@ -86,4 +89,38 @@ describe.each(["llama", "gpt2"] as const)("whole-model gradients (%s)", (family)
     await gradSession.release();
     await forwardSession.release();
   }, 120_000);
+
+  it("gradients with 2 and 4 intra-op threads equal the single-thread session's (a batch large enough to split, repeated ids)", async () => {
+    const model = await createTinyModel({
+      family,
+      seed: 5,
+      numLayers: 2,
+      hiddenSize: 128,
+      intermediateSize: 96,
+      maxPositions: 1024,
+    });
+    // 2 × 1024 tokens over 8 distinct ids: the embedding gradient scatters 2048 rows of 128 into 8.
+    const many = COEFFICIENTS.map((_, r) => ({
+      promptIds: Array.from({ length: 512 }, (_, i) => 3 + ((i * 3 + r) % 8)),
+      completionIds: Array.from({ length: 512 }, (_, i) => 3 + ((i * 5 + r) % 8)),
+    }));
+    const packed = packSequences(many, { padId: 0, maxLength: 1024, vocabSize: model.config.vocabSize });
+    const feeds = { ...packedFeeds(packed), ...weightFeeds(model) };
+    const { bytes, grads } = lossGraph(model, true, "float32");
+    const byThreads = new Map<number, Record<string, OrtTensor>>();
+    for (const threads of [1, 2, 4]) {
+      const session = await InferenceSession.create(bytes, { intraOpNumThreads: threads });
+      byThreads.set(threads, await session.run(feeds));
+      await session.release();
+    }
+    for (const [name, grad] of grads) {
+      const one = byThreads.get(1)?.[grad]?.data as Float32Array;
+      const scale = one.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      for (const threads of [2, 4]) {
+        const other = byThreads.get(threads)?.[grad]?.data as Float32Array;
+        const worst = other.reduce((m, v, i) => Math.max(m, Math.abs(v - (one[i] as number))), 0);
+        expect(worst / scale, `${name}, ${threads} threads`).toBeLessThan(1e-5);
+      }
+    }
+  }, 60_000);
 });
