@@ -292,19 +292,26 @@ describe("addGradients", () => {
     ).toBeLessThanOrEqual(5);
   });
 
-  it("differentiates a weight repeated per sequence with one Gemm and no sum over the sequences", () => {
+  it("differentiates a weight repeated per sequence with one product per sequence, summed by a row of ones", () => {
     const g = new GraphBuilder();
     const x = g.input("x", "float32", [3, 5, 4]);
     const w = g.input("w", "float32", [4, 6]);
     const repeated = g.op("Expand", [g.op("Unsqueeze", [w, g.int64s([0])]), g.int64s([3, 4, 6])]);
     const loss = g.op("ReduceSum", [g.op("MatMul", [x, repeated])], { keepdims: 0 });
-    addGradients(g, { loss, wrt: [x, w] });
+    const dw = addGradients(g, { loss, wrt: [x, w] }).get(w);
     const grad = g.graph.nodes.filter((n) => n.name.startsWith("grad/"));
-    expect(grad.filter((n) => n.opType === "Gemm")).toHaveLength(1);
+    // The B products have one sequence's shapes: [3, 4, 5]·[3, 5, 6] → [3, 4, 6].
+    const products = grad.filter(
+      (n) => n.opType === "MatMul" && g.typeOf(n.outputs[0] ?? "")?.shape.length === 3,
+    );
+    expect(products.map((n) => g.typeOf(n.outputs[0] ?? "")?.shape)).toContainEqual([3, 4, 6]);
+    // Summed by a [1, B] row of ones, not a ReduceSum over the leading axis, and no Gemm over all rows.
+    expect(grad.some((n) => n.opType === "ReduceSum" || n.opType === "Gemm")).toBe(false);
     expect(grad.some((n) => n.name.includes("/Expand/") || n.name.includes("/Unsqueeze/"))).toBe(false);
+    expect(g.typeOf(dw ?? "")?.shape).toEqual([4, 6]);
   });
 
-  it("gives a repeated weight's gradient to the nn.Linear weight behind its Transpose, with no transposed Gemm operand", () => {
+  it("gives a repeated weight's gradient to the nn.Linear weight behind its Transpose, copying the narrower activation", () => {
     for (const [k, n] of [
       [4, 6],
       [6, 4],
@@ -317,22 +324,21 @@ describe("addGradients", () => {
       const loss = g.op("ReduceSum", [g.op("MatMul", [x, repeated])], { keepdims: 0 });
       const dw = addGradients(g, { loss, wrt: [w] }).get(w);
       const grad = g.graph.nodes.filter((node) => node.name.startsWith("grad/"));
-      const gemms = grad.filter((node) => node.opType === "Gemm");
-      expect(gemms).toHaveLength(1);
-      expect(gemms[0]?.attributes.transA).toBeUndefined();
-      expect(gemms[0]?.attributes.transB).toBeUndefined();
       // The Transpose feeding the expansion is absorbed: no rank-2 Transpose for onnxruntime to fold.
       expect(grad.some((node) => node.opType === "Transpose" && node.name.includes("/Transpose/"))).toBe(
         false,
       );
-      // The narrower activation is the one copied transposed: x [15, k] when k ≤ n, else dy [15, n].
-      const view = grad.find((node) => node.opType === "Transpose")?.inputs[0];
-      const copied = grad.find((node) => node.outputs.includes(view ?? ""))?.inputs[0];
-      expect(copied === x, `k ${k} n ${n}`).toBe(k <= n);
-      // k ≤ n gives a [k, n] product, turned to W's [n, k] layout by a second Transpose; k > n gives
-      // W's layout directly.
+      // The narrower activation is the one copied transposed per sequence, through a rank-4 view that
+      // onnxruntime does not fold into a product's transA: x [3, 5, k] when k ≤ n, else dy [3, 5, n].
+      const copy = grad.find((node) => node.opType === "Transpose");
+      expect(copy?.attributes.perm).toEqual({ type: "ints", value: [0, 1, 3, 2] });
+      const view = grad.find((node) => node.outputs.includes(copy?.inputs[0] ?? ""));
+      expect(view?.opType).toBe("Reshape");
+      expect(view?.inputs[0] === x, `k ${k} n ${n}`).toBe(k <= n);
+      // k ≤ n gives a [k, n] sum, turned to W's [n, k] layout by a second Transpose; k > n gives W's
+      // layout directly.
       expect(grad.filter((node) => node.opType === "Transpose")).toHaveLength(k <= n ? 2 : 1);
-      expect(dw).toBeDefined();
+      expect(g.typeOf(dw ?? "")?.shape).toEqual([n, k]);
     }
   });
 

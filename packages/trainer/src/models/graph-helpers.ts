@@ -47,7 +47,8 @@ function perSequenceWidths(g: GraphBuilder, w: string, transB: 0 | 1): [number, 
  * x [B, T, in] times the weight expanded to [B, in, out]. onnxruntime runs the B products one per thread,
  * each with an output block that stays in cache, which measured 20–30 % faster than one 2-D Gemm over
  * all B·T rows with a weight it cannot pre-pack (an initializer's weight is pre-packed: see
- * {@link denseLastAxis}). The weight gradient stays one 2-D Gemm (`matmulGrad` recognises the expansion).
+ * {@link denseLastAxis}). `matmulGrad` recognises the expansion and computes the weight gradient per
+ * sequence too (`perSequenceWeightGradient`).
  *
  * ```text
  * y[s] = x[s] · W′ + b   for each sequence s,  W′ = Wᵀ (nn.Linear) or W (Conv1D)

@@ -1,5 +1,6 @@
 import type { GradientRule } from "../gradient-rule.js";
 import { perSequenceWeight } from "./per-sequence-weight.js";
+import { perSequenceWeightGradient } from "./per-sequence-weight-gradient.js";
 import { weightGradient } from "./weight-gradient.js";
 
 /**
@@ -11,7 +12,8 @@ import { weightGradient } from "./weight-gradient.js";
  * For a weight b of rank 2 (a linear layer), both are single Gemms on flattened batches:
  * da = reshape(Gemm(flatten(dy), b, transB)), db = Gemm(flatten(a), flatten(dy), transA), with no
  * transposed weight copy and no batch of partial products summed afterwards. A weight repeated per
- * sequence (`Expand` of a [K, N] matrix) gets its gradient as one Gemm too: see `weightGradient`. For a
+ * sequence (`Expand` of a [K, N] matrix) gets its gradient as one product per sequence summed over the
+ * sequences, given to the weight itself: see `perSequenceWeightGradient`. For a
  * square a (attention probabilities [.., T, T]) and a narrower dy, db = (dyᵀ·a)ᵀ: MLAS then transposes
  * blocks of dy rather than of a (dV of attention 1.27× the forward's P·V product instead of 1.48×).
  *
@@ -51,8 +53,8 @@ export const matmulGrad: GradientRule = {
     }
     const repeated = ctx.needsGrad(1) ? perSequenceWeight(ctx) : undefined;
     if (repeated !== undefined) {
-      // b repeats one weight over a's batch: its gradient Σ_s a[s]ᵀ·dy[s] is one Gemm, given to the weight.
-      ctx.contribute(repeated.target, weightGradient(ctx, a, dy, repeated));
+      // b repeats one weight over a's batch: its gradient Σ_s a[s]ᵀ·dy[s] goes to the weight itself.
+      ctx.contribute(repeated.target, perSequenceWeightGradient(ctx, a, dy, repeated));
       db = ctx.absorb(1);
     } else if (ctx.needsGrad(1)) {
       const [k, n] = rb === 2 ? (ctx.shapeOf(b) ?? []) : [];
