@@ -302,7 +302,7 @@ describe("addGradients", () => {
     const grad = g.graph.nodes.filter((n) => n.name.startsWith("grad/"));
     // The B products have one sequence's shapes: [3, 4, 5]·[3, 5, 6] → [3, 4, 6].
     const products = grad.filter(
-      (n) => n.opType === "MatMul" && g.typeOf(n.outputs[0] ?? "")?.shape.length === 3,
+      (n) => n.opType === "MatMul" && g.typeOf(n.outputs[0] ?? "")?.shape?.length === 3,
     );
     expect(products.map((n) => g.typeOf(n.outputs[0] ?? "")?.shape)).toContainEqual([3, 4, 6]);
     // Summed by a [1, B] row of ones, not a ReduceSum over the leading axis, and no Gemm over all rows.
