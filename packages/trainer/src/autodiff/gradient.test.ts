@@ -261,12 +261,15 @@ describe("addGradients", () => {
     const loss = g.op("ReduceSum", [g.op("MatMul", [probs, v], {}, { name: "pv" })], { keepdims: 0 });
     addGradients(g, { loss, wrt: [x, v] });
     const scopes = new Set(g.graph.nodes.map((n) => /^grad\/([^/]+)\//.exec(n.name)?.[1]).filter(Boolean));
-    for (const absorbed of ["square", "mean", "sqrt", "sigmoid"])
+    for (const absorbed of ["square", "mean", "sqrt", "sigmoid", "softmax"])
       expect(scopes.has(absorbed), absorbed).toBe(false);
-    for (const fused of ["norm", "silu", "softmax", "pv"]) expect(scopes.has(fused), fused).toBe(true);
-    // The softmax's row sums come from the product's output (Σ dO ⊙ O), not from the probabilities.
-    const softmaxNodes = g.graph.nodes.filter((n) => n.name.startsWith("grad/softmax/"));
-    expect(softmaxNodes.some((n) => n.opType === "Mul" && n.inputs.includes("pv"))).toBe(true);
+    for (const fused of ["norm", "silu", "pv"]) expect(scopes.has(fused), fused).toBe(true);
+    // The product's rule gives the softmax's input its gradient: the row sums come from the product's
+    // output (Σ dO ⊙ O), and their shift rides in the product as a column of ones, with no Sub.
+    const pvNodes = g.graph.nodes.filter((n) => n.name.startsWith("grad/pv/"));
+    expect(pvNodes.some((n) => n.opType === "Mul" && n.inputs.includes("pv"))).toBe(true);
+    expect(pvNodes.filter((n) => n.opType === "Concat")).toHaveLength(3);
+    expect(pvNodes.some((n) => n.opType === "Sub")).toBe(false);
     expect(g.graph.nodes.filter((n) => n.opType === "Sum")).toHaveLength(0);
   });
 

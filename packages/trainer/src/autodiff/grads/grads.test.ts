@@ -555,6 +555,16 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: -1 }), v ?? ""]),
     },
     {
+      name: "Softmax → MatMul over [B, H] heads (attention form)",
+      inputs: { x: { shape: [2, 2, 3, 4] }, v: { shape: [2, 2, 4, 3] } },
+      build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: 3 }), v ?? ""]),
+    },
+    {
+      name: "Softmax over a middle axis → MatMul (plain form)",
+      inputs: { x: { shape: [2, 4, 4] }, v: { shape: [2, 4, 3] } },
+      build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: 1 }), v ?? ""]),
+    },
+    {
       name: "Softmax → MatMul broadcast over v's batch (plain form)",
       inputs: { x: { shape: [1, 3, 4] }, v: { shape: [2, 4, 5] } },
       build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: -1 }), v ?? ""]),

@@ -1,4 +1,5 @@
 import type { GradientRule } from "../gradient-rule.js";
+import { fusedSoftmaxProduct } from "./fused-softmax-product.js";
 import { perSequenceWeight } from "./per-sequence-weight.js";
 import { perSequenceWeightGradient } from "./per-sequence-weight-gradient.js";
 import { weightGradient } from "./weight-gradient.js";
@@ -40,7 +41,10 @@ export const matmulGrad: GradientRule = {
     const rb2 = Math.max(rb, 2);
     let da: string | undefined;
     let db: string | undefined;
-    if (ctx.needsGrad(0) && rb2 === 2) {
+    if (ctx.needsGrad(0) && fusedSoftmaxProduct(ctx)) {
+      // a is attention's softmax, read only here: its input's gradient was given directly.
+      da = ctx.absorb(0);
+    } else if (ctx.needsGrad(0) && rb2 === 2) {
       // dy·Bᵀ as one Gemm with transB: no transposed copy of the weight.
       const dy2 = ra2 > 2 ? g.op("Flatten", [dy], { axis: ra2 - 1 }) : dy;
       da = g.op("Gemm", [dy2, b], { transB: 1 });

@@ -1,0 +1,51 @@
+import { isStandardOp } from "../../onnx/default-domain.js";
+import type { GradContext } from "../grad-context.js";
+
+/**
+ * The gradient of attention's softmax folded into its product's, for `o = MatMul(y, v)` where
+ * y = Softmax(x) over the last axis is read only by this MatMul and is not broadcast against v's batch
+ * axes. Gives dx to x and absorbs input 0; `false` (nothing emitted) when the pattern does not hold.
+ *
+ * ```text
+ * dx = y ⊙ (dy − r) with dy = do·vᵀ and r = Σ_last dy ⊙ y = Σ_last do ⊙ o
+ *    = y ⊙ ([do | −r] · [v | 1]ᵀ)
+ * ```
+ * The row sums come from o (a reduction over the head width, not over T), and the shift by −r rides in
+ * the product as one more column, so no pass over the [.., T, T] scores subtracts it. The Concat of v
+ * with ones also replaces the transposed copy of v that the plain product needed.
+ *
+ * @example
+ * ```ts
+ * if (fusedSoftmaxProduct(ctx)) da = ctx.absorb(0);
+ * ```
+ */
+export function fusedSoftmaxProduct(ctx: GradContext): boolean {
+  const [y, v] = [ctx.input(0), ctx.input(1)];
+  const softmax = ctx.privateProducer(y);
+  if (!isStandardOp(softmax, "Softmax") || v === y || !ctx.hasDy(0)) return false;
+  const yShape = ctx.shapeOf(y);
+  const vShape = ctx.shapeOf(v);
+  const oShape = ctx.shapeOf(ctx.output(0));
+  const rank = yShape?.length ?? 0;
+  if (rank < 2 || vShape?.length !== rank || oShape?.length !== rank) return false;
+  // Only the last axis normalised (opset ≥ 13 `axis`, or a legacy axis that is already the last).
+  const attr = softmax.attributes.axis;
+  const raw = attr?.type === "int" ? attr.value : ctx.g.opset < 13 ? 1 : -1;
+  if ((raw < 0 ? raw + rank : raw) !== rank - 1) return false;
+  // o's rows are y's rows one for one: the same batch axes (equal sizes or the same symbol), no
+  // broadcasting.
+  for (let k = 0; k < rank - 2; k++) {
+    const d = yShape?.[k];
+    if (d === null || d === undefined || d !== vShape[k] || d !== oShape[k]) return false;
+  }
+  const { g } = ctx;
+  const dO = ctx.dy();
+  const r = g.op("ReduceSum", [g.op("Mul", [dO, ctx.output(0)]), ctx.ints([-1])], { keepdims: 1 });
+  const lhs = g.op("Concat", [dO, g.op("Neg", [r])], { axis: -1 });
+  const onesShape = g.op("Concat", [g.op("Shape", [v], { end: -1 }), ctx.ints([1])], { axis: 0 });
+  const rhs = g.op("Concat", [v, g.op("Expand", [ctx.scalarLike(1, v), onesShape])], { axis: -1 });
+  const swap = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+  const shifted = g.op("MatMul", [lhs, g.op("Transpose", [rhs], { perm: swap })]);
+  ctx.contribute(softmax.inputs[0] ?? "", g.op("Mul", [y, shifted]));
+  return true;
+}
