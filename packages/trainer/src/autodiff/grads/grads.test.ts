@@ -237,6 +237,11 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       build: (g, { x }) => g.op("Gather", [x, int64(g, [0, 4, 4, -1, 2, 0], [2, 3])]),
     },
     {
+      name: "Gather axis 0 of a rank-3 table (scatter form), repeated and negative ids",
+      inputs: { x: { shape: [4, 2, 3] } },
+      build: (g, { x }) => g.op("Gather", [x, int64(g, [1, -1, 1, 0, 3], [5])]),
+    },
+    {
       name: "Gather axis 1, scalar-free 1-D ids",
       inputs: { x: { shape: [2, 4, 3] } },
       build: (g, { x }) => g.op("Gather", [x, int64(g, [2, 0, 2])], { axis: 1 }),
