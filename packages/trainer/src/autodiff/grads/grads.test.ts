@@ -325,6 +325,11 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
   ],
   MatMul: [
     binary("MatMul", { shape: [2, 3, 4] }, { shape: [4, 2] }, " (linear layer)"),
+    {
+      name: "MatMul(q, Transpose(k)) (attention scores: dq reads k itself)",
+      inputs: { q: { shape: [2, 3, 4] }, k: { shape: [2, 5, 4] } },
+      build: (g, { q, k }) => g.op("MatMul", [q ?? "", g.op("Transpose", [k ?? ""], { perm: [0, 2, 1] })]),
+    },
     binary("MatMul", { shape: [3, 4] }, { shape: [2, 4, 2] }),
     binary("MatMul", { shape: [2, 1, 3, 4] }, { shape: [3, 4, 2] }),
     binary("MatMul", { shape: [2, 5, 5] }, { shape: [2, 5, 3] }, " (square a, narrower dy: db = (dyᵀ·a)ᵀ)"),

@@ -1,3 +1,4 @@
+import { isStandardOp } from "../../onnx/default-domain.js";
 import type { GradientRule } from "../gradient-rule.js";
 import { fusedSoftmaxProduct } from "./fused-softmax-product.js";
 import { perSequenceWeight } from "./per-sequence-weight.js";
@@ -51,7 +52,18 @@ export const matmulGrad: GradientRule = {
       if (ra2 > 2) da = g.op("Reshape", [da, ctx.shape(a)]);
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
     } else if (ctx.needsGrad(0)) {
-      const bt = g.op("Transpose", [b], { perm: swap(rb2) });
+      // b = Transpose(c) swapping its last two axes (attention's kᵀ): bᵀ is c itself, no copy.
+      const producer = ctx.privateProducer(b);
+      const perm = producer?.attributes.perm;
+      const swapsLastTwo =
+        isStandardOp(producer, "Transpose") &&
+        perm?.type === "ints" &&
+        perm.value.length === rb2 &&
+        perm.value.every((p, i) => p === swap(rb2)[i]);
+      const bt =
+        swapsLastTwo && producer?.inputs[0]
+          ? producer.inputs[0]
+          : g.op("Transpose", [b], { perm: swap(rb2) });
       da = ctx.reduceTo(g.op("MatMul", [dy, bt]), a);
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
     }
