@@ -31,19 +31,20 @@ export function normalizeIndices(ctx: GradContext, indices: string, axis: number
 export const ONE_HOT_MAX_ROWS = 1024;
 
 /**
- * `onehot(idx)ᵀ · dy` for a [rows, width] table gathered along axis 0, when rows ≤ {@link ONE_HOT_MAX_ROWS}
- * and the width is static; otherwise `undefined`.
+ * `onehot(idx)ᵀ · dy` for a float32/float64 [rows, width] table gathered along axis 0, when
+ * rows ≤ {@link ONE_HOT_MAX_ROWS} and the width is static; otherwise `undefined`.
  */
 function oneHotRowsGrad(ctx: GradContext, axis: number): string | undefined {
   const x = ctx.input(0);
   const [rows, width] = ctx.shapeOf(x) ?? [];
   if (axis !== 0 || ctx.rankOf(x) !== 2 || typeof rows !== "number" || typeof width !== "number")
     return undefined;
-  if (rows > ONE_HOT_MAX_ROWS) return undefined;
+  const dtype = ctx.dtypeOf(x);
+  if (rows > ONE_HOT_MAX_ROWS || (dtype !== "float32" && dtype !== "float64")) return undefined;
   const { g } = ctx;
   const ids = g.op("Reshape", [normalizeIndices(ctx, ctx.input(1), 0), ctx.ints([1, -1])]);
   const column = ctx.ints(Array.from({ length: rows }, (_, i) => i));
-  const oneHotT = g.cast(g.op("Equal", [g.op("Unsqueeze", [column, ctx.ints([1])]), ids]), ctx.dtypeOf(x));
+  const oneHotT = g.cast(g.op("Equal", [g.op("Unsqueeze", [column, ctx.ints([1])]), ids]), dtype);
   return g.op("MatMul", [oneHotT, g.op("Reshape", [ctx.dy(), ctx.ints([-1, width])])]);
 }
 
@@ -58,7 +59,7 @@ function oneHotRowsGrad(ctx: GradContext, axis: number): string | undefined {
  * ```
  * Not ScatterND: onnxruntime's CPU ScatterND splits the updates over its threads and adds without
  * synchronisation, so with two or more intra-op threads and a repeated id it loses updates (about 1 % of
- * a stories-size embedding gradient, different every run; onnxruntime issue #18048). Its ScatterElements
+ * the bench model's embedding gradient, different every run; onnxruntime issue #18048). Its ScatterElements
  * runs in one loop, in order. The ids go in as int32 (half the memory of int64; dims fit).
  *
  * A table of at most {@link ONE_HOT_MAX_ROWS} rows gathered along axis 0 (position embeddings, small
