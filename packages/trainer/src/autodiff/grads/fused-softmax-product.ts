@@ -1,10 +1,12 @@
 import { isStandardOp } from "../../onnx/default-domain.js";
 import type { GradContext } from "../grad-context.js";
+import { normalisedAxes } from "./softmax-axes.js";
 
 /**
  * The gradient of attention's softmax folded into its product's, for `o = MatMul(y, v)` where
  * y = Softmax(x) over the last axis is read only by this MatMul and is not broadcast against v's batch
- * axes. Gives dx to x and absorbs input 0; `false` (nothing emitted) when the pattern does not hold.
+ * axes (o's rows are y's rows one for one; v may broadcast). Gives dx to x, and the caller absorbs
+ * input 0; `false` (nothing emitted) when the pattern does not hold.
  *
  * ```text
  * dx = y ⊙ (dy − r) with dy = do·vᵀ and r = Σ_last dy ⊙ y = Σ_last do ⊙ o
@@ -24,19 +26,19 @@ export function fusedSoftmaxProduct(ctx: GradContext): boolean {
   const softmax = ctx.privateProducer(y);
   if (!isStandardOp(softmax, "Softmax") || v === y || !ctx.hasDy(0)) return false;
   const yShape = ctx.shapeOf(y);
-  const vShape = ctx.shapeOf(v);
+  const vRank = ctx.shapeOf(v)?.length ?? 0;
   const oShape = ctx.shapeOf(ctx.output(0));
   const rank = yShape?.length ?? 0;
-  if (rank < 2 || vShape?.length !== rank || oShape?.length !== rank) return false;
-  // Only the last axis normalised (opset ≥ 13 `axis`, or a legacy axis that is already the last).
+  if (rank < 2 || vRank < 2 || oShape?.length !== rank) return false;
+  // Only the last axis normalised. A malformed `axis` is left to the Softmax rule to report.
   const attr = softmax.attributes.axis;
-  const raw = attr?.type === "int" ? attr.value : ctx.g.opset < 13 ? 1 : -1;
-  if ((raw < 0 ? raw + rank : raw) !== rank - 1) return false;
-  // o's rows are y's rows one for one: the same batch axes (equal sizes or the same symbol), no
-  // broadcasting.
-  for (let k = 0; k < rank - 2; k++) {
+  if (attr !== undefined && attr.type !== "int") return false;
+  const axes = normalisedAxes(attr?.value, rank, ctx.g.opset);
+  if (axes.length !== 1 || axes[0] !== rank - 1) return false;
+  // o's rows are y's rows one for one: the same leading axes (equal sizes or the same symbol).
+  for (let k = 0; k < rank - 1; k++) {
     const d = yShape?.[k];
-    if (d === null || d === undefined || d !== vShape[k] || d !== oShape[k]) return false;
+    if (d === null || d === undefined || d !== oShape[k]) return false;
   }
   const { g } = ctx;
   const dO = ctx.dy();
@@ -44,7 +46,7 @@ export function fusedSoftmaxProduct(ctx: GradContext): boolean {
   const lhs = g.op("Concat", [dO, g.op("Neg", [r])], { axis: -1 });
   const onesShape = g.op("Concat", [g.op("Shape", [v], { end: -1 }), ctx.ints([1])], { axis: 0 });
   const rhs = g.op("Concat", [v, g.op("Expand", [ctx.scalarLike(1, v), onesShape])], { axis: -1 });
-  const swap = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+  const swap = [...Array.from({ length: vRank - 2 }, (_, i) => i), vRank - 1, vRank - 2];
   const shifted = g.op("MatMul", [lhs, g.op("Transpose", [rhs], { perm: swap })]);
   ctx.contribute(softmax.inputs[0] ?? "", g.op("Mul", [y, shifted]));
   return true;

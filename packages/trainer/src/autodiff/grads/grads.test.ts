@@ -570,6 +570,11 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
       build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: 3 }), v ?? ""]),
     },
     {
+      name: "Softmax → MatMul with a 2-D v broadcast over the batch (attention form)",
+      inputs: { x: { shape: [2, 3, 4] }, v: { shape: [4, 5] } },
+      build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: -1 }), v ?? ""]),
+    },
+    {
       name: "Softmax over a middle axis → MatMul (plain form)",
       inputs: { x: { shape: [2, 4, 4] }, v: { shape: [2, 4, 3] } },
       build: (g, { x, v }) => g.op("MatMul", [g.op("Softmax", [x], { axis: 1 }), v ?? ""]),
