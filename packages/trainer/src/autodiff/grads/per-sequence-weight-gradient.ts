@@ -1,4 +1,5 @@
 import type { GradContext } from "../grad-context.js";
+import { sumRows } from "../unbroadcast.js";
 import type { WeightShape } from "./weight-gradient.js";
 
 /**
@@ -34,9 +35,8 @@ export function sequenceSwappedCopy(ctx: GradContext, v: string, cols: number): 
  * Each product has the shapes of one sequence's forward product, whose output block stays in cache,
  * and runs as fast: one 2-D Gemm over all B·T rows re-reads its output block once per 128 rows of K
  * (measured 1.1–1.7× the forward's products at 8 × 512, per layer in one profile). The transposed copy is
- * of the narrower operand (x is shared by the weights that read it: q, k, v; gate, up). Summing the B
- * partial products with a row of ones takes MLAS's one-row kernel (0.2 ms for 8 × [384, 384]), where
- * `ReduceSum` over the leading axis took 1.1 ms.
+ * of the narrower operand (x is shared by the weights that read it: q, k, v; gate, up). The B partial
+ * products are summed by `sumRows` (a row of ones; `ReduceSum` over the leading axis is slow).
  *
  * @example
  * ```ts
@@ -49,12 +49,7 @@ export function perSequenceWeightGradient(ctx: GradContext, x: string, dy: strin
   const products = kn
     ? g.op("MatMul", [sequenceSwappedCopy(ctx, x, w.k), dy])
     : g.op("MatMul", [sequenceSwappedCopy(ctx, dy, w.n), x]);
-  const sequences = g.op("Shape", [products], { end: 1 });
-  const ones = g.op("Expand", [
-    ctx.scalarLike(1, dy),
-    g.op("Concat", [ctx.ints([1]), sequences], { axis: 0 }),
-  ]);
   const flat = g.op("Reshape", [products, ctx.ints([0, -1])]);
-  const summed = g.op("Reshape", [g.op("MatMul", [ones, flat]), ctx.ints(kn ? [w.k, w.n] : [w.n, w.k])]);
+  const summed = g.op("Reshape", [sumRows(ctx, flat), ctx.ints(kn ? [w.k, w.n] : [w.n, w.k])]);
   return kn === (w.layout === "KN") ? summed : g.op("Transpose", [summed], { perm: [1, 0] });
 }
