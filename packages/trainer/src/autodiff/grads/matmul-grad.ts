@@ -53,17 +53,16 @@ export const matmulGrad: GradientRule = {
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
     } else if (ctx.needsGrad(0)) {
       // b = Transpose(c) swapping its last two axes (attention's kᵀ): bᵀ is c itself, no copy.
+      const bPerm = swap(rb2);
       const producer = ctx.privateProducer(b);
       const perm = producer?.attributes.perm;
       const swapsLastTwo =
         isStandardOp(producer, "Transpose") &&
         perm?.type === "ints" &&
         perm.value.length === rb2 &&
-        perm.value.every((p, i) => p === swap(rb2)[i]);
+        perm.value.every((p, i) => p === bPerm[i]);
       const bt =
-        swapsLastTwo && producer?.inputs[0]
-          ? producer.inputs[0]
-          : g.op("Transpose", [b], { perm: swap(rb2) });
+        swapsLastTwo && producer?.inputs[0] ? producer.inputs[0] : g.op("Transpose", [b], { perm: bPerm });
       da = ctx.reduceTo(g.op("MatMul", [dy, bt]), a);
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
     }
