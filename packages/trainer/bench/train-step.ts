@@ -3,8 +3,12 @@
  * RMSProp) as a multiple of one forward log-prob pass over the same sequences (target ≤ 3.5×); tokens/s;
  * K = 8 fused steps (one ONNX Loop) vs 8 single steps; bytes crossing the session boundary per step; peak RSS.
  *
- *   tsx --conditions=@apo-clair/source bench/train-step.ts           # 8 pairs × 128 tokens (minutes on 2 cores)
- *   tsx --conditions=@apo-clair/source bench/train-step.ts --full    # the issue's 8 pairs × 512 tokens
+ *   tsx --conditions=@apo-clair/source bench/train-step.ts           # the target's 8 pairs × 512 tokens (~7 min on 2 cores)
+ *   tsx --conditions=@apo-clair/source bench/train-step.ts --quick   # 8 pairs × 128 tokens, no target (~3 min)
+ *
+ * At 128 tokens the step is relatively slower (about 3.6–3.9× the forward): the per-step costs that do not
+ * grow with the sequence weigh four times more (the optimizer; the weights and state crossing the session
+ * boundary; the per-sequence products' expanded weights and partial weight gradients, B × each weight).
  */
 import {
   createTinyModel,
@@ -16,8 +20,8 @@ import {
 } from "../src/index.js";
 import { interleavedTimes, pairedMedianRatio } from "./interleaved.js";
 
-const full = process.argv.includes("--full");
-const SEQ = full ? 512 : 128;
+const quick = process.argv.includes("--quick");
+const SEQ = quick ? 128 : 512;
 const PAIRS = 8;
 const K = 8;
 /** Alternating rounds of the forward pass and the training step (each keeps its fastest). */
@@ -96,7 +100,7 @@ console.log(
   `| training step, fastest of ${ROUNDS} (alternating with the forward) | ${stepMs.toFixed(0)} ms | |`,
 );
 console.log(
-  `| step / forward | ${(stepMs / forwardMs).toFixed(2)}× (rounds' median ${medianRatio.toFixed(2)}×) | ≤ 3.5× ${stepMs / forwardMs <= 3.5 ? "✓" : "✗"} |`,
+  `| step / forward | ${(stepMs / forwardMs).toFixed(2)}× (rounds' median ${medianRatio.toFixed(2)}×) | ${quick ? "(≤ 3.5× at 512 tokens)" : `≤ 3.5× ${stepMs / forwardMs <= 3.5 ? "✓" : "✗"}`} |`,
 );
 console.log(`| training tokens/s | ${((tokens / stepMs) * 1000).toFixed(0)} | |`);
 console.log(
