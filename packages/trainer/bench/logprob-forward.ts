@@ -9,7 +9,7 @@
  * The ratio comes from one process that alternates the two graphs (fastest of BENCH_RUNS each), so a
  * machine whose speed drifts between runs does not skew it; beside it, the median over the rounds of each
  * round's own ratio (neighbouring runs). Each peak RSS from a process holding one graph.
- * Env: BENCH_FAMILY=llama,gpt2 (default both), BENCH_BATCH (8), BENCH_SEQ (512), BENCH_RUNS (8),
+ * Env: BENCH_FAMILY=llama,gpt2 (default both), BENCH_BATCH (8), BENCH_SEQ (512), BENCH_RUNS (12),
  * BENCH_BACKWARD=0 to skip forward+backward.
  */
 import { execFileSync } from "node:child_process";
@@ -28,7 +28,7 @@ import { benchDims, logProbBenchGraph } from "./log-prob-bench-graph.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const SEQ = Number(process.env.BENCH_SEQ ?? 512);
-const RUNS = Number(process.env.BENCH_RUNS ?? 8);
+const RUNS = Number(process.env.BENCH_RUNS ?? 12);
 const DIMS = benchDims(SEQ);
 
 type Family = "llama" | "gpt2";
