@@ -6,9 +6,9 @@
  *   tsx --conditions=@apo-clair/source bench/train-step.ts           # the target's 8 pairs × 512 tokens (~7 min on 2 cores)
  *   tsx --conditions=@apo-clair/source bench/train-step.ts --quick   # 8 pairs × 128 tokens, no target (~3 min)
  *
- * At 128 tokens the step is relatively slower (about 3.6–3.9× the forward): the per-step costs that do not
- * grow with the sequence weigh four times more (the optimizer; the weights and state crossing the session
- * boundary; the per-sequence products' expanded weights and partial weight gradients, B × each weight).
+ * At 128 tokens the step is relatively slower (about 3.7× the forward): the per-step costs that do not grow
+ * with the sequence weigh four times more (the optimizer over every weight; the weights and optimizer state
+ * crossing the session boundary, 159 MB per step).
  */
 import {
   createTinyModel,

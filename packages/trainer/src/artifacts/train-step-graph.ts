@@ -54,6 +54,12 @@ export interface TrainStepOptions {
   /** Precision of weights and arithmetic (default float32; float64 for exact checks). */
   dtype?: LossDtype;
   /**
+   * The padded sequence length (T) of the batches the step will mostly be fed (default: the model's
+   * `maxPositions`). It picks the dense layers' form: per-sequence products from 256 tokens, one 2-D Gemm
+   * below (faster for short sequences). Any batch runs either way; `train` passes its data's length.
+   */
+  expectedSequenceLength?: number;
+  /**
    * Build the gradient-accumulation form (default false): extra inputs `accumulated/<w>` (the gradient sum of
    * the previous micro-batches) and `accumulation_steps` (A), extra outputs `accumulated_out/<w>`, and the
    * update applied to (accumulated + ∇)/A. Run it A times per optimizer step, keeping only the last update.
@@ -116,9 +122,18 @@ export function buildTrainStep(
   optimizer.validate(optimizerConfig);
   const maxGradNorm = options.maxGradNorm ?? 1;
   checkNumber("maxGradNorm", maxGradNorm, 0, Number.POSITIVE_INFINITY, { loOpen: true });
+  if (options.expectedSequenceLength !== undefined) {
+    checkNumber("expectedSequenceLength", options.expectedSequenceLength, 0, Number.POSITIVE_INFINITY);
+  }
 
   const g = new GraphBuilder({ name: `train_step_${definition.name}_${optimizer.name}` });
-  const { logp, tokens } = emitCompletionLogProbs(g, pretrained, { trainable: "all", dtype });
+  const { logp, tokens } = emitCompletionLogProbs(g, pretrained, {
+    trainable: "all",
+    dtype,
+    ...(options.expectedSequenceLength === undefined
+      ? {}
+      : { expectedSequenceLength: options.expectedSequenceLength }),
+  });
   const names = new Set(pretrained.weights.keys());
   const weights = familyOf(pretrained.config)
     .weightSpecs(pretrained.config, names)

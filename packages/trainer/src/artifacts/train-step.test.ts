@@ -345,6 +345,11 @@ describe("training step (float32)", () => {
     await expect(TrainStepSession.create(model, { maxGradNorm: 0 })).rejects.toMatchObject({
       field: "maxGradNorm",
     });
+    for (const expectedSequenceLength of [-1, Number.NaN]) {
+      await expect(TrainStepSession.create(model, { expectedSequenceLength })).rejects.toMatchObject({
+        field: "expectedSequenceLength",
+      });
+    }
     const kto = await TrainStepSession.create(model, { loss: "kto" });
     await expect(kto.step(pack(model), [0, 0, 0, 0], 0)).rejects.toMatchObject({ field: "labels" });
     await kto.release();

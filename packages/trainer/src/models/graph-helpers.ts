@@ -6,7 +6,8 @@ import type { FloatType } from "./model-family.js";
  * x [..., in] → [N, in], Gemm, → [..., out]. With a constant weight (pre-packed by onnxruntime) one large
  * GEMM is what onnxruntime runs fastest (measured: a 3-D MatMul against a transposed weight is fused into
  * a batched product that runs slower), and its gradient is two Gemms with no transposed weight copies.
- * A small weight that is a graph input takes {@link densePerSequence} instead.
+ * A small weight that is a graph input takes {@link densePerSequence} instead, unless the graph expects
+ * short sequences ({@link expectSequenceLength}).
  *
  * ```text
  * y = reshape(Gemm(flatten(x), W, b, transB), [..., out])
@@ -14,7 +15,8 @@ import type { FloatType } from "./model-family.js";
  */
 function denseLastAxis(g: GraphBuilder, x: string, w: string, b: string | undefined, transB: 0 | 1): string {
   const rank = g.typeOf(x)?.shape?.length;
-  const widths = rank === 3 && g.constantOf(w) === undefined ? perSequenceWidths(g, w, transB) : undefined;
+  const perSequence = rank === 3 && g.constantOf(w) === undefined && !expectsShortSequences(g);
+  const widths = perSequence ? perSequenceWidths(g, w, transB) : undefined;
   if (widths !== undefined) return densePerSequence(g, x, w, b, transB, widths);
   const flat = rank === 2 ? x : g.op("Flatten", [x], { axis: -1 });
   const y = g.op("Gemm", b === undefined ? [flat, w] : [flat, w, b], { transB });
@@ -33,6 +35,35 @@ function denseLastAxis(g: GraphBuilder, x: string, w: string, b: string | undefi
  * one large Gemm is efficient anyway) keep the 2-D Gemm.
  */
 const PER_SEQUENCE_MAX_WEIGHT = 1 << 20;
+
+/**
+ * Shortest padded sequence length (T) from which {@link densePerSequence} is used. Its fixed cost is B × each
+ * weight (the expanded weights, their packing per product, the partial weight gradients), whatever T is.
+ * The forward+backward graph of a 6 × 384 Llama against the 2-D Gemm form, paired runs: 16 × 128 tokens
+ * 1.10× slower, 8 × 256 1.07× slower, 16 × 256 1.06× faster, 16 × 384 1.20× faster, 16 × 512 1.15× faster;
+ * the demo's training (64-token model) ran 1.25× faster without it.
+ */
+export const PER_SEQUENCE_MIN_LENGTH = 256;
+
+const expectedLengths = new WeakMap<GraphBuilder, number>();
+
+/**
+ * Declare the padded sequence length (T) that the graph built in `g` will mostly be fed, which the dense
+ * layers of trainable weights take their form from: per-sequence products from
+ * {@link PER_SEQUENCE_MIN_LENGTH} tokens, one 2-D Gemm below. Any length still runs either way.
+ *
+ * @example
+ * ```ts
+ * expectSequenceLength(g, 96); // short sequences: 2-D Gemms
+ * ```
+ */
+export function expectSequenceLength(g: GraphBuilder, length: number): void {
+  expectedLengths.set(g, length);
+}
+
+function expectsShortSequences(g: GraphBuilder): boolean {
+  return (expectedLengths.get(g) ?? Number.POSITIVE_INFINITY) < PER_SEQUENCE_MIN_LENGTH;
+}
 
 /** [in, out] of a weight small enough for {@link densePerSequence} (static shape), else `undefined`. */
 function perSequenceWidths(g: GraphBuilder, w: string, transB: 0 | 1): [number, number] | undefined {

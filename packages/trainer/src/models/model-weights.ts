@@ -1,6 +1,7 @@
 import type { GraphBuilder } from "../onnx/builder.js";
 import { makeTensor } from "../onnx/tensor.js";
 import { familyOf } from "./family-of.js";
+import { expectSequenceLength } from "./graph-helpers.js";
 import { MissingWeightError } from "./model-errors.js";
 import type { FloatType } from "./model-family.js";
 import type { PretrainedModel } from "./pretrained-model.js";
@@ -17,6 +18,12 @@ export interface WeightOptions {
   readonly trainable?: "all" | ReadonlySet<string>;
   /** Precision of weights and activations (default float32; float64 for exact gradient checks). */
   readonly dtype?: FloatType;
+  /**
+   * The padded sequence length (T) the graph will mostly be fed (default: the model's `maxPositions`,
+   * which bounds it). Trainable weights' dense layers use per-sequence products from
+   * `PER_SEQUENCE_MIN_LENGTH` (256) tokens and one 2-D Gemm below; any length runs either way.
+   */
+  readonly expectedSequenceLength?: number;
 }
 
 /**
@@ -34,6 +41,7 @@ export function addModelWeights(
   model: PretrainedModel,
   options: WeightOptions = {},
 ): (name: string) => string {
+  expectSequenceLength(g, options.expectedSequenceLength ?? model.config.maxPositions);
   const specs = familyOf(model.config).weightSpecs(model.config, new Set(model.weights.keys()));
   const added = new Set<string>();
   for (const spec of specs) {

@@ -32,6 +32,7 @@ import { readRunData } from "./run-data.js";
 import { TrainDataError } from "./train-data-error.js";
 import type { TrainConfig, TrainOptions } from "./train-options.js";
 import { TrainRng } from "./train-rng.js";
+import { typicalBatchLength } from "./typical-length.js";
 import { checkUnpairedBatching } from "./unpaired-batching.js";
 import { writeMetricPlots } from "./write-plots.js";
 
@@ -169,6 +170,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     dtype: config.dtype,
     sessionOptions,
     accumulationSteps: accumulation,
+    // The dense layers' form follows the data: short sequences train faster with one Gemm per layer.
+    expectedSequenceLength: typicalBatchLength(pairs),
   };
   const session = await TrainStepSession.create(resume?.model ?? base, sessionConfig).catch((e) => {
     throw explainProviderFailure(e, sessionOptions);
