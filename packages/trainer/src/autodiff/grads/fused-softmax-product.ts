@@ -1,5 +1,6 @@
 import { isStandardOp } from "../../onnx/default-domain.js";
 import type { GradContext } from "../grad-context.js";
+import { lastTwoSwapped } from "./last-two-swapped.js";
 import { normalisedAxes } from "./softmax-axes.js";
 
 /**
@@ -46,8 +47,7 @@ export function fusedSoftmaxProduct(ctx: GradContext): boolean {
   const lhs = g.op("Concat", [dO, g.op("Neg", [r])], { axis: -1 });
   const onesShape = g.op("Concat", [g.op("Shape", [v], { end: -1 }), ctx.ints([1])], { axis: 0 });
   const rhs = g.op("Concat", [v, g.op("Expand", [ctx.scalarLike(1, v), onesShape])], { axis: -1 });
-  const swap = [...Array.from({ length: vRank - 2 }, (_, i) => i), vRank - 1, vRank - 2];
-  const shifted = g.op("MatMul", [lhs, g.op("Transpose", [rhs], { perm: swap })]);
+  const shifted = g.op("MatMul", [lhs, g.op("Transpose", [rhs], { perm: lastTwoSwapped(vRank) })]);
   ctx.contribute(softmax.inputs[0] ?? "", g.op("Mul", [y, shifted]));
   return true;
 }

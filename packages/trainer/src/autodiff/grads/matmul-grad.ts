@@ -1,6 +1,7 @@
 import { isStandardOp } from "../../onnx/default-domain.js";
 import type { GradientRule } from "../gradient-rule.js";
 import { fusedSoftmaxProduct } from "./fused-softmax-product.js";
+import { lastTwoSwapped } from "./last-two-swapped.js";
 import { perSequenceWeight } from "./per-sequence-weight.js";
 import { perSequenceWeightGradient } from "./per-sequence-weight-gradient.js";
 import { weightGradient } from "./weight-gradient.js";
@@ -37,7 +38,6 @@ export const matmulGrad: GradientRule = {
     else if (rb === 1) dy = g.op("Unsqueeze", [dy, ctx.ints([-1])]);
     if (ra === 1) a = g.op("Unsqueeze", [a, ctx.ints([0])]);
     if (rb === 1) b = g.op("Unsqueeze", [b, ctx.ints([-1])]);
-    const swap = (rank: number) => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
     const ra2 = Math.max(ra, 2);
     const rb2 = Math.max(rb, 2);
     let da: string | undefined;
@@ -53,7 +53,7 @@ export const matmulGrad: GradientRule = {
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
     } else if (ctx.needsGrad(0)) {
       // b = Transpose(c) swapping its last two axes (attention's kᵀ): bᵀ is c itself, no copy.
-      const bPerm = swap(rb2);
+      const bPerm = lastTwoSwapped(rb2);
       const producer = ctx.privateProducer(b);
       const perm = producer?.attributes.perm;
       const swapsLastTwo =
@@ -87,12 +87,11 @@ export const matmulGrad: GradientRule = {
         // MLAS transposes dy's blocks instead of a's (a becomes the packed operand, which costs no transpose).
         const squareA = ra2 > 2 && rows !== undefined && rows !== null && rows === cols;
         const narrower = typeof width === "number" && (typeof cols !== "number" || cols > width);
+        const perm = lastTwoSwapped(ra2);
         const product =
           squareA && narrower
-            ? g.op("Transpose", [g.op("MatMul", [g.op("Transpose", [dy], { perm: swap(ra2) }), a])], {
-                perm: swap(ra2),
-              })
-            : g.op("MatMul", [g.op("Transpose", [a], { perm: swap(ra2) }), dy]);
+            ? g.op("Transpose", [g.op("MatMul", [g.op("Transpose", [dy], { perm }), a])], { perm })
+            : g.op("MatMul", [g.op("Transpose", [a], { perm }), dy]);
         db = ctx.reduceTo(product, b);
         if (rb === 1) db = g.op("Reshape", [db, ctx.shape(ctx.input(1))]);
       }
