@@ -18,7 +18,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { benchDims } from "../bench/log-prob-bench-graph.js";
-import { buildTrainStep } from "../src/artifacts/train-step-graph.js";
+import { buildTrainStep } from "../src/train-step/train-step-graph.js";
 import { addGradients } from "../src/autodiff/gradient.js";
 import { buildLogProbModel, emitCompletionLogProbs } from "../src/logprobs/build-log-prob-graph.js";
 import { packSequences } from "../src/logprobs/pack-sequences.js";

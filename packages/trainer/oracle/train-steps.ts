@@ -1,4 +1,4 @@
-import { TrainStepSession } from "../src/artifacts/train-step-session.js";
+import { TrainStepSession } from "../src/train-step/train-step-session.js";
 import { computeLogProbs } from "../src/logprobs/log-prob-session.js";
 import { packSequences } from "../src/logprobs/pack-sequences.js";
 import type { PretrainedModel } from "../src/models/pretrained-model.js";

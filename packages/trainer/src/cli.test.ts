@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { computeLogProbs } from "./logprobs/log-prob-session.js";
-import { tokenizeCompletion } from "./logprobs/preference-rows.js";
+import { tokenizeCompletion } from "./data/preference-rows.js";
 import { loadPretrainedModel } from "./models/pretrained-model.js";
 
 const run = promisify(execFile);

@@ -61,7 +61,7 @@ export class MissingGradientRuleError extends ApoError {
   constructor(opType: string, node: string) {
     super(
       "MISSING_GRADIENT_RULE",
-      `no gradient rule for op \`${opType}\` (node \`${node}\`): add src/autodiff/grads/<op>-grad.ts and register it in src/autodiff/grads/index.ts, or stop the gradient before this node`,
+      `no gradient rule for op \`${opType}\` (node \`${node}\`): add src/autodiff/rules/<op>-grad.ts and register it in src/autodiff/rules/index.ts, or stop the gradient before this node`,
     );
     this.opType = opType;
     this.node = node;

@@ -3,7 +3,7 @@ import type { GraphBuilder } from "../onnx/builder.js";
 import { dtypeToOnnx } from "../onnx/dtype.js";
 import { fullTensor, makeTensor } from "../onnx/tensor.js";
 import type { DataType, Dim, Node, Tensor } from "../onnx/types.js";
-import { reduceToShape } from "./unbroadcast.js";
+import { reduceToShape } from "./helpers/unbroadcast.js";
 
 /**
  * What a rule may see of the graph around its node, for rules that fold a neighbouring node's gradient

@@ -162,7 +162,7 @@ describe("addGradients", () => {
     })();
     expect(error).toBeInstanceOf(MissingGradientRuleError);
     expect(error).toMatchObject({ code: "MISSING_GRADIENT_RULE", opType: "Floor", node: "round_down" });
-    expect(String(error)).toMatch(/Floor.*round_down.*grads\/index\.ts/);
+    expect(String(error)).toMatch(/Floor.*round_down.*rules\/index\.ts/);
   });
 
   it("stops gradients at integer casts and masks, ignores rule-less ops off the path, zero-fills unused wrt", async () => {

@@ -5,7 +5,7 @@ import { isFloatType } from "../onnx/dtype.js";
 import type { Graph, Model, Node } from "../onnx/types.js";
 import { GradContext, type GradGraphView } from "./grad-context.js";
 import type { GradientRule } from "./gradient-rule.js";
-import { GRADIENTS } from "./grads/index.js";
+import { GRADIENTS } from "./rules/index.js";
 
 /**
  * Options of {@link addGradients} and {@link buildGradientModel}.

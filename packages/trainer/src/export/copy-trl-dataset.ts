@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { DataRowError, parseJsonl } from "../logprobs/preference-rows.js";
-import { TrainDataError } from "../train/train-data-error.js";
+import { DataRowError, parseJsonl } from "../data/preference-rows.js";
+import { TrainDataError } from "../data/train-data-error.js";
 
 /** TRL's two dataset formats: preference pairs (DPOTrainer) and unpaired examples (KTOTrainer). */
 export type TrlDataFormat = "paired" | "unpaired";

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { TrainConfigError } from "../artifacts/train-config-error.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
 import { type ExportTrlOptions, exportTrl } from "./export-trl.js";
 
 /** Usage of `apo export-trl`, shown by `apo --help`. */

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TrainDataError } from "../train/train-data-error.js";
+import { TrainDataError } from "../data/train-data-error.js";
 import { exportTrl, TRL_MODEL_PLACEHOLDER } from "./export-trl.js";
 import { exportTrlCommand, parseExportTrlArgs } from "./export-trl-command.js";
 import { ExportTrlError } from "./export-trl-error.js";

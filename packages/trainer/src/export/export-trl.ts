@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LossDefinition } from "@apo/losses";
-import { checkNumber, TrainConfigError } from "../artifacts/train-config-error.js";
+import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";
 import { resolveLossDefinition } from "../train/loss-definition.js";
 import { paperPreset } from "../train/train-options.js";
 import { copyTrlDataset } from "./copy-trl-dataset.js";

@@ -13,4 +13,4 @@ export {
   parsePreferenceRow,
   type TokenizedPair,
   tokenizeCompletion,
-} from "./preference-rows.js";
+} from "../data/preference-rows.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createTinyModel, type TinyModelOptions } from "../models/create-tiny-model.js";
 import { SequenceTooLongError } from "../models/model-errors.js";
-import { referenceCompletionLogProb } from "../reference/reference-log-probs.js";
+import { referenceCompletionLogProb } from "../reference-forward/reference-log-probs.js";
 import { computeLogProbs, LogProbSession } from "./log-prob-session.js";
 import { packSequences } from "./pack-sequences.js";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UnsupportedConfigError } from "../config/config-error.js";
 import { computeLogProbs } from "../logprobs/log-prob-session.js";
-import { referenceCompletionLogProb, referenceLogSoftmax } from "../reference/reference-log-probs.js";
+import { referenceCompletionLogProb, referenceLogSoftmax } from "../reference-forward/reference-log-probs.js";
 import {
   bfloat16BitsToNumber,
   float16BitsToNumber,

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { TrainConfigError } from "../artifacts/train-config-error.js";
-import { stateInputName } from "../artifacts/train-step-graph.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
+import { stateInputName } from "../train-step/train-step-graph.js";
 import {
   loadPretrainedModel,
   type PretrainedModel,

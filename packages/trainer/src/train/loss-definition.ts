@@ -1,5 +1,5 @@
 import { getLoss, type LossDefinition, LossError } from "@apo/losses";
-import { TrainConfigError } from "../artifacts/train-config-error.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
 
 /**
  * The loss a run trains: a registered `@apo/losses` loss by TRL name, or a definition object (a loss

@@ -1,4 +1,4 @@
-import { checkNumber } from "../artifacts/train-config-error.js";
+import { checkNumber } from "../train-step/train-config-error.js";
 
 /** A linear learning-rate schedule: optional linear warmup, then linear decay to 0 at the last step. */
 export interface LinearSchedule {

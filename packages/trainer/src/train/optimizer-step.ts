@@ -1,4 +1,4 @@
-import type { MicroBatch, TrainStepResult, TrainStepSession } from "../artifacts/train-step-session.js";
+import type { MicroBatch, TrainStepResult, TrainStepSession } from "../train-step/train-step-session.js";
 
 /**
  * One micro-batch ready for the training graph: 2B packed rows and their reference log-probs (unpaired

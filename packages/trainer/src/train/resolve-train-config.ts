@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type LossDefinition, LossParameterError } from "@apo/losses";
-import { OPTIMIZERS, type OptimizerName } from "../artifacts/optimizers/index.js";
-import { checkNumber, TrainConfigError } from "../artifacts/train-config-error.js";
+import { OPTIMIZERS, type OptimizerName } from "../train-step/optimizers/index.js";
+import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";
 import { paperPreset, TRAIN_DEFAULTS, type TrainConfig, type TrainOptions } from "./train-options.js";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseTrainArgs } from "./train-command.js";
-import { type TinyTrainingSetup, writeTinyTrainingSetup } from "./train-fixtures.js";
+import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
 
 const packageRoot = new URL("../..", import.meta.url).pathname;
 

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import type { OptimizerName } from "../artifacts/optimizers/index.js";
-import { TrainConfigError } from "../artifacts/train-config-error.js";
+import type { OptimizerName } from "../train-step/optimizers/index.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
 import { train } from "./train.js";
 import type { TrainOptions } from "./train-options.js";
 

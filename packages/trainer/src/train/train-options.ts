@@ -1,7 +1,7 @@
 import type { LossDefinition } from "@apo/losses";
 import type { InferenceSession } from "onnxruntime-node";
-import type { LossDtype } from "../artifacts/graph-loss-math.js";
-import type { OptimizerName } from "../artifacts/optimizers/index.js";
+import type { LossDtype } from "../train-step/graph-loss-math.js";
+import type { OptimizerName } from "../train-step/optimizers/index.js";
 import type { ProgressOptions, StepReport } from "./progress.js";
 
 /**

@@ -1,40 +1,40 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { LossDefinition } from "@apo/losses";
-import { TrainConfigError } from "../artifacts/train-config-error.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
 import {
   type TrainStepResult,
   TrainStepSession,
   type TrainStepSessionOptions,
-} from "../artifacts/train-step-session.js";
+} from "../train-step/train-step-session.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
-import { type EvalMetrics, evaluatePairs } from "./evaluate-pairs.js";
-import { evaluateUnpaired } from "./evaluate-unpaired.js";
+import { type EvalMetrics, evaluatePairs } from "../report/evaluate-pairs.js";
+import { evaluateUnpaired } from "../report/evaluate-unpaired.js";
 import { explainProviderFailure } from "./execution-provider-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";
 import { learningRateAt } from "./lr-schedule.js";
-import { MetricsLog } from "./metrics-log.js";
+import { MetricsLog } from "../report/metrics-log.js";
 import {
   prepareMicroBatch,
   prepareUnpairedMicroBatch,
   stepLogProbs,
   stepUnpairedLogProbs,
-} from "./micro-batches.js";
+} from "../data/micro-batches.js";
 import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
-import { countTokens } from "./pack-pairs.js";
-import { policyLogProbs } from "./policy-log-probs.js";
+import { countTokens } from "../data/pack-pairs.js";
+import { policyLogProbs } from "../logprobs/policy-log-probs.js";
 import { Progress, type StepReport } from "./progress.js";
-import type { SkippedRow } from "./read-pairs.js";
-import { runReferenceLogProbs } from "./reference-log-probs.js";
+import type { SkippedRow } from "../data/read-pairs.js";
+import { runReferenceLogProbs } from "../logprobs/reference-log-probs.js";
 import { resolveTrainConfig } from "./resolve-train-config.js";
-import { readRunData } from "./run-data.js";
-import { TrainDataError } from "./train-data-error.js";
+import { readRunData } from "../data/run-data.js";
+import { TrainDataError } from "../data/train-data-error.js";
 import type { TrainConfig, TrainOptions } from "./train-options.js";
 import { TrainRng } from "./train-rng.js";
-import { typicalBatchLength } from "./typical-length.js";
-import { checkUnpairedBatching } from "./unpaired-batching.js";
-import { writeMetricPlots } from "./write-plots.js";
+import { typicalBatchLength } from "../data/typical-length.js";
+import { checkUnpairedBatching } from "../data/unpaired-batching.js";
+import { writeMetricPlots } from "../report/write-plots.js";
 
 /**
  * What {@link train} returns.

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
-import { DataRowError, parseJsonl, tokenizeCompletion } from "../logprobs/preference-rows.js";
+import { DataRowError, parseJsonl, tokenizeCompletion } from "./preference-rows.js";
 import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
 import type { SkippedRow } from "./read-pairs.js";
 import { TrainDataError } from "./train-data-error.js";

@@ -725,7 +725,7 @@ describe("gradient registry", () => {
       expect(
         registered.has(rule as GradientRule) &&
           (GRADIENTS as Record<string, GradientRule>)[rule?.opType ?? ""] === rule,
-        `add \`${rule?.opType}: ${exportName},\` to GRADIENTS in src/autodiff/grads/index.ts`,
+        `add \`${rule?.opType}: ${exportName},\` to GRADIENTS in src/autodiff/rules/index.ts`,
       ).toBe(true);
     }
   });

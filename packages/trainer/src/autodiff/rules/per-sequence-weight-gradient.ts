@@ -1,5 +1,5 @@
 import type { GradContext } from "../grad-context.js";
-import { sumRows } from "../unbroadcast.js";
+import { sumRows } from "../helpers/unbroadcast.js";
 import type { WeightShape } from "./weight-gradient.js";
 
 /**

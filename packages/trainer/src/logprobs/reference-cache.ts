@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PairLogProbs } from "./pair-log-probs.js";
-import type { TrainPair } from "./read-pairs.js";
-import type { Truncation } from "./truncate-pair.js";
+import type { TrainPair } from "../data/read-pairs.js";
+import type { Truncation } from "../data/truncate-pair.js";
 
 /** What a cached reference depends on. */
 export interface ReferenceKeyParts {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PairLogProbs } from "./pair-log-probs.js";
 import { cachedReferenceLogProbs, referenceKey } from "./reference-cache.js";
-import { PAPER_TRUNCATION } from "./truncate-pair.js";
+import { PAPER_TRUNCATION } from "../data/truncate-pair.js";
 
 const value: PairLogProbs = {
   chosen: Float64Array.of(-1.25, 0.1 + 0.2),

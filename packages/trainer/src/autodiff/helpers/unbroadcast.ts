@@ -1,5 +1,5 @@
-import type { Dim } from "../onnx/types.js";
-import type { GradContext } from "./grad-context.js";
+import type { Dim } from "../../onnx/types.js";
+import type { GradContext } from "../grad-context.js";
 
 /** Same size for sure: equal numbers or the same symbol. */
 function sameDim(a: Dim | undefined, b: Dim | undefined): boolean {

@@ -7,7 +7,7 @@ import { mismatchExamples } from "./mismatch-pairs.js";
 import { readPreferencePairs } from "./read-pairs.js";
 import { readUnpairedExamples } from "./read-unpaired.js";
 import { TrainDataError } from "./train-data-error.js";
-import { writeTinyTrainingSetup } from "./train-fixtures.js";
+import { writeTinyTrainingSetup } from "../testing/train-fixtures.js";
 import { PAPER_TRUNCATION } from "./truncate-pair.js";
 
 describe("unpaired (KTO-format) data", () => {

@@ -1,5 +1,5 @@
 import { type PairedLossDefinition, runPairedLoss } from "@apo/losses";
-import type { PairLogProbs } from "./pair-log-probs.js";
+import type { PairLogProbs } from "../logprobs/pair-log-probs.js";
 
 /**
  * One evaluation on held-out pairs: the quantities of the paper's Figure 4 plus the loss. Log-likelihoods
