@@ -18,7 +18,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { benchDims } from "../bench/log-prob-bench-graph.js";
-import { buildTrainStep } from "../src/train-step/train-step-graph.js";
 import { addGradients } from "../src/autodiff/gradient.js";
 import { buildLogProbModel, emitCompletionLogProbs } from "../src/logprobs/build-log-prob-graph.js";
 import { packSequences } from "../src/logprobs/pack-sequences.js";
@@ -29,6 +28,7 @@ import { weightFeeds } from "../src/models/weight-feeds.js";
 import { GraphBuilder } from "../src/onnx/builder.js";
 import { encodeModel } from "../src/onnx/protobuf.js";
 import type { Model } from "../src/onnx/types.js";
+import { buildTrainStep } from "../src/train-step/train-step-graph.js";
 import { ORACLE_CASES, oracleModel, oracleRows } from "./cases.js";
 
 type Feeds = Record<string, OrtTensor>;

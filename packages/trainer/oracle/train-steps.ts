@@ -1,7 +1,7 @@
-import { TrainStepSession } from "../src/train-step/train-step-session.js";
 import { computeLogProbs } from "../src/logprobs/log-prob-session.js";
 import { packSequences } from "../src/logprobs/pack-sequences.js";
 import type { PretrainedModel } from "../src/models/pretrained-model.js";
+import { TrainStepSession } from "../src/train-step/train-step-session.js";
 import type { StepCase } from "./step-cases.js";
 import { stepRows } from "./step-cases.js";
 

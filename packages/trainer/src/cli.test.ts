@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { computeLogProbs } from "./logprobs/log-prob-session.js";
 import { tokenizeCompletion } from "./data/preference-rows.js";
+import { computeLogProbs } from "./logprobs/log-prob-session.js";
 import { loadPretrainedModel } from "./models/pretrained-model.js";
 
 const run = promisify(execFile);

@@ -1,42 +1,4 @@
 export {
-  type EmittedPairedLoss,
-  type EmittedUnpairedLoss,
-  emitPairedLoss,
-  emitUnpairedLoss,
-} from "./train-step/emit-loss.js";
-export { FusedTrainSession } from "./train-step/fused-train-session.js";
-export {
-  buildFusedTrainSteps,
-  FUSED_STEP_IO,
-  type FusedTrainStepsArtifact,
-} from "./train-step/fused-train-steps.js";
-export { GraphLossMath, type LossDtype } from "./train-step/graph-loss-math.js";
-export { TRAINING_SESSION_DEFAULTS } from "./train-step/open-session.js";
-export { type AdamwConfig, adamw } from "./train-step/optimizers/adamw.js";
-export { OPTIMIZERS, type OptimizerName } from "./train-step/optimizers/index.js";
-export {
-  defineOptimizer,
-  type OptimizerDefinition,
-  type OptimizerSlot,
-  type OptimizerUpdate,
-} from "./train-step/optimizers/optimizer-definition.js";
-export { type RmspropConfig, rmsprop } from "./train-step/optimizers/rmsprop.js";
-export { type SgdConfig, sgd } from "./train-step/optimizers/sgd.js";
-export { TrainConfigError } from "./train-step/train-config-error.js";
-export {
-  buildTrainStep,
-  TRAIN_STEP_IO,
-  type TrainStepArtifact,
-  type TrainStepOptions,
-} from "./train-step/train-step-graph.js";
-export {
-  type MicroBatch,
-  type TrainStepResult,
-  TrainStepSession,
-  type TrainStepSessionOptions,
-} from "./train-step/train-step-session.js";
-export { type FloatArray, initialTrainingState, type TrainingState } from "./train-step/training-state.js";
-export {
   addGradients,
   buildGradientModel,
   type DifferentiableOp,
@@ -241,3 +203,41 @@ export {
   writeTinyTrainingSetup,
   writeTinyUnpairedData,
 } from "./train/index.js";
+export {
+  type EmittedPairedLoss,
+  type EmittedUnpairedLoss,
+  emitPairedLoss,
+  emitUnpairedLoss,
+} from "./train-step/emit-loss.js";
+export { FusedTrainSession } from "./train-step/fused-train-session.js";
+export {
+  buildFusedTrainSteps,
+  FUSED_STEP_IO,
+  type FusedTrainStepsArtifact,
+} from "./train-step/fused-train-steps.js";
+export { GraphLossMath, type LossDtype } from "./train-step/graph-loss-math.js";
+export { TRAINING_SESSION_DEFAULTS } from "./train-step/open-session.js";
+export { type AdamwConfig, adamw } from "./train-step/optimizers/adamw.js";
+export { OPTIMIZERS, type OptimizerName } from "./train-step/optimizers/index.js";
+export {
+  defineOptimizer,
+  type OptimizerDefinition,
+  type OptimizerSlot,
+  type OptimizerUpdate,
+} from "./train-step/optimizers/optimizer-definition.js";
+export { type RmspropConfig, rmsprop } from "./train-step/optimizers/rmsprop.js";
+export { type SgdConfig, sgd } from "./train-step/optimizers/sgd.js";
+export { TrainConfigError } from "./train-step/train-config-error.js";
+export {
+  buildTrainStep,
+  TRAIN_STEP_IO,
+  type TrainStepArtifact,
+  type TrainStepOptions,
+} from "./train-step/train-step-graph.js";
+export {
+  type MicroBatch,
+  type TrainStepResult,
+  TrainStepSession,
+  type TrainStepSessionOptions,
+} from "./train-step/train-step-session.js";
+export { type FloatArray, initialTrainingState, type TrainingState } from "./train-step/training-state.js";

@@ -18,5 +18,5 @@ export { type GradCheckEntry, type GradCheckOptions, gradCheck } from "./grad-ch
 export { GradContext } from "./grad-context.js";
 export { addGradients, buildGradientModel, type GradientOptions } from "./gradient.js";
 export type { GradientRule } from "./gradient-rule.js";
-export { type DifferentiableOp, GRADIENTS } from "./rules/index.js";
 export { reduceToShape } from "./helpers/unbroadcast.js";
+export { type DifferentiableOp, GRADIENTS } from "./rules/index.js";

@@ -1,9 +1,9 @@
-import type { TrainStepResult } from "../train-step/train-step-session.js";
 import { packSequences } from "../logprobs/pack-sequences.js";
+import type { PairLogProbs } from "../logprobs/pair-log-probs.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import type { PreparedMicroBatch } from "../train/optimizer-step.js";
+import type { TrainStepResult } from "../train-step/train-step-session.js";
 import { packPairs } from "./pack-pairs.js";
-import type { PairLogProbs } from "../logprobs/pair-log-probs.js";
 import type { TrainPair } from "./read-pairs.js";
 
 /**

@@ -1,6 +1,6 @@
 import { ApoError } from "../errors.js";
-import type { ChatMessage, ModelTokenizer } from "../tokenizer/model-tokenizer.js";
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
+import type { ChatMessage, ModelTokenizer } from "../tokenizer/model-tokenizer.js";
 
 /**
  * A row of a preference file is malformed (bad JSON, missing field, text row for a model without a

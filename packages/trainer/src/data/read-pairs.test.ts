@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPretrainedModel, type PretrainedModel } from "../models/pretrained-model.js";
-import { readPreferencePairs } from "./read-pairs.js";
-import { train } from "../train/train.js";
-import { TrainDataError } from "./train-data-error.js";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { train } from "../train/train.js";
+import { readPreferencePairs } from "./read-pairs.js";
+import { TrainDataError } from "./train-data-error.js";
 import { PAPER_TRUNCATION, truncateSequence } from "./truncate-pair.js";
 
 describe("training data", () => {

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPretrainedModel, type PretrainedModel } from "../models/pretrained-model.js";
+import { writeTinyTrainingSetup } from "../testing/train-fixtures.js";
 import { mismatchExamples } from "./mismatch-pairs.js";
 import { readPreferencePairs } from "./read-pairs.js";
 import { readUnpairedExamples } from "./read-unpaired.js";
 import { TrainDataError } from "./train-data-error.js";
-import { writeTinyTrainingSetup } from "../testing/train-fixtures.js";
 import { PAPER_TRUNCATION } from "./truncate-pair.js";
 
 describe("unpaired (KTO-format) data", () => {

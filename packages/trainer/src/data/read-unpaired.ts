@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
-import { DataRowError, parseJsonl, tokenizeCompletion } from "./preference-rows.js";
 import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
+import { DataRowError, parseJsonl, tokenizeCompletion } from "./preference-rows.js";
 import type { SkippedRow } from "./read-pairs.js";
 import { TrainDataError } from "./train-data-error.js";
 import { type Truncation, truncateSequence } from "./truncate-pair.js";

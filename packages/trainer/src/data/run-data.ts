@@ -1,11 +1,11 @@
 import type { PretrainedModel } from "../models/pretrained-model.js";
-import { mismatchExamples } from "./mismatch-pairs.js";
 import type { Progress } from "../train/progress.js";
+import type { TrainConfig } from "../train/train-options.js";
+import { mismatchExamples } from "./mismatch-pairs.js";
 import { readPreferencePairs, type SkippedRow, type TrainPair } from "./read-pairs.js";
 import { readUnpairedExamples, type UnpairedExample } from "./read-unpaired.js";
 import { splitHeldOut } from "./split-held-out.js";
 import { TrainDataError } from "./train-data-error.js";
-import type { TrainConfig } from "../train/train-options.js";
 import type { Truncation } from "./truncate-pair.js";
 
 /**

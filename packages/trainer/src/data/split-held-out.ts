@@ -1,5 +1,5 @@
-import { checkNumber } from "../train-step/train-config-error.js";
 import { TrainRng } from "../train/train-rng.js";
+import { checkNumber } from "../train-step/train-config-error.js";
 
 /**
  * Split items into training and held-out sets: a seeded random `fraction` of them (at least one when

@@ -1,6 +1,6 @@
 import type { LossDefinition } from "@apo/losses";
-import { TrainConfigError } from "../train-step/train-config-error.js";
 import type { TrainConfig } from "../train/train-options.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
 
 /**
  * Batching limits of the unpaired losses. KTO estimates its KL reference point from the mismatched

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LossDefinition } from "@apo/losses";
-import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";
 import { resolveLossDefinition } from "../train/loss-definition.js";
 import { paperPreset } from "../train/train-options.js";
+import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";
 import { copyTrlDataset } from "./copy-trl-dataset.js";
 import { TRL_EXPORT_DEFAULTS, trlConfig } from "./trl-config.js";
 import { formatTrlYaml, type TrlConfig } from "./trl-yaml.js";

@@ -1,7 +1,7 @@
-import type { LogProbSession } from "./log-prob-session.js";
-import type { PretrainedModel } from "../models/pretrained-model.js";
 import { packPairs } from "../data/pack-pairs.js";
 import type { TrainPair } from "../data/read-pairs.js";
+import type { PretrainedModel } from "../models/pretrained-model.js";
+import type { LogProbSession } from "./log-prob-session.js";
 
 /** Summed completion log-probs and completion token counts of the chosen and rejected side of N pairs. */
 export interface PairLogProbs {

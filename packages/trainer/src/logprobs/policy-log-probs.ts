@@ -1,10 +1,10 @@
 import type { InferenceSession } from "onnxruntime-node";
-import type { LossDtype } from "../train-step/graph-loss-math.js";
-import { LogProbSession } from "./log-prob-session.js";
+import type { TrainPair } from "../data/read-pairs.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { withWeights } from "../train/checkpoint.js";
+import type { LossDtype } from "../train-step/graph-loss-math.js";
+import { LogProbSession } from "./log-prob-session.js";
 import { type PairLogProbs, pairLogProbs } from "./pair-log-probs.js";
-import type { TrainPair } from "../data/read-pairs.js";
 
 /**
  * Log-probs of pairs under the current training weights: a log-prob graph of the model with those weights

@@ -1,6 +1,6 @@
+import { parseJsonl, parsePreferenceRow } from "../data/preference-rows.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { LogProbSession } from "./log-prob-session.js";
-import { parseJsonl, parsePreferenceRow } from "../data/preference-rows.js";
 
 /** One output row of `apo logprobs`. */
 export interface PreferenceLogProbRow {

@@ -2,9 +2,9 @@ import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PAPER_TRUNCATION } from "../data/truncate-pair.js";
 import type { PairLogProbs } from "./pair-log-probs.js";
 import { cachedReferenceLogProbs, referenceKey } from "./reference-cache.js";
-import { PAPER_TRUNCATION } from "../data/truncate-pair.js";
 
 const value: PairLogProbs = {
   chosen: Float64Array.of(-1.25, 0.1 + 0.2),

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { PairLogProbs } from "./pair-log-probs.js";
 import type { TrainPair } from "../data/read-pairs.js";
 import type { Truncation } from "../data/truncate-pair.js";
+import type { PairLogProbs } from "./pair-log-probs.js";
 
 /** What a cached reference depends on. */
 export interface ReferenceKeyParts {

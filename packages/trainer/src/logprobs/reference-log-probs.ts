@@ -1,11 +1,11 @@
 import type { InferenceSession } from "onnxruntime-node";
-import { LogProbSession } from "./log-prob-session.js";
-import type { PretrainedModel } from "../models/pretrained-model.js";
-import { type PairLogProbs, pairLogProbs } from "./pair-log-probs.js";
 import type { TrainPair } from "../data/read-pairs.js";
-import { cachedReferenceLogProbs, referenceKey } from "./reference-cache.js";
 import { truncationOf } from "../data/run-data.js";
+import type { PretrainedModel } from "../models/pretrained-model.js";
 import type { TrainConfig } from "../train/train-options.js";
+import { LogProbSession } from "./log-prob-session.js";
+import { type PairLogProbs, pairLogProbs } from "./pair-log-probs.js";
+import { cachedReferenceLogProbs, referenceKey } from "./reference-cache.js";
 import { weightsDigest } from "./weights-digest.js";
 
 /** Reference log-probs of a run's training and held-out pairs, and whether each came from the cache. */

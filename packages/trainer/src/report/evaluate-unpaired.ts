@@ -1,6 +1,6 @@
 import { estimateKl, runUnpairedLoss, type UnpairedLossDefinition } from "@apo/losses";
-import type { EvalMetrics } from "./evaluate-pairs.js";
 import type { PairLogProbs } from "../logprobs/pair-log-probs.js";
+import type { EvalMetrics } from "./evaluate-pairs.js";
 
 const mean = (a: readonly number[]) => (a.length === 0 ? 0 : a.reduce((s, x) => s + x, 0) / a.length);
 

@@ -1,8 +1,6 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { TrainConfigError } from "../train-step/train-config-error.js";
-import { stateInputName } from "../train-step/train-step-graph.js";
 import {
   loadPretrainedModel,
   type PretrainedModel,
@@ -11,6 +9,8 @@ import {
 import { readSafetensorsFile } from "../safetensors/read-safetensors.js";
 import type { WeightMap } from "../safetensors/tensor.js";
 import { writeSafetensorsFile } from "../safetensors/write-safetensors.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
+import { stateInputName } from "../train-step/train-step-graph.js";
 import type { TrainConfig } from "./train-options.js";
 
 /** Where a run stands, saved as `trainer_state.json` in each checkpoint. */

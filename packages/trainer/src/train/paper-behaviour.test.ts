@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EvalMetrics } from "../report/evaluate-pairs.js";
-import { train } from "./train.js";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { train } from "./train.js";
 
 // Section 5.4.2 of the paper, on a tiny model and a synthetic preference set, through the whole loop.
 describe("held-out rewards behave as the paper describes", () => {

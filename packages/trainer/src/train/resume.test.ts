@@ -3,8 +3,8 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { train } from "./train.js";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { train } from "./train.js";
 import type { TrainOptions } from "./train-options.js";
 
 const files = ["model.safetensors", "optimizer.safetensors"];

@@ -4,8 +4,8 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseTrainArgs } from "./train-command.js";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { parseTrainArgs } from "./train-command.js";
 
 const packageRoot = new URL("../..", import.meta.url).pathname;
 

@@ -3,20 +3,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ktoLoss } from "@apo/losses";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TrainConfigError } from "../train-step/train-config-error.js";
-import { TrainStepSession } from "../train-step/train-step-session.js";
-import { LogProbSession } from "../logprobs/log-prob-session.js";
-import { loadPretrainedModel } from "../models/pretrained-model.js";
-import type { EvalMetrics } from "../report/evaluate-pairs.js";
 import { prepareUnpairedMicroBatch } from "../data/micro-batches.js";
 import { mismatchExamples } from "../data/mismatch-pairs.js";
-import { optimizerStep } from "./optimizer-step.js";
-import { pairLogProbs } from "../logprobs/pair-log-probs.js";
 import { readUnpairedExamples } from "../data/read-unpaired.js";
-import { train } from "./train.js";
 import { TrainDataError } from "../data/train-data-error.js";
-import { type TinyTrainingSetup, writeTinyTrainingSetup, writeTinyUnpairedData } from "../testing/train-fixtures.js";
 import { PAPER_TRUNCATION } from "../data/truncate-pair.js";
+import { LogProbSession } from "../logprobs/log-prob-session.js";
+import { pairLogProbs } from "../logprobs/pair-log-probs.js";
+import { loadPretrainedModel } from "../models/pretrained-model.js";
+import type { EvalMetrics } from "../report/evaluate-pairs.js";
+import {
+  type TinyTrainingSetup,
+  writeTinyTrainingSetup,
+  writeTinyUnpairedData,
+} from "../testing/train-fixtures.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
+import { TrainStepSession } from "../train-step/train-step-session.js";
+import { optimizerStep } from "./optimizer-step.js";
+import { train } from "./train.js";
 
 const quiet = { stream: null };
 

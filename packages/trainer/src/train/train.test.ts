@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { definePairedLoss } from "@apo/losses";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TrainConfigError } from "../train-step/train-config-error.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
+import { PLOT_FILES } from "../report/write-plots.js";
+import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
 import { ExecutionProviderError } from "./execution-provider-error.js";
 import { type TrainSummary, train } from "./train.js";
-import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
-import { PLOT_FILES } from "../report/write-plots.js";
 
 const quiet = { stream: null };
 

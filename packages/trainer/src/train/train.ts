@@ -1,40 +1,40 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { LossDefinition } from "@apo/losses";
-import { TrainConfigError } from "../train-step/train-config-error.js";
-import {
-  type TrainStepResult,
-  TrainStepSession,
-  type TrainStepSessionOptions,
-} from "../train-step/train-step-session.js";
-import { loadPretrainedModel } from "../models/pretrained-model.js";
-import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
-import { type EvalMetrics, evaluatePairs } from "../report/evaluate-pairs.js";
-import { evaluateUnpaired } from "../report/evaluate-unpaired.js";
-import { explainProviderFailure } from "./execution-provider-error.js";
-import { resolveLossDefinition } from "./loss-definition.js";
-import { learningRateAt } from "./lr-schedule.js";
-import { MetricsLog } from "../report/metrics-log.js";
 import {
   prepareMicroBatch,
   prepareUnpairedMicroBatch,
   stepLogProbs,
   stepUnpairedLogProbs,
 } from "../data/micro-batches.js";
-import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
 import { countTokens } from "../data/pack-pairs.js";
-import { policyLogProbs } from "../logprobs/policy-log-probs.js";
-import { Progress, type StepReport } from "./progress.js";
 import type { SkippedRow } from "../data/read-pairs.js";
-import { runReferenceLogProbs } from "../logprobs/reference-log-probs.js";
-import { resolveTrainConfig } from "./resolve-train-config.js";
 import { readRunData } from "../data/run-data.js";
 import { TrainDataError } from "../data/train-data-error.js";
-import type { TrainConfig, TrainOptions } from "./train-options.js";
-import { TrainRng } from "./train-rng.js";
 import { typicalBatchLength } from "../data/typical-length.js";
 import { checkUnpairedBatching } from "../data/unpaired-batching.js";
+import { policyLogProbs } from "../logprobs/policy-log-probs.js";
+import { runReferenceLogProbs } from "../logprobs/reference-log-probs.js";
+import { loadPretrainedModel } from "../models/pretrained-model.js";
+import { type EvalMetrics, evaluatePairs } from "../report/evaluate-pairs.js";
+import { evaluateUnpaired } from "../report/evaluate-unpaired.js";
+import { MetricsLog } from "../report/metrics-log.js";
 import { writeMetricPlots } from "../report/write-plots.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
+import {
+  type TrainStepResult,
+  TrainStepSession,
+  type TrainStepSessionOptions,
+} from "../train-step/train-step-session.js";
+import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { explainProviderFailure } from "./execution-provider-error.js";
+import { resolveLossDefinition } from "./loss-definition.js";
+import { learningRateAt } from "./lr-schedule.js";
+import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
+import { Progress, type StepReport } from "./progress.js";
+import { resolveTrainConfig } from "./resolve-train-config.js";
+import type { TrainConfig, TrainOptions } from "./train-options.js";
+import { TrainRng } from "./train-rng.js";
 
 /**
  * What {@link train} returns.
