@@ -7,7 +7,7 @@ export {
   type PreferencePairLike,
   pairMetrics,
 } from "./contrastiveness.js";
-export { ClairError, type ClairErrorCode, InvalidLineError, InvalidPairError } from "./errors.js";
+export { InvalidLineError, InvalidPairError, MetricsError, type MetricsErrorCode } from "./errors.js";
 export { type HistogramInput, type HistogramOptions, renderHistogramsSvg } from "./histogram-svg.js";
 export { type JaccardOptions, jaccard, jaccardOfTokens } from "./jaccard.js";
 export {

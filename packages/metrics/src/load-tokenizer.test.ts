@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { temporaryDirectory, writeTinyTokenizer } from "../test/fixtures.js";
-import { ClairError } from "./errors.js";
+import { MetricsError } from "./errors.js";
 import { jaccard } from "./jaccard.js";
 import { loadTokenizer } from "./load-tokenizer.js";
 
@@ -26,7 +26,7 @@ describe("loadTokenizer", () => {
 
   it("reports a missing or broken file", async () => {
     const dir = temporaryDirectory();
-    await expect(loadTokenizer(`${dir}/missing.json`)).rejects.toThrow(ClairError);
+    await expect(loadTokenizer(`${dir}/missing.json`)).rejects.toThrow(MetricsError);
     await expect(loadTokenizer(`${dir}/missing.json`)).rejects.toThrow(/Cannot read the tokenizer file/);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { ClairError } from "./errors.js";
+import { MetricsError } from "./errors.js";
 import type { TokenizerFunction } from "./tokenize.js";
 
 /**
@@ -20,7 +20,7 @@ export async function loadTokenizer(path: string): Promise<TokenizerFunction> {
   try {
     module = await import("@huggingface/tokenizers");
   } catch (error) {
-    throw new ClairError(
+    throw new MetricsError(
       "tokenizer_unavailable",
       "Loading a tokenizer.json needs the optional peer dependency @huggingface/tokenizers: install it (npm install @huggingface/tokenizers).",
       { cause: error },
@@ -30,7 +30,7 @@ export async function loadTokenizer(path: string): Promise<TokenizerFunction> {
   try {
     json = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new ClairError(
+    throw new MetricsError(
       "invalid_option",
       `Cannot read the tokenizer file ${path}: ${(error as Error).message}`,
       {
@@ -44,7 +44,7 @@ export async function loadTokenizer(path: string): Promise<TokenizerFunction> {
   try {
     tokenizer = new module.Tokenizer(json as object, config as object);
   } catch (error) {
-    throw new ClairError(
+    throw new MetricsError(
       "invalid_option",
       `${path} is not a tokenizer that @huggingface/tokenizers can load: ${(error as Error).message}`,
       {
