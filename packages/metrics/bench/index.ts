@@ -13,7 +13,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { distance as fastestLevenshtein } from "fastest-levenshtein";
-import { jaccard, levenshtein, runCli } from "../src/index.js";
+import { jaccard, levenshtein } from "../src/index.js";
+import { runCli } from "../src/run-cli.js";
 import { makePair, prng } from "./text.js";
 
 const args = new Set(process.argv.slice(2));

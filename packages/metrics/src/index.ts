@@ -37,6 +37,5 @@ export {
   type TokenizerSpec,
 } from "./parallel.js";
 export { formatReportTable, type NamedReport } from "./report-table.js";
-export { type CliIo, runCli } from "./run-cli.js";
-export { quantileOfSorted, type Summary, summarize } from "./summary.js";
+export { type Summary, summarize } from "./summary.js";
 export { type Tokenizer, type TokenizerFunction, tokenize } from "./tokenize.js";
