@@ -1,4 +1,11 @@
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../scripts/tsup-preset.js";
 
-export default defineConfig(packageBuild({ index: "src/index.ts", cli: "src/cli.ts" }));
+export default defineConfig(
+  packageBuild({
+    index: "src/index.ts",
+    graph: "src/graph.ts",
+    testing: "src/testing.ts",
+    cli: "src/cli.ts",
+  }),
+);

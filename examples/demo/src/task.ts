@@ -1,4 +1,4 @@
-import { SeededRandom } from "@apo/trainer";
+import { SeededRandom } from "@apo/trainer/testing";
 
 /**
  * The verifiable toy task: sort a string of digits. A prompt is `"sort 391404:"`, an answer `"013449"`.

@@ -11,7 +11,8 @@
  * threads; default onnxruntime's own choice).
  */
 import { argmax } from "../src/generate/sample-token.js";
-import { createTinyModel, type DecodeRow, DecoderSession, decodeBatch } from "../src/index.js";
+import { type DecodeRow, DecoderSession, decodeBatch } from "../src/graph.js";
+import { createTinyModel } from "../src/index.js";
 
 const BATCHES = (process.env.BENCH_BATCHES ?? "1,8").split(",").map(Number);
 const TOKENS = (process.env.BENCH_TOKENS ?? "8,32,64").split(",").map(Number);

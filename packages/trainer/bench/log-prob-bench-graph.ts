@@ -1,6 +1,7 @@
 import type { Tensor as OrtTensor } from "onnxruntime-node";
 import { addGradients } from "../src/autodiff/gradient.js";
-import { emitCompletionLogProbs, GraphBuilder, type PretrainedModel, packSequences } from "../src/index.js";
+import { emitCompletionLogProbs, GraphBuilder } from "../src/graph.js";
+import { type PretrainedModel, packSequences } from "../src/index.js";
 import { packedFeeds } from "../src/logprobs/packed-feeds.js";
 import { weightFeeds } from "../src/models/weight-feeds.js";
 

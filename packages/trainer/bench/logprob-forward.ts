@@ -15,14 +15,8 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
-import {
-  createTinyModel,
-  encodeModel,
-  GraphBuilder,
-  makeTensor,
-  type PretrainedModel,
-  TRAINING_SESSION_DEFAULTS,
-} from "../src/index.js";
+import { encodeModel, GraphBuilder, makeTensor, TRAINING_SESSION_DEFAULTS } from "../src/graph.js";
+import { createTinyModel, type PretrainedModel } from "../src/index.js";
 import { interleavedTimes, pairedMedianRatio } from "./interleaved.js";
 import { benchDims, logProbBenchGraph } from "./log-prob-bench-graph.js";
 

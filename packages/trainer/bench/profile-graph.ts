@@ -13,7 +13,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
-import { createTinyModel, encodeModel } from "../src/index.js";
+import { encodeModel } from "../src/graph.js";
+import { createTinyModel } from "../src/index.js";
 import { benchDims, logProbBenchGraph } from "./log-prob-bench-graph.js";
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);

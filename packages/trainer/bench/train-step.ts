@@ -12,12 +12,12 @@
  */
 import {
   createTinyModel,
-  FusedTrainSession,
   LogProbSession,
   type PackedBatch,
   packSequences,
   TrainStepSession,
 } from "../src/index.js";
+import { FusedTrainSession } from "../src/train-step/fused-train-session.js";
 import { interleavedTimes, pairedMedianRatio } from "./interleaved.js";
 
 const quick = process.argv.includes("--quick");

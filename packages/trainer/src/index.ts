@@ -1,243 +1,99 @@
+/**
+ * `@apo/trainer`: fine-tune causal language models with any `@apo/losses` preference loss on onnxruntime-node.
+ *
+ * This entry holds what a training script calls: {@link train} and its options, model loading and saving,
+ * log-probs, generation, serving and export to TRL, with their option, result and error types. The ONNX graph
+ * toolkit (IR, autodiff, training-step graphs) is `@apo/trainer/graph`; tiny models and fixtures for tests are
+ * `@apo/trainer/testing`.
+ *
+ * @packageDocumentation
+ */
+
+export { UnsupportedConfigError } from "./config/config-error.js";
+export type { ModelConfig, ModelFamilyName } from "./config/model-config.js";
+export { MODEL_TYPES } from "./config/parse-model-config.js";
+export { readModelConfig } from "./config/read-model-config.js";
+// Data
 export {
-  addGradients,
-  buildGradientModel,
-  type DifferentiableOp,
-  GRADIENTS,
-  type GradCheckEntry,
-  type GradCheckOptions,
-  GradContext,
-  type GradientOptions,
-  type GradientRule,
-  gradCheck,
-} from "./autodiff/index.js";
+  type PreferenceData,
+  readPreferencePairs,
+  type SkippedRow,
+  type TrainPair,
+} from "./data/read-pairs.js";
+export { readUnpairedExamples, type UnpairedData, type UnpairedExample } from "./data/read-unpaired.js";
+export { TrainDataError } from "./data/train-data-error.js";
+export { PAPER_TRUNCATION, type Truncation } from "./data/truncate-pair.js";
+// Errors
+export { ApoError } from "./errors.js";
+// Export to TRL
+export { type ExportTrlOptions, type ExportTrlResult, exportTrl } from "./export/export-trl.js";
+export { ExportTrlError } from "./export/export-trl-error.js";
+export { parseTrlYaml, type TrlConfig } from "./export/trl-yaml.js";
 export {
-  type Gpt2Config,
-  type LinearRopeScaling,
-  type Llama3RopeScaling,
-  type LlamaConfig,
-  MODEL_TYPES,
-  type ModelConfig,
-  type ModelFamilyName,
-  parseModelConfig,
-  type RopeScaling,
-  readModelConfig,
-  ropeInverseFrequencies,
-  UnsupportedConfigError,
-} from "./config/index.js";
-export { ApoError, GradientError, MissingGradientRuleError, OnnxGraphError } from "./errors.js";
-export {
-  ExportTrlError,
-  type ExportTrlOptions,
-  type ExportTrlResult,
-  exportTrl,
-  parseTrlYaml,
-  type TrlConfig,
-  trlConfig,
-} from "./export/index.js";
-export {
-  buildDecoderModel,
-  type ChatRequest,
-  type Completion,
-  DECODER_IO,
-  type DecodeRow,
-  type DecoderModelOptions,
-  DecoderSession,
-  type DecoderSessionOptions,
-  decodeBatch,
   exportTransformersJs,
-  type FinishReason,
-  type Generation,
-  GenerationError,
-  type GenerationOptions,
-  type Generator,
-  isTransformersJsFolder,
-  LocalGenerator,
-  type LocalGeneratorOptions,
-  ModelFolderError,
-  type OpenGeneratorOptions,
-  openGenerator,
-  type Prompt,
-  type SamplingParams,
-  StopText,
-  sampleToken,
+  type TransformersJsExportOptions,
+} from "./generate/export-transformers-js.js";
+export { GenerationError, ModelFolderError } from "./generate/generate-errors.js";
+// Generation and serving
+export type {
+  ChatRequest,
+  Completion,
+  FinishReason,
+  Generation,
+  GenerationOptions,
+  Generator,
+  Prompt,
+} from "./generate/generator.js";
+export { LocalGenerator, type LocalGeneratorOptions } from "./generate/local-generator.js";
+export { type OpenGeneratorOptions, openGenerator } from "./generate/open-generator.js";
+export type { SamplingParams } from "./generate/sample-token.js";
+export {
   TransformersGenerator,
   type TransformersGeneratorOptions,
-  type TransformersJsExportOptions,
-} from "./generate/index.js";
+} from "./generate/transformers-generator.js";
+
+// Log-probs
 export {
-  buildLogProbModel,
   type CompletionLogProb,
   computeLogProbs,
-  DataRowError,
-  emitCompletionLogProbs,
-  LOG_PROB_IO,
   LogProbSession,
   type LogProbSessionOptions,
-  type PackedBatch,
-  type PreferenceLogProbRow,
-  type PromptCompletion,
-  packSequences,
-  parseJsonl,
-  parsePreferenceRow,
-  preferenceLogProbs,
-  type TokenizedPair,
-  tokenizeCompletion,
-} from "./logprobs/index.js";
+} from "./logprobs/log-prob-session.js";
+export { type PackedBatch, type PromptCompletion, packSequences } from "./logprobs/pack-sequences.js";
+export { type PreferenceLogProbRow, preferenceLogProbs } from "./logprobs/preference-log-probs.js";
+export { createTinyModel, type TinyModelOptions } from "./models/create-tiny-model.js";
 export {
-  addModelWeights,
   BatchError,
-  createTinyModel,
-  declareForwardInputs,
-  FAMILIES,
-  type ForwardInputs,
-  familyOf,
-  loadPretrainedModel,
   MissingWeightError,
-  type ModelFamily,
-  type PretrainedModel,
-  SeededRandom,
   SequenceTooLongError,
-  savePretrainedModel,
-  TINY_DEFAULTS,
-  type TinyDims,
-  type TinyModelOptions,
-  validateWeights,
   WeightMismatchError,
-  type WeightOptions,
-  type WeightSpec,
-} from "./models/index.js";
+} from "./models/model-errors.js";
+// Models and tokenizers
 export {
-  type AttributeInput,
-  type AttributeValue,
-  broadcastShapes,
-  type DataType,
-  DEFAULT_OPSET,
-  type Dim,
-  decodeModel,
-  encodeModel,
-  type FunctionDef,
-  floatAttr,
-  fullTensor,
-  type Graph,
-  GraphBuilder,
-  type GraphBuilderOptions,
-  inlineFunctions,
-  int64Tensor,
-  isFloatType,
-  type Model,
-  makeTensor,
-  type Node,
-  type OpOptions,
-  type OpsetImport,
-  readModel,
-  scalarTensor,
-  sizeOf,
-  type Tensor,
-  type TensorData,
-  tensorToNumbers,
-  type ValueInfo,
-  type ValueType,
-  type WriteModelOptions,
-  writeModel,
-} from "./onnx/index.js";
-export {
-  bfloat16BitsToNumber,
-  float16BitsToNumber,
-  numberToBfloat16Bits,
-  numberToFloat16Bits,
-  readCheckpointWeights,
-  readSafetensors,
-  readSafetensorsFile,
-  type SafetensorsDtype,
-  SafetensorsError,
-  type WeightData,
-  type WeightMap,
-  type WeightTensor,
-  type WriteSafetensorsOptions,
-  writeSafetensors,
-  writeSafetensorsFile,
-} from "./safetensors/index.js";
-export {
-  HttpError,
-  type OpenAIErrorBody,
-  parseChatRequest,
-  type RunningServer,
-  type ServerOptions,
-  startServer,
-} from "./serve/index.js";
-export {
-  type ChatMessage,
-  createByteLevelTokenizer,
-  ModelTokenizer,
-  TINY_CHAT_TEMPLATE,
-  TokenizerError,
-  type TokenizerFiles,
-} from "./tokenizer/index.js";
-export {
-  type EvalMetrics,
-  evaluateUnpaired,
-  findCheckpoint,
-  learningRateAt,
-  lineChartSvg,
-  loadCheckpoint,
-  mismatchExamples,
-  PAPER_TRUNCATION,
-  type PreferenceData,
-  type ProgressOptions,
-  paperPreset,
-  readPreferencePairs,
-  readUnpairedExamples,
-  type SkippedRow,
-  type StepReport,
-  TRAIN_DEFAULTS,
-  type TrainConfig,
-  TrainDataError,
-  type TrainerState,
-  type TrainOptions,
-  type TrainPair,
-  type TrainSummary,
-  type Truncation,
-  train,
-  type UnpairedExample,
-  UnsupportedTrainLossError,
-  writeTinyTrainingSetup,
-  writeTinyUnpairedData,
-} from "./train/index.js";
-export {
-  type EmittedPairedLoss,
-  type EmittedUnpairedLoss,
-  emitPairedLoss,
-  emitUnpairedLoss,
-} from "./train-step/emit-loss.js";
-export { FusedTrainSession } from "./train-step/fused-train-session.js";
-export {
-  buildFusedTrainSteps,
-  FUSED_STEP_IO,
-  type FusedTrainStepsArtifact,
-} from "./train-step/fused-train-steps.js";
-export { GraphLossMath, type LossDtype } from "./train-step/graph-loss-math.js";
-export { TRAINING_SESSION_DEFAULTS } from "./train-step/open-session.js";
-export { type AdamwConfig, adamw } from "./train-step/optimizers/adamw.js";
+  loadPretrainedModel,
+  type PretrainedModel,
+  savePretrainedModel,
+} from "./models/pretrained-model.js";
+export type { EvalMetrics } from "./report/evaluate-pairs.js";
+export { type ChartSeries, type LineChart, lineChartSvg } from "./report/line-chart-svg.js";
+export { SafetensorsError } from "./safetensors/safetensors-error.js";
+export { type RunningServer, type ServerOptions, startServer } from "./serve/start-server.js";
+export { type ChatMessage, ModelTokenizer } from "./tokenizer/model-tokenizer.js";
+export { TokenizerError } from "./tokenizer/tokenizer-error.js";
+export { findCheckpoint, loadCheckpoint, type TrainerState } from "./train/checkpoint.js";
+export { ExecutionProviderError } from "./train/execution-provider-error.js";
+export type { ProgressOptions, StepReport } from "./train/progress.js";
+// Training
+export { type TrainSummary, train } from "./train/train.js";
+export { paperPreset, TRAIN_DEFAULTS, type TrainConfig, type TrainOptions } from "./train/train-options.js";
+export { UnsupportedTrainLossError } from "./train/unsupported-train-loss-error.js";
 export { OPTIMIZERS, type OptimizerName } from "./train-step/optimizers/index.js";
-export {
-  defineOptimizer,
-  type OptimizerDefinition,
-  type OptimizerSlot,
-  type OptimizerUpdate,
-} from "./train-step/optimizers/optimizer-definition.js";
-export { type RmspropConfig, rmsprop } from "./train-step/optimizers/rmsprop.js";
-export { type SgdConfig, sgd } from "./train-step/optimizers/sgd.js";
 export { TrainConfigError } from "./train-step/train-config-error.js";
-export {
-  buildTrainStep,
-  TRAIN_STEP_IO,
-  type TrainStepArtifact,
-  type TrainStepOptions,
-} from "./train-step/train-step-graph.js";
+// A custom loop: one optimizer step at a time on packed batches.
 export {
   type MicroBatch,
   type TrainStepResult,
   TrainStepSession,
   type TrainStepSessionOptions,
 } from "./train-step/train-step-session.js";
-export { type FloatArray, initialTrainingState, type TrainingState } from "./train-step/training-state.js";
+export type { FloatArray } from "./train-step/training-state.js";
