@@ -128,6 +128,18 @@ describe("runBatch (OpenAI Batch API mode)", () => {
     expect(server.batches.size).toBe(batches);
   });
 
+  it("records rows rejected before any request while collecting, and batches only the others", async () => {
+    const { dir, output, generator, builder } = setup(1);
+    const rows = prompts(4, 100).map((row, i) => (i === 1 ? { ...row, response: " " } : row));
+    const input = writeJsonl(join(dir, "some-empty.jsonl"), rows);
+    server.batchPolls = 0;
+    const summary = await runBatch({ builder, generator, input, output, pollIntervalMs: 5 });
+    expect(summary).toMatchObject({ stoppedBy: "complete", accepted: 3, rejected: 1, failed: 0 });
+    expect(readRows<RejectRow>(`${output}.rejects.jsonl`).map((row) => row.reason)).toEqual(["empty-answer"]);
+    const uploaded = readRows<{ event: string; requests?: number }>(`${output}.journal.jsonl`)[0];
+    expect(uploaded).toMatchObject({ event: "batch-uploaded", requests: 3 });
+  });
+
   it("refuses rows that would need the policy model", async () => {
     const { dir, output, generator, builder } = setup(1, true);
     const input = writeJsonl(join(dir, "bare.jsonl"), [{ prompt: "p" }]);

@@ -2,9 +2,9 @@ import { createReadStream } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import { AppendFile } from "./append-file.js";
 import { BatchAnswers } from "./batch-answers.js";
-import { batchScope } from "./batch-scope.js";
-import type { RowContext } from "./builder.js";
-import { ClairError, EndpointError } from "./errors.js";
+import { type BatchScope, batchScope } from "./batch-scope.js";
+import type { RowContext, RowOutcome } from "./builder.js";
+import { EndpointError, ReviseError } from "./errors.js";
 import { Journal, journalPaths } from "./journal.js";
 import { readJsonl, validateRecord } from "./jsonl.js";
 import type { OpenAIGenerator } from "./openai-generator.js";
@@ -39,11 +39,12 @@ type BatchEvent =
   | { event: "batch-created"; batchId: string; inputFileId: string; requests: number; at: string }
   | { event: "batch-merged"; batchId: string; at: string };
 
-class Deferred extends ClairError {
-  constructor() {
-    super("batch_deferred", "request deferred to the Batch API");
-  }
-}
+/**
+ * How building a row for the batch input ended: it finished without asking the batch's model (a row
+ * rejected before any request), or it asked, and that request was written to the batch input instead of
+ * being sent: the row is built again in the merge, from the batch's answer.
+ */
+type Collected = { readonly kind: "built"; readonly outcome: RowOutcome } | { readonly kind: "deferred" };
 
 const FINAL = new Set(["completed", "failed", "expired", "cancelled"]);
 
@@ -127,11 +128,12 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
     );
   };
 
-  const buildRow = async (row: T, context: RowContext, scope: Parameters<typeof batchScope.run>[0]) => {
-    const outcome = await batchScope.run(scope, () => builder.build(row, context, options.signal));
+  const record = async (outcome: RowOutcome) => {
     tally.account(outcome);
     await tally.record(outcome);
   };
+  const build = (row: T, context: RowContext, scope: BatchScope): Promise<RowOutcome> =>
+    batchScope.run(scope, () => builder.build(row, context, options.signal));
 
   const rows = async function* () {
     for await (const { line, value } of readJsonl(input)) {
@@ -148,7 +150,7 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
   };
 
   const unsupported = (): never => {
-    throw new ClairError(
+    throw new ReviseError(
       "batch_unsupported",
       "Batch API mode can only batch the reviser/judge/stronger requests: give every input row its `response`",
     );
@@ -194,28 +196,34 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
       const requestsPath = `${paths.output}.batch-input.jsonl`;
       const requests = await AppendFile.open(requestsPath, { fsync: false, truncate: true });
       let count = 0;
+      const collect = (row: T, context: RowContext): Promise<Collected> =>
+        new Promise<Collected>((resolve, reject) => {
+          let calls = 0;
+          const scope: BatchScope = {
+            async intercept(target: object, request: GenerateRequest): Promise<Generation> {
+              if (target !== generator) unsupported();
+              const body = generator.body(request);
+              await requests.append(
+                `${JSON.stringify({ custom_id: customId(context.key, calls++), method: "POST", url: "/v1/chat/completions", body })}\n`,
+              );
+              count += 1;
+              resolve({ kind: "deferred" });
+              // The answer comes from the batch output and the merge builds the row again from it: this
+              // build goes no further. Its promise never settles, and nothing holds it once the loop
+              // moves on, so it is collected with the build; the first settlement wins, so whatever the
+              // build does afterwards is ignored.
+              return new Promise<Generation>(() => {});
+            },
+          };
+          build(row, context, scope).then((outcome) => resolve({ kind: "built", outcome }), reject);
+        });
       for await (const { row, context, done } of rows()) {
         if (done) {
           skipped += 1;
           continue;
         }
-        let calls = 0;
-        const scope = {
-          async intercept(target: object, request: GenerateRequest): Promise<Generation> {
-            if (target !== generator) unsupported();
-            const body = generator.body(request);
-            await requests.append(
-              `${JSON.stringify({ custom_id: customId(context.key, calls++), method: "POST", url: "/v1/chat/completions", body })}\n`,
-            );
-            count += 1;
-            throw new Deferred();
-          },
-        };
-        try {
-          await buildRow(row, context, scope);
-        } catch (error) {
-          if (!(error instanceof Deferred)) throw error;
-        }
+        const collected = await collect(row, context);
+        if (collected.kind === "built") await record(collected.outcome);
       }
       await requests.close();
       if (count === 0) {
@@ -278,7 +286,7 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
         for await (const { row, context, done } of rows()) {
           if (done || !answers.has(customId(context.key, 0))) continue;
           let calls = 0;
-          const scope = {
+          const scope: BatchScope = {
             async intercept(target: object): Promise<Generation> {
               if (target !== generator) unsupported();
               const answer = answers.get(customId(context.key, calls++));
@@ -291,9 +299,9 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
             },
           };
           try {
-            await buildRow(row, context, scope);
+            await record(await build(row, context, scope));
           } catch (error) {
-            if (!(error instanceof ClairError) || error.code === "batch_unsupported") throw error;
+            if (!ReviseError.isInstance(error) || error.code === "batch_unsupported") throw error;
             failed += 1;
             const message = redact(error.message);
             await journal.fail({

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { judge, revise, stronger } from "./commands.js";
-import { ClairError, InvalidFieldError } from "./errors.js";
+import { InvalidFieldError } from "./errors.js";
 import { formatProgress, formatSummary } from "./progress.js";
 import { redact } from "./redact.js";
 import type { RunSummary } from "./run-dataset.js";
@@ -309,8 +309,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`clair ${command}: ${flagFor(error.field)}: ${redact(error.detail)}\n`);
       return 2;
     }
-    const message =
-      error instanceof ClairError ? error.message : error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`clair ${command}: ${redact(message)}\n`);
     return 1;
   }

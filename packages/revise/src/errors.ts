@@ -1,21 +1,55 @@
+const MARKER = Symbol.for("@clair/revise.error");
+
 /**
- * The base class of every error thrown by `@clair/revise`, with a stable `code` string to branch on.
+ * What kind of failure a {@link ReviseError} reports; stable across versions (failure records in
+ * `<output>.failures.jsonl` carry it as `code`).
+ */
+export type ReviseErrorCode =
+  | "input_syntax"
+  | "invalid_field"
+  | "invalid_option"
+  | "endpoint_unavailable"
+  | "endpoint_refused"
+  | "malformed_response"
+  | "missing_api_key"
+  | "journal_corrupt"
+  | "template_placeholder"
+  | "batch_unsupported";
+
+/**
+ * The base class of every error thrown by `@clair/revise`, with a stable `code` string to branch on; a
+ * wrapped failure is kept as `cause`. Test for it with {@link ReviseError.isInstance}, which also
+ * recognises errors of another copy of the package.
  *
  * @example
  * ```ts
- * try { await runClair(options); } catch (error) {
- *   if (error instanceof ClairError && error.code === "input_syntax") console.error(error.message);
+ * try { await revise(options); } catch (error) {
+ *   if (ReviseError.isInstance(error) && error.code === "input_syntax") console.error(error.message);
  * }
  * ```
  */
-export class ClairError extends Error {
+export class ReviseError extends Error {
+  readonly [MARKER] = true;
   /** A stable machine-readable identifier of the failure kind. */
-  readonly code: string;
+  readonly code: ReviseErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ReviseErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * Whether `value` is an error of @clair/revise, by a `Symbol.for` marker rather than `instanceof`, so
+   * that it holds when two copies of the package are installed.
+   *
+   * @example
+   * ```ts
+   * if (ReviseError.isInstance(error)) console.error(error.code);
+   * ```
+   */
+  static isInstance(value: unknown): value is ReviseError {
+    return typeof value === "object" && value !== null && MARKER in value;
   }
 }
 
@@ -27,13 +61,13 @@ export class ClairError extends Error {
  * new InputSyntaxError("prompts.jsonl", 12, "Unexpected token } in JSON");
  * ```
  */
-export class InputSyntaxError extends ClairError {
+export class InputSyntaxError extends ReviseError {
   /** The file that holds the line. */
   readonly file: string;
   /** The 1-based line number. */
   readonly line: number;
 
-  constructor(file: string, line: number, detail: string, options?: { cause?: unknown }) {
+  constructor(file: string, line: number, detail: string, options?: ErrorOptions) {
     super(
       "input_syntax",
       `${file}:${line}: not a valid JSON object (${detail}); fix or remove the line`,
@@ -52,7 +86,7 @@ export class InputSyntaxError extends ClairError {
  * new InvalidFieldError("prompt", "expected string, received undefined", { file: "in.jsonl", line: 3 });
  * ```
  */
-export class InvalidFieldError extends ClairError {
+export class InvalidFieldError extends ReviseError {
   /** The dotted path of the offending field, such as `prompt` or `completions.0.response`. */
   readonly field: string;
   /** The file, when the record came from one. */
@@ -86,7 +120,7 @@ export class InvalidFieldError extends ClairError {
  * new EndpointError("gpt-4o", 400, "context length exceeded", false);
  * ```
  */
-export class EndpointError extends ClairError {
+export class EndpointError extends ReviseError {
   /** The model the request was for. */
   readonly model: string;
   /** The HTTP status, when the server answered. */
@@ -102,7 +136,7 @@ export class EndpointError extends ClairError {
     detail: string,
     retryable: boolean,
     attempts = 1,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     const what = status === undefined ? "request failed" : `HTTP ${status}`;
     super(
@@ -125,7 +159,7 @@ export class EndpointError extends ClairError {
  * new MalformedResponseError("llama-3-8b", "no choices in the response");
  * ```
  */
-export class MalformedResponseError extends ClairError {
+export class MalformedResponseError extends ReviseError {
   /** The model that answered. */
   readonly model: string;
 
@@ -143,7 +177,7 @@ export class MalformedResponseError extends ClairError {
  * new MissingApiKeyError("OPENAI_API_KEY");
  * ```
  */
-export class MissingApiKeyError extends ClairError {
+export class MissingApiKeyError extends ReviseError {
   /** The environment variable that was read. */
   readonly variable: string;
 
@@ -161,7 +195,7 @@ export class MissingApiKeyError extends ClairError {
  * new JournalError("out.jsonl", 7, "not valid JSON");
  * ```
  */
-export class JournalError extends ClairError {
+export class JournalError extends ReviseError {
   /** The journal file. */
   readonly file: string;
   /** The 1-based line, when one is to blame. */

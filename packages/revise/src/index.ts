@@ -14,13 +14,14 @@ export {
   stronger,
 } from "./commands.js";
 export {
-  ClairError,
   EndpointError,
   InputSyntaxError,
   InvalidFieldError,
   JournalError,
   MalformedResponseError,
   MissingApiKeyError,
+  ReviseError,
+  type ReviseErrorCode,
 } from "./errors.js";
 export {
   checkPair,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ClairError } from "./errors.js";
+import { ReviseError } from "./errors.js";
 import {
   DEFAULT_JUDGE_PROMPT,
   DEFAULT_REVISER_PROMPT,
@@ -48,7 +48,7 @@ describe("prompts", () => {
   });
 
   it("names a missing placeholder", () => {
-    expect(() => renderPrompt(DEFAULT_REVISER_PROMPT, { instruction: "x" })).toThrow(ClairError);
+    expect(() => renderPrompt(DEFAULT_REVISER_PROMPT, { instruction: "x" })).toThrow(ReviseError);
     expect(() => renderPrompt(DEFAULT_REVISER_PROMPT, { instruction: "x" })).toThrow(/\{\{response\}\}/);
   });
 

@@ -1,4 +1,4 @@
-import { ClairError } from "./errors.js";
+import { ReviseError } from "./errors.js";
 
 /**
  * A versioned prompt template. `user` holds `{{name}}` placeholders; everything else, including the literal
@@ -90,7 +90,7 @@ const PLACEHOLDER = /\{\{([a-z0-9_]+)\}\}/g;
  * Fills a template's `{{placeholders}}` in one pass (a value that itself holds `{{x}}` is not expanded again)
  * and returns the chat messages to send.
  *
- * @throws {ClairError} (`template_placeholder`) when the template names a placeholder that `values` lacks.
+ * @throws {ReviseError} (`template_placeholder`) when the template names a placeholder that `values` lacks.
  * @example
  * ```ts
  * const messages = renderPrompt(DEFAULT_REVISER_PROMPT, { instruction: "Say hi", response: "hello" });
@@ -104,7 +104,7 @@ export function renderPrompt(
   const content = template.user.replace(PLACEHOLDER, (_, name: string) => {
     const value = values[name];
     if (value === undefined) {
-      throw new ClairError(
+      throw new ReviseError(
         "template_placeholder",
         `prompt template ${template.name}@${template.version} needs a value for {{${name}}}`,
       );

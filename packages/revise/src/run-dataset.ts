@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pLimit from "p-limit";
 import type { DatasetBuilder, RowContext, RowOutcome } from "./builder.js";
-import { ClairError, EndpointError, InvalidFieldError } from "./errors.js";
+import { EndpointError, InvalidFieldError, ReviseError } from "./errors.js";
 import { Journal, journalPaths } from "./journal.js";
 import { readJsonl, validateRecord } from "./jsonl.js";
 import type { Usage } from "./records.js";
@@ -157,7 +157,7 @@ export async function validateInput<T>(builder: DatasetBuilder<T>, input: string
  * restart (same command) that skips what is done and retries only what failed, a graceful stop and a hard
  * abort, a token or cost budget, and progress snapshots.
  *
- * @throws {ClairError} for what no retry can fix: bad input (line and field named), an endpoint refusing
+ * @throws {ReviseError} for what no retry can fix: bad input (line and field named), an endpoint refusing
  * the credentials or the model (401/403/404), a journal that cannot be read. Rows finished before are kept.
  * @example
  * ```ts
@@ -169,7 +169,7 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
   const { builder, input } = options;
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new ClairError("invalid_option", `concurrency must be a positive integer, got ${concurrency}`);
+    throw new ReviseError("invalid_option", `concurrency must be a positive integer, got ${concurrency}`);
   }
   const total = await validateInput(builder, input);
   const paths = journalPaths(options.output, options.rejects);
