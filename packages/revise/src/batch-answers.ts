@@ -1,4 +1,4 @@
-import { bytesSource, readLinesFrom } from "./read-lines.js";
+import { bytesSource, isBlank, readLinesFrom } from "./jsonl.js";
 
 /** One line of a Batch API output or error file. */
 export interface BatchAnswer {
@@ -25,7 +25,7 @@ export class BatchAnswers {
   /** Indexes a downloaded file of JSON lines (line ends as {@link readLinesFrom}; blank lines skipped). */
   async add(bytes: Uint8Array): Promise<void> {
     for await (const text of readLinesFrom(bytesSource(bytes))) {
-      if (text.trim() === "") continue;
+      if (isBlank(text)) continue;
       const id = (JSON.parse(text) as Partial<BatchAnswer>).custom_id;
       if (typeof id === "string") this.#lines.set(id, text);
     }

@@ -6,9 +6,8 @@ import { type BatchScope, batchScope } from "./batch-scope.js";
 import type { RowContext, RowOutcome } from "./builder.js";
 import { EndpointError, ReviseError } from "./errors.js";
 import { Journal, journalPaths } from "./journal.js";
-import { readJsonl, validateRecord } from "./jsonl.js";
+import { isBlank, readJsonl, readLines, validateRecord } from "./jsonl.js";
 import type { OpenAIGenerator } from "./openai-generator.js";
-import { readLines } from "./read-lines.js";
 import { redact } from "./redact.js";
 import { type RetryOptions, sleep, withRetries } from "./retry.js";
 import type { GenerateRequest, Generation } from "./roles.js";
@@ -58,7 +57,7 @@ async function pendingBatch(path: string): Promise<{ batchId?: string; uploadedF
   const open = new Set<string>();
   let uploaded: string | undefined;
   for await (const text of readLines(path)) {
-    if (text.trim() === "") continue;
+    if (isBlank(text)) continue;
     let event: BatchEvent;
     try {
       event = JSON.parse(text) as BatchEvent;

@@ -1,8 +1,8 @@
 import { open, stat } from "node:fs/promises";
 import { AppendFile } from "./append-file.js";
 import { JournalError } from "./errors.js";
+import { readLines } from "./jsonl.js";
 import { KeySet } from "./key-set.js";
-import { readLines } from "./read-lines.js";
 import type { PreferenceRow, RejectRow } from "./records.js";
 
 /**

@@ -1,10 +1,84 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
+import { tempDir } from "../test/helpers.js";
 import { InputSyntaxError, InvalidFieldError } from "./errors.js";
-import { countJsonlRows, readJsonl, validateRecord } from "./jsonl.js";
+import {
+  type ByteSource,
+  bytesSource,
+  countJsonlRows,
+  isBlank,
+  readJsonl,
+  readLines,
+  readLinesFrom,
+  validateRecord,
+} from "./jsonl.js";
 import { CandidateRowSchema, InputRowSchema } from "./records.js";
+
+/** {@link bytesSource} over `bytes`, counting the bytes handed out. */
+function countingSource(bytes: Buffer): ByteSource & { handedOut: number } {
+  const inner = bytesSource(bytes);
+  const source = {
+    handedOut: 0,
+    async read(buffer: Uint8Array, offset: number, length: number) {
+      const read = await inner.read(buffer, offset, length, null);
+      source.handedOut += read.bytesRead;
+      return read;
+    },
+  };
+  return source;
+}
+
+async function collectLines(lines: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of lines) out.push(line);
+  return out;
+}
+
+async function readlineLines(path: string): Promise<string[]> {
+  const rl = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+  return collectLines(rl);
+}
+
+describe("readLinesFrom", () => {
+  it("splits lines as node:readline does, whatever the chunk size", async () => {
+    const dir = tempDir();
+    const pieces = ["a", "é", "日本", "{}", "", "\n", "\r\n", "\r", "\r\r\n", "\n\n", "😀", " "];
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 30; round++) {
+      let text = "";
+      for (let i = 0; i < 60; i++) text += pieces[random(pieces.length)];
+      const path = join(dir, `t${round}.txt`);
+      writeFileSync(path, text);
+      const expected = await readlineLines(path);
+      for (const chunk of [1, 2, 3, 5, 8, 64, 65536]) {
+        expect(await collectLines(readLinesFrom(countingSource(Buffer.from(text)), chunk))).toEqual(expected);
+      }
+      expect(await collectLines(readLines(path))).toEqual(expected);
+    }
+  });
+
+  it("reads no further ahead than one chunk, however slowly lines are taken", async () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `{"line":${i}}`).join("\n");
+    const source = countingSource(Buffer.from(text));
+    const lines = readLinesFrom(source, 256);
+    let taken = 0;
+    let bytes = 0;
+    for await (const line of lines) {
+      taken += 1;
+      bytes += Buffer.byteLength(line) + 1;
+      expect(source.handedOut).toBeLessThanOrEqual(bytes + 256);
+      if (taken === 50) break;
+    }
+    expect(source.handedOut).toBeLessThan(text.length / 10);
+  });
+});
 
 function file(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "clair-jsonl-")), "in.jsonl");
@@ -38,6 +112,11 @@ describe("readJsonl", () => {
   it("rejects a line that is not an object", async () => {
     const error = await collect(file('{"prompt":"a"}\n[1,2]\n')).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "input_syntax", line: 2 });
+  });
+
+  it("takes a line for blank when trim() leaves nothing", () => {
+    expect(["", " ", "\t\v\f", "\u00a0\u2003\ufeff"].every(isBlank)).toBe(true);
+    expect(isBlank(" {} ")).toBe(false);
   });
 
   it("counts rows without loading them", async () => {

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { readRows } from "./helpers.js";
 
 /** One row of the authors' notebook cache: a real GPT-4 reviser response. */
 export interface NotebookRow {
@@ -16,8 +16,5 @@ export const NOTEBOOK_PATH = fileURLToPath(new URL("./fixtures/clair-notebook-gp
 
 /** Loads the 20 real reviser responses. */
 export function notebookRows(): NotebookRow[] {
-  return readFileSync(NOTEBOOK_PATH, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as NotebookRow);
+  return readRows<NotebookRow>(NOTEBOOK_PATH);
 }

@@ -13,7 +13,7 @@ export function writeJsonl(path: string, rows: readonly unknown[]): string {
   return path;
 }
 
-/** Reads a JSONL file (missing → empty). */
+/** Reads a JSONL file, skipping blank lines (missing → empty). */
 export function readRows<T = Record<string, unknown>>(path: string): T[] {
   let text: string;
   try {
@@ -23,7 +23,7 @@ export function readRows<T = Record<string, unknown>>(path: string): T[] {
   }
   return text
     .split("\n")
-    .filter((line) => line !== "")
+    .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line) as T);
 }
 
