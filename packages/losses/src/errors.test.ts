@@ -142,3 +142,28 @@ describe("finite inputs whose check-sum overflows", () => {
     expect(Array.from(result.losses)).toEqual([Math.LN2, Math.LN2]);
   });
 });
+
+describe("LossError", () => {
+  it("names every error after its class, without each subclass setting it", () => {
+    const error = thrown(() => computeLoss("simpo_v9", ok));
+    expect((error as Error).name).toBe("UnknownLossError");
+    expect(new LossEmptyBatchError("dpo").name).toBe("LossEmptyBatchError");
+    expect(new LossError("EMPTY_BATCH", "empty").name).toBe("LossError");
+  });
+
+  it("isInstance recognises errors of any copy of the package by their Symbol.for marker", () => {
+    expect(LossError.isInstance(thrown(() => dpoLoss(ok, { beta: 0 })))).toBe(true);
+    // An error made by another installed copy: a different class, the same registered symbol.
+    const foreign = Object.assign(new Error("x"), { [Symbol.for("@apo/losses.error")]: true });
+    expect(foreign).not.toBeInstanceOf(LossError);
+    expect(LossError.isInstance(foreign)).toBe(true);
+    for (const value of [new Error("x"), { code: "EMPTY_BATCH" }, null, undefined, "LossError", 1]) {
+      expect(LossError.isInstance(value)).toBe(false);
+    }
+  });
+
+  it("keeps the cause of a wrapped failure", () => {
+    const cause = new Error("disk full");
+    expect(new LossError("MISSING_INPUT", "could not read", { cause }).cause).toBe(cause);
+  });
+});

@@ -10,13 +10,39 @@ export type LossErrorCode =
   | "EMPTY_BATCH"
   | "OUT_OF_DOMAIN";
 
-/** Base class of every error thrown by @apo/losses; `code` is stable across versions. */
+/**
+ * Marks every LossError. `Symbol.for` returns one symbol per realm whichever copy of @apo/losses created the
+ * error, so `isInstance` holds where `instanceof` fails (two installed versions, a bundled copy).
+ */
+const MARKER = Symbol.for("@apo/losses.error");
+
+/**
+ * Base class of every error thrown by @apo/losses; `code` is stable across versions.
+ * @example
+ * ```ts
+ * try {
+ *   computeLoss(name, batch);
+ * } catch (error) {
+ *   if (LossError.isInstance(error) && error.code === "UNKNOWN_LOSS") console.error(error.message);
+ *   else throw error;
+ * }
+ * ```
+ */
 export class LossError extends Error {
+  readonly [MARKER] = true;
   readonly code: LossErrorCode;
   constructor(code: LossErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "LossError";
+    this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * Whether `value` is an error of @apo/losses, from this copy of the package or any other. Subclasses inherit
+   * this check unchanged (it answers "any LossError"); tell the kinds apart by `code`.
+   */
+  static isInstance(value: unknown): value is LossError {
+    return typeof value === "object" && value !== null && MARKER in value;
   }
 }
 
@@ -30,7 +56,6 @@ export class LossLengthMismatchError extends LossError {
       "LENGTH_MISMATCH",
       `${field} has ${actual} entries but ${against} has ${expected}: every input array needs one entry per example`,
     );
-    this.name = "LossLengthMismatchError";
     this.field = field;
     this.expected = expected;
     this.actual = actual;
@@ -44,7 +69,6 @@ export class LossNonFiniteInputError extends LossError {
   readonly value: number;
   constructor(field: string, index: number, value: number) {
     super("NON_FINITE_INPUT", `${field}[${index}] is ${value}; log-probabilities must be finite numbers`);
-    this.name = "LossNonFiniteInputError";
     this.field = field;
     this.index = index;
     this.value = value;
@@ -61,7 +85,6 @@ export class LossParameterError extends LossError {
       "INVALID_PARAMETER",
       `${loss}: parameter ${parameter} = ${String(value)} is invalid; expected ${expected}`,
     );
-    this.name = "LossParameterError";
     this.parameter = parameter;
     this.value = value;
     this.expected = expected;
@@ -80,7 +103,6 @@ export class LossInvalidLengthError extends LossError {
         ? `${loss} is length-normalised: pass ${field} (completion token counts)`
         : `${loss}: ${field}[${index}] = ${value}; completion token counts must be ≥ 1 (an empty completion has no log-probability: drop the row)`,
     );
-    this.name = "LossInvalidLengthError";
     this.field = field;
     this.index = index;
     this.value = value;
@@ -92,7 +114,6 @@ export class LossMissingInputError extends LossError {
   readonly field: string;
   constructor(loss: string, field: string, hint: string) {
     super("MISSING_INPUT", `${loss} needs ${field}: ${hint}`);
-    this.name = "LossMissingInputError";
     this.field = field;
   }
 }
@@ -106,7 +127,6 @@ export class LossOverflowError extends LossError {
       "NUMERICAL_OVERFLOW",
       `${loss}: ${output}[${index}] is ${value}; the inputs at index ${index} are too large for float64 arithmetic`,
     );
-    this.name = "LossOverflowError";
     this.index = index;
     this.output = output;
   }
@@ -117,7 +137,6 @@ export class UnknownLossError extends LossError {
   readonly lossName: string;
   constructor(name: string, known: readonly string[]) {
     super("UNKNOWN_LOSS", `unknown loss "${name}"; known losses: ${known.join(", ")}`);
-    this.name = "UnknownLossError";
     this.lossName = name;
   }
 }
@@ -126,7 +145,6 @@ export class UnknownLossError extends LossError {
 export class LossEmptyBatchError extends LossError {
   constructor(loss: string) {
     super("EMPTY_BATCH", `${loss}: the batch is empty; pass at least one example`);
-    this.name = "LossEmptyBatchError";
   }
 }
 
@@ -137,7 +155,6 @@ export class LossDomainError extends LossError {
   readonly value: number;
   constructor(loss: string, field: string, index: number, value: number, expected: string) {
     super("OUT_OF_DOMAIN", `${loss}: ${field}[${index}] = ${value}; expected ${expected}`);
-    this.name = "LossDomainError";
     this.field = field;
     this.index = index;
     this.value = value;
