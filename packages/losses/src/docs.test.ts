@@ -2,12 +2,12 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
 
-// Every TypeScript example in docs/losses.md that imports @apo/losses runs as written.
+// Every TypeScript example in docs/losses.md that imports @apo/losses (or one of its subpaths) runs as written.
 const docs = fileURLToPath(new URL("../../../docs/losses.md", import.meta.url));
 const scratch = fileURLToPath(new URL("../.doc-snippets/", import.meta.url));
 const blocks = [...readFileSync(docs, "utf8").matchAll(/```ts\n([\s\S]*?)```/g)]
   .map((match) => match[1] as string)
-  .filter((code) => code.includes('from "@apo/losses"'));
+  .filter((code) => /from "@apo\/losses(\/\w+)?"/.test(code));
 
 describe("docs/losses.md examples", () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));

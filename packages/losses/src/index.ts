@@ -1,3 +1,6 @@
+// The root entry: what users call (one function per loss, dispatch by name, weighted sums), its option,
+// batch, result and error types. Loss definitions and the math interface they are written against are in
+// `@apo/losses/define`; gradient-check helpers in `@apo/losses/testing`.
 export type {
   PairedBatch,
   PairedLossResult,
@@ -6,21 +9,7 @@ export type {
   UnpairedLossResult,
 } from "./batch.js";
 export { combineLosses, type WeightedLoss } from "./combine-losses.js";
-export { computeLoss, getLoss, type LossParamsOf } from "./compute-loss.js";
-export {
-  type BatchCoupling,
-  definePairedLoss,
-  defineUnpairedLoss,
-  type LossDefinition,
-  type LossParams,
-  type PairedLossDefinition,
-  type PairedTerms,
-  type PairedTermsOutput,
-  type RewardKind,
-  type UnpairedLossDefinition,
-  type UnpairedTerms,
-  type UnpairedTermsOutput,
-} from "./definition.js";
+export { computeLoss, type LossParamsOf } from "./compute-loss.js";
 export {
   LossDomainError,
   LossEmptyBatchError,
@@ -35,38 +24,25 @@ export {
   UnknownLossError,
 } from "./errors.js";
 export { estimateKl, type MismatchedLogProbs } from "./estimate-kl.js";
-export { type AotParams, aot, aotLoss } from "./losses/aot.js";
-export { aotPair, aotUnpairedLoss } from "./losses/aot-pair.js";
-export { type ApoDownParams, apoDown, apoDownLoss } from "./losses/apo-down.js";
-export { type ApoZeroParams, apoZero, apoZeroLoss } from "./losses/apo-zero.js";
-export {
-  type ApoZeroUnpairedParams,
-  apoZeroUnpaired,
-  apoZeroUnpairedLoss,
-} from "./losses/apo-zero-unpaired.js";
-export { type BcoPairParams, bcoPair, bcoPairLoss } from "./losses/bco-pair.js";
-export { type CpoParams, cpo, cpoLoss } from "./losses/cpo.js";
-export { type DiscopopParams, discopop, discopopLoss } from "./losses/discopop.js";
-export { type ExoPairParams, exoPair, exoPairLoss } from "./losses/exo-pair.js";
-export { type HingeParams, hinge, hingeLoss } from "./losses/hinge.js";
+export { type AotParams, aotLoss } from "./losses/aot.js";
+export { aotUnpairedLoss } from "./losses/aot-pair.js";
+export { type ApoDownParams, apoDownLoss } from "./losses/apo-down.js";
+export { type ApoZeroParams, apoZeroLoss } from "./losses/apo-zero.js";
+export { type ApoZeroUnpairedParams, apoZeroUnpairedLoss } from "./losses/apo-zero-unpaired.js";
+export { type BcoPairParams, bcoPairLoss } from "./losses/bco-pair.js";
+export { type CpoParams, cpoLoss } from "./losses/cpo.js";
+export { type DiscopopParams, discopopLoss } from "./losses/discopop.js";
+export { type ExoPairParams, exoPairLoss } from "./losses/exo-pair.js";
+export { type HingeParams, hingeLoss } from "./losses/hinge.js";
 export { LOSSES, type LossName, type PairedLossName, type UnpairedLossName } from "./losses/index.js";
-export { type IpoParams, ipo, ipoLoss } from "./losses/ipo.js";
-export { type KtoParams, kto, ktoLoss } from "./losses/kto.js";
-export { type KtoPairParams, ktoPair, ktoPairLoss } from "./losses/kto-pair.js";
-export { type NcaPairParams, ncaPair, ncaPairLoss } from "./losses/nca-pair.js";
-export { type OrpoParams, orpo, orpoLoss } from "./losses/orpo.js";
-export { type RobustParams, robust, robustLoss } from "./losses/robust.js";
-export { type SftParams, sft, sftLoss } from "./losses/sft.js";
-export { dpoLoss, type SigmoidParams, sigmoidLoss } from "./losses/sigmoid.js";
-export { type SigmoidNormParams, sigmoidNorm, sigmoidNormLoss } from "./losses/sigmoid-norm.js";
-export { type SimpoParams, simpo, simpoLoss } from "./losses/simpo.js";
-export { type SppoHardParams, sppoHard, sppoHardLoss } from "./losses/sppo-hard.js";
-export type { LossMath } from "./math/loss-math.js";
-export { numberMath } from "./math/number-math.js";
-export { logSigmoid } from "./ops/log-sigmoid.js";
-export { log1mexp } from "./ops/log1mexp.js";
-export { sigmoid } from "./ops/sigmoid.js";
-export { sigmoidPrime } from "./ops/sigmoid-prime.js";
-export { softplus } from "./ops/softplus.js";
-export { runPairedLoss } from "./run-paired-loss.js";
-export { runUnpairedLoss } from "./run-unpaired-loss.js";
+export { type IpoParams, ipoLoss } from "./losses/ipo.js";
+export { type KtoParams, ktoLoss } from "./losses/kto.js";
+export { type KtoPairParams, ktoPairLoss } from "./losses/kto-pair.js";
+export { type NcaPairParams, ncaPairLoss } from "./losses/nca-pair.js";
+export { type OrpoParams, orpoLoss } from "./losses/orpo.js";
+export { type RobustParams, robustLoss } from "./losses/robust.js";
+export { type SftParams, sftLoss } from "./losses/sft.js";
+export { dpoLoss, type SigmoidParams } from "./losses/sigmoid.js";
+export { type SigmoidNormParams, sigmoidNormLoss } from "./losses/sigmoid-norm.js";
+export { type SimpoParams, simpoLoss } from "./losses/simpo.js";
+export { type SppoHardParams, sppoHardLoss } from "./losses/sppo-hard.js";
