@@ -1,3 +1,38 @@
+/** Stable machine-readable codes of every error `@apo/trainer` throws, one per failure kind. */
+export type ApoErrorCode =
+  | "BAD_BATCH"
+  | "BAD_DATA_ROW"
+  | "BAD_SAMPLING"
+  | "BAD_TRAIN_DATA"
+  | "BAD_TRL_CONFIG"
+  | "EMPTY_PROMPT"
+  | "EXECUTION_PROVIDER_UNAVAILABLE"
+  | "GRADIENT"
+  | "HTTP"
+  | "INVALID_TRAIN_CONFIG"
+  | "INVALID_TRL_EXPORT"
+  | "MISSING_GRADIENT_RULE"
+  | "MISSING_WEIGHT"
+  | "MODEL_FOLDER"
+  | "NON_FINITE_WEIGHT"
+  | "NO_CHAT_TEMPLATE"
+  | "NO_TOKENIZER"
+  | "ONNX_GRAPH"
+  | "SAFETENSORS_INVALID"
+  | "SEQUENCE_TOO_LONG"
+  | "SHARD_PATH_OUTSIDE_MODEL"
+  | "TOKENIZER"
+  | "UNSUPPORTED_CONFIG"
+  | "UNSUPPORTED_TRAIN_LOSS"
+  | "USAGE"
+  | "WEIGHT_MISMATCH";
+
+/**
+ * Marks every ApoError. `Symbol.for` returns one symbol per realm whichever copy of @apo/trainer created the
+ * error, so `isInstance` holds where `instanceof` fails (two installed versions, a bundled copy).
+ */
+const MARKER = Symbol.for("@apo/trainer.error");
+
 /**
  * Base class of every error thrown by `@apo/trainer`.
  *
@@ -8,20 +43,35 @@
  * @example
  * ```ts
  * try {
- *   buildGradient(graph, { loss: "loss", wrt: ["w"] });
+ *   addGradients(graph, { loss: "loss", wrt: ["w"] });
  * } catch (error) {
- *   if (error instanceof ApoError && error.code === "MISSING_GRADIENT_RULE") console.error(error.message);
+ *   if (ApoError.isInstance(error) && error.code === "MISSING_GRADIENT_RULE") console.error(error.message);
+ *   else throw error;
  * }
  * ```
  */
 export class ApoError extends Error {
-  /** Stable, machine-readable error code (SCREAMING_SNAKE_CASE). */
-  readonly code: string;
+  readonly [MARKER] = true;
+  /** Stable, machine-readable error code. */
+  readonly code: ApoErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ApoErrorCode, message: string, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /**
+   * Whether `value` is an error of @apo/trainer, from this copy of the package or any other. Subclasses
+   * inherit this check unchanged (it answers "any ApoError"); tell the kinds apart by `code`.
+   *
+   * @example
+   * ```ts
+   * if (ApoError.isInstance(error)) console.error(error.code);
+   * ```
+   */
+  static isInstance(value: unknown): value is ApoError {
+    return typeof value === "object" && value !== null && MARKER in value;
   }
 }
 

@@ -1,4 +1,4 @@
-import { ApoError } from "../errors.js";
+import { ApoError, type ApoErrorCode } from "../errors.js";
 
 /**
  * A generation request cannot be served: a text prompt for a model without tokenizer, a chat prompt
@@ -12,7 +12,11 @@ import { ApoError } from "../errors.js";
 export class GenerationError extends ApoError {
   /** The option or input at fault, when there is one. */
   readonly field: string | undefined;
-  constructor(code: string, message: string, field?: string) {
+  constructor(
+    code: Extract<ApoErrorCode, "BAD_SAMPLING" | "EMPTY_PROMPT" | "NO_CHAT_TEMPLATE" | "NO_TOKENIZER">,
+    message: string,
+    field?: string,
+  ) {
     super(code, message);
     this.field = field;
   }

@@ -51,7 +51,7 @@ export function explainProviderFailure(error: unknown, options: InferenceSession
       message.toLowerCase().includes(p.toLowerCase()) ||
       /shared librar|execution ?provider|backend/i.test(message),
   );
-  return provider === undefined || error instanceof ApoError
+  return provider === undefined || ApoError.isInstance(error)
     ? error
     : new ExecutionProviderError(provider, error);
 }
