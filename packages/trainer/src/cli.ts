@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ApoError } from "./errors.js";
+import { CommandLineError } from "./command-line-error.js";
 import { EXPORT_TRL_USAGE, exportTrlCommand } from "./export/export-trl-command.js";
 import { GENERATE_USAGE, generateCommand } from "./generate/generate-command.js";
 import { preferenceLogProbs } from "./logprobs/preference-log-probs.js";
@@ -27,14 +27,11 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`--${name} must be a non-negative integer, got ${value}`);
+    throw new CommandLineError(`--${name} must be a non-negative integer, got ${value}`, {
+      flag: name,
+      usage: USAGE,
+    });
   return n;
-}
-
-class UsageError extends ApoError {
-  constructor(message: string) {
-    super("USAGE", `${message}\n${USAGE}`);
-  }
 }
 
 async function logprobs(args: string[]): Promise<void> {
@@ -48,7 +45,7 @@ async function logprobs(args: string[]): Promise<void> {
     },
   });
   if (!values.model || !values.data || !values.out)
-    throw new UsageError("logprobs needs --model, --data and --out");
+    throw new CommandLineError("logprobs needs --model, --data and --out", { usage: USAGE });
   const model = await loadPretrainedModel(values.model);
   const batchSize = positiveInt(values["batch-size"], "batch-size");
   const rows = await preferenceLogProbs(
@@ -76,8 +73,8 @@ async function initModel(args: string[]): Promise<void> {
     },
   });
   if (values.family !== "llama" && values.family !== "gpt2")
-    throw new UsageError("--family must be llama or gpt2");
-  if (!values.out) throw new UsageError("init-model needs --out");
+    throw new CommandLineError("--family must be llama or gpt2", { flag: "family", usage: USAGE });
+  if (!values.out) throw new CommandLineError("init-model needs --out", { flag: "out", usage: USAGE });
   const dims = {
     seed: positiveInt(values.seed, "seed"),
     hiddenSize: positiveInt(values.hidden, "hidden"),
@@ -105,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     else if (command === "init-model") await initModel(rest);
     else if (command === undefined || command === "--help" || command === "-h")
       process.stdout.write(`${USAGE}\n`);
-    else throw new UsageError(`unknown command ${command}`);
+    else throw new CommandLineError(`unknown command ${command}`, { usage: USAGE });
     return 0;
   } catch (error) {
     process.stderr.write(`apo: ${error instanceof Error ? error.message : String(error)}\n`);

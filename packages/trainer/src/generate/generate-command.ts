@@ -1,13 +1,9 @@
 import { parseArgs } from "node:util";
+import { CommandLineError } from "../command-line-error.js";
 import type { Prompt } from "./generator.js";
 import { openGenerator } from "./open-generator.js";
 import { validateGenerationOptions } from "./prepare-prompts.js";
-import {
-  CommandLineError,
-  SAMPLING_FLAG_OPTIONS,
-  SAMPLING_FLAGS_USAGE,
-  samplingFromFlags,
-} from "./sampling-flags.js";
+import { SAMPLING_FLAG_OPTIONS, SAMPLING_FLAGS_USAGE, samplingFromFlags } from "./sampling-flags.js";
 
 /** Usage of `apo generate`, shown by `apo --help`. */
 export const GENERATE_USAGE = `  apo generate --model DIR (--chat TEXT | --prompt TEXT | --ids 1,2,3) [--n 1]
@@ -38,10 +34,11 @@ export async function generateCommand(args: readonly string[]): Promise<number> 
       ...SAMPLING_FLAG_OPTIONS,
     },
   });
-  if (values.model === undefined) throw new CommandLineError("apo generate needs --model DIR", "model");
+  if (values.model === undefined)
+    throw new CommandLineError("apo generate needs --model DIR", { flag: "model" });
   const given = [values.chat, values.prompt, values.ids].filter((v) => v !== undefined);
   if (given.length !== 1)
-    throw new CommandLineError("give exactly one of --chat, --prompt or --ids", "prompt");
+    throw new CommandLineError("give exactly one of --chat, --prompt or --ids", { flag: "prompt" });
   const prompt: Prompt =
     values.chat !== undefined
       ? [{ role: "user", content: values.chat }]
@@ -50,7 +47,7 @@ export async function generateCommand(args: readonly string[]): Promise<number> 
         : { ids: (values.ids ?? "").split(",").map(Number) };
   const n = Number(values.n ?? "1");
   if (!Number.isInteger(n) || n < 1)
-    throw new CommandLineError(`--n must be an integer ≥ 1, got ${values.n}`, "n");
+    throw new CommandLineError(`--n must be an integer ≥ 1, got ${values.n}`, { flag: "n" });
   const options = samplingFromFlags(values);
   validateGenerationOptions(options);
   const generator = await openGenerator(values.model);

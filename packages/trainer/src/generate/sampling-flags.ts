@@ -1,21 +1,5 @@
-import { ApoError } from "../errors.js";
+import { CommandLineError } from "../command-line-error.js";
 import type { GenerationOptions } from "./generator.js";
-
-/**
- * A command-line flag of `apo generate` or `apo serve` has a bad value, or a required one is missing.
- *
- * @example
- * ```ts
- * throw new CommandLineError("--port must be an integer, got http", "port");
- * ```
- */
-export class CommandLineError extends ApoError {
-  readonly flag: string | undefined;
-  constructor(message: string, flag?: string) {
-    super("USAGE", message);
-    this.flag = flag;
-  }
-}
 
 /** Usage lines of the sampling flags shared by `apo generate` and `apo serve`. */
 export const SAMPLING_FLAGS_USAGE =
@@ -44,10 +28,9 @@ export function numberFlag(value: string | undefined, flag: string, integer = fa
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new CommandLineError(
-      `--${flag} must be ${integer ? "an integer" : "a number"}, got ${value}`,
+    throw new CommandLineError(`--${flag} must be ${integer ? "an integer" : "a number"}, got ${value}`, {
       flag,
-    );
+    });
   }
   return n;
 }

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
+import { CommandLineError } from "../command-line-error.js";
 import { openGenerator } from "../generate/open-generator.js";
 import { validateGenerationOptions } from "../generate/prepare-prompts.js";
 import {
-  CommandLineError,
   numberFlag,
   SAMPLING_FLAG_OPTIONS,
   SAMPLING_FLAGS_USAGE,
@@ -43,7 +43,8 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
       ...SAMPLING_FLAG_OPTIONS,
     },
   });
-  if (values.model === undefined) throw new CommandLineError("apo serve needs --model DIR", "model");
+  if (values.model === undefined)
+    throw new CommandLineError("apo serve needs --model DIR", { flag: "model" });
   const port = numberFlag(values.port, "port", true) ?? 8000;
   const maxBatchSize = numberFlag(values["max-batch"], "max-batch", true);
   const host = values.host ?? "127.0.0.1";
@@ -52,7 +53,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   if (keyEnv !== undefined) {
     apiKey = process.env[keyEnv];
     if (apiKey === undefined || apiKey === "")
-      throw new CommandLineError(`--api-key-env ${keyEnv}: the variable is not set`, "api-key-env");
+      throw new CommandLineError(`--api-key-env ${keyEnv}: the variable is not set`, { flag: "api-key-env" });
   }
   const defaults = { maxNewTokens: Number.MAX_SAFE_INTEGER, ...samplingFromFlags(values) };
   validateGenerationOptions(defaults);
