@@ -23,17 +23,9 @@ export {
   ReviseError,
   type ReviseErrorCode,
 } from "./errors.js";
-export {
-  checkPair,
-  checkRevision,
-  DEFAULT_FILTERS,
-  type FilterOptions,
-  type FilterVerdict,
-} from "./filters.js";
+export type { FilterOptions } from "./filters.js";
 export { createHttpFetch, type FetchLike } from "./http-fetch.js";
-export { Journal, type JournalPaths, journalPaths, repairTail } from "./journal.js";
-export { countJsonlRows, type JsonlLine, readJsonl, validateRecord } from "./jsonl.js";
-export { createOffPolicyJudgeBuilder, type OffPolicyJudgeOptions, pickByScore } from "./off-policy-judge.js";
+export { createOffPolicyJudgeBuilder, type OffPolicyJudgeOptions } from "./off-policy-judge.js";
 export { createOnPolicyJudgeBuilder, type OnPolicyJudgeOptions } from "./on-policy-judge.js";
 export {
   createOpenAIGenerator,
@@ -45,7 +37,6 @@ export {
 } from "./openai-generator.js";
 export { type JudgmentFailure, type ParsedJudgment, parseJudgment } from "./parse-judgment.js";
 export { type ParsedRevision, parseRevision, type RevisionFailure } from "./parse-revision.js";
-export { formatProgress, formatSummary } from "./progress.js";
 export {
   DEFAULT_JUDGE_PROMPT,
   DEFAULT_REVISER_PROMPT,
@@ -77,15 +68,7 @@ export {
   type Usage,
   UsageSchema,
 } from "./records.js";
-export { redact } from "./redact.js";
-export {
-  backoffDelay,
-  DEFAULT_RETRY,
-  isRetryable,
-  type RetryOptions,
-  retryAfterMs,
-  withRetries,
-} from "./retry.js";
+export type { RetryOptions } from "./retry.js";
 export type {
   ChatMessage,
   GenerateRequest,
@@ -98,16 +81,12 @@ export type {
 } from "./roles.js";
 export {
   type Budget,
-  costOf,
   type Price,
   type Progress,
   type RunOptions,
   type RunSummary,
-  rowKey,
   runDataset,
   type StopReason,
-  validateInput,
 } from "./run-dataset.js";
-export { sampleAnswers } from "./sample.js";
 export { createStrongerPreferredBuilder, type StrongerPreferredOptions } from "./stronger-preferred.js";
 export { createTemplateJudge, createTemplateReviser } from "./template-roles.js";

@@ -204,18 +204,3 @@ export function validateRecord<S extends z.ZodType>(
     issue === undefined || issue.path.length === 0 ? "(record)" : issue.path.map(String).join(".");
   throw new InvalidFieldError(field, issue?.message ?? "invalid", where);
 }
-
-/**
- * Counts the rows {@link readJsonl} yields, by streaming the file: its lines (the same line ends, lone `\r`
- * included) that are not blank after `trim()`. For progress and ETA; nothing is parsed.
- *
- * @example
- * ```ts
- * const total = await countJsonlRows("prompts.jsonl");
- * ```
- */
-export async function countJsonlRows(file: string): Promise<number> {
-  let count = 0;
-  for await (const text of readLines(file)) if (!isBlank(text)) count += 1;
-  return count;
-}
