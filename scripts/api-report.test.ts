@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,7 +20,12 @@ afterAll(() => {
 });
 
 const tsconfig = JSON.stringify({
-  compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true },
+  compilerOptions: {
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    customConditions: ["@apo-clair/source"],
+    strict: true,
+  },
 });
 
 function manifest(name: string, exports: Record<string, unknown>): string {
@@ -110,6 +115,22 @@ describe("buildReports", () => {
     expect(reports.map((r) => r.text)).toEqual([demoReport]);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/^@x\/broken: .*index\.ts: the export "gone" resolves to no declaration/);
+  });
+  it("follows re-exports into other workspace packages through their source condition", () => {
+    const root = fixture({
+      ...demo,
+      "packages/user/package.json": manifest("@x/user", { ".": source("./src/index.ts") }),
+      "packages/user/src/index.ts":
+        'export { extra } from "@x/demo/extra";\nexport { run as go } from "@x/demo";\n',
+    });
+    // pnpm links workspace dependencies into the package's node_modules.
+    mkdirSync(join(root, "packages/user/node_modules/@x"), { recursive: true });
+    symlinkSync(join(root, "packages/demo"), join(root, "packages/user/node_modules/@x/demo"), "dir");
+    const { reports, failures } = buildReports(root);
+    expect(failures).toEqual([]);
+    expect(reports[1]?.text).toContain(
+      "2 exports.\n\n- `extra` — function `(flag?)`\n- `go` — function `(name)` | `(name, n, ...rest)`\n",
+    );
   });
 });
 

@@ -82,8 +82,40 @@ function compilerOptions(root: string): ts.CompilerOptions {
   const { config, error } = ts.readConfigFile(file, ts.sys.readFile);
   if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
   const { options } = ts.parseJsonConfigFileContent(config, ts.sys, root, undefined, file);
-  // Only declarations are read: no emit, no ambient `@types` (which would triple the parse time).
-  return { ...options, noEmit: true, composite: false, declaration: false, types: [] };
+  // Only the workspace's declarations are read: no emit, no default lib, no ambient `@types`.
+  return { ...options, noEmit: true, composite: false, declaration: false, types: [], noLib: true };
+}
+
+/** `lodash/fp` → `lodash`, `@scope/name/sub` → `@scope/name`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return (specifier.startsWith("@") ? parts.slice(0, 2) : parts.slice(0, 1)).join("/");
+}
+
+/**
+ * A compiler host that resolves only relative imports and the workspace's own packages: third-party
+ * declarations (onnxruntime, openai, zod, …) are three quarters of the files otherwise, and an export's kind
+ * never depends on them (a re-export from a third-party package would be reported as unresolved).
+ */
+function workspaceHost(options: ts.CompilerOptions, workspace: ReadonlySet<string>): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  host.resolveModuleNameLiterals = (literals, containingFile, redirected, resolveOptions, containingSource) =>
+    literals.map((literal) => {
+      const specifier = literal.text;
+      if (!specifier.startsWith(".") && !workspace.has(packageOf(specifier)))
+        return { resolvedModule: undefined };
+      const mode = ts.getModeForUsageLocation(containingSource, literal, resolveOptions);
+      return ts.resolveModuleName(
+        specifier,
+        containingFile,
+        resolveOptions,
+        host,
+        undefined,
+        redirected,
+        mode,
+      );
+    });
+  return host;
 }
 
 /** One parameter as written: `name`, `name?` (optional or defaulted), `...name`, or a destructuring pattern. */
@@ -225,9 +257,11 @@ export function buildReports(root: string): Reports {
     name: (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string }).name,
     entries: entryPoints(dir),
   }));
+  const options = compilerOptions(root);
   const program = ts.createProgram({
     rootNames: packages.flatMap((p) => p.entries.map((e) => e.source)),
-    options: compilerOptions(root),
+    options,
+    host: workspaceHost(options, new Set(packages.map((p) => p.name))),
   });
   const result: Reports = { reports: [], failures: [] };
   for (const p of packages) {
