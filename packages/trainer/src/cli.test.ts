@@ -45,7 +45,7 @@ describe("apo CLI", () => {
     expect(got[0].id).toBe("a");
     // "Hello!</s>\n" is 8 byte tokens after the generation prompt.
     expect(got[0].chosen_tokens).toBe(8);
-    const chosen = tokenizeCompletion(model.tokenizer!, "Hi", "Hello!", 1);
+    const chosen = tokenizeCompletion(model.tokenizer!, "Hi", "Hello!", { line: 1 });
     expect(model.tokenizer!.decode(chosen.completionIds)).toBe("Hello!</s>\n");
     const [direct] = await computeLogProbs(model, [chosen]);
     expect(got[0].chosen_logp).toBeCloseTo(direct!.logp, 5);

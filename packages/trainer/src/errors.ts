@@ -1,7 +1,6 @@
 /** Stable machine-readable codes of every error `@apo/trainer` throws, one per failure kind. */
 export type ApoErrorCode =
   | "BAD_BATCH"
-  | "BAD_DATA_ROW"
   | "BAD_SAMPLING"
   | "BAD_TRAIN_DATA"
   | "BAD_TRL_CONFIG"

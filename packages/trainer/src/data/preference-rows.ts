@@ -1,23 +1,6 @@
-import { ApoError } from "../errors.js";
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
 import type { ChatMessage, ModelTokenizer } from "../tokenizer/model-tokenizer.js";
-
-/**
- * A row of a preference file is malformed (bad JSON, missing field, text row for a model without a
- * tokenizer). `line` is 1-based.
- *
- * @example
- * ```ts
- * throw new DataRowError(3, "missing chosen_ids");
- * ```
- */
-export class DataRowError extends ApoError {
-  readonly line: number;
-  constructor(line: number, message: string, options?: { cause?: unknown }) {
-    super("BAD_DATA_ROW", `line ${line}: ${message}`, options);
-    this.line = line;
-  }
-}
+import { type RowLocation, TrainDataError } from "./train-data-error.js";
 
 /** A preference pair tokenised into (prompt, chosen) and (prompt, rejected) sequences. */
 export interface TokenizedPair {
@@ -26,17 +9,24 @@ export interface TokenizedPair {
   readonly rejected: PromptCompletion;
 }
 
-type Json = Record<string, unknown>;
-
-function ids(row: Json, field: string, line: number): number[] {
+/**
+ * A row's token-id field: an array of integers.
+ *
+ * @throws TrainDataError naming the location and field otherwise
+ * @example
+ * ```ts
+ * tokenIdsField({ chosen_ids: [5, 2] }, "chosen_ids", { line: 1 }); // [5, 2]
+ * ```
+ */
+export function tokenIdsField(row: Record<string, unknown>, field: string, at: RowLocation): number[] {
   const v = row[field];
   if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x))) {
-    throw new DataRowError(line, `${field} must be an array of integer token ids`);
+    throw new TrainDataError(at.file, at.line, `${field} must be an array of integer token ids`, { field });
   }
   return v as number[];
 }
 
-function messages(value: unknown, role: string, field: string, line: number): ChatMessage[] {
+function messages(value: unknown, role: string, field: string, at: RowLocation): ChatMessage[] {
   if (typeof value === "string") return [{ role, content: value }];
   if (
     Array.isArray(value) &&
@@ -44,7 +34,14 @@ function messages(value: unknown, role: string, field: string, line: number): Ch
   ) {
     return value as ChatMessage[];
   }
-  throw new DataRowError(line, `${field} must be a string or a list of {role, content} messages`);
+  throw new TrainDataError(
+    at.file,
+    at.line,
+    `${field} must be a string or a list of {role, content} messages`,
+    {
+      field,
+    },
+  );
 }
 
 /**
@@ -55,27 +52,28 @@ function messages(value: unknown, role: string, field: string, line: number): Ch
  *
  * @example
  * ```ts
- * tokenizeCompletion(tokenizer, "Hi", "Hello!", 1);
+ * tokenizeCompletion(tokenizer, "Hi", "Hello!", { line: 1 });
  * ```
  */
 export function tokenizeCompletion(
   tokenizer: ModelTokenizer,
   prompt: unknown,
   completion: unknown,
-  line: number,
+  at: RowLocation,
   field = "completion",
 ): PromptCompletion {
   if (!tokenizer.hasChatTemplate && typeof prompt === "string" && typeof completion === "string") {
     const eos = tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId];
     return { promptIds: tokenizer.encode(prompt), completionIds: [...tokenizer.encode(completion), ...eos] };
   }
-  const promptMessages = messages(prompt, "user", "prompt", line);
-  const completionMessages = messages(completion, "assistant", field, line);
+  const promptMessages = messages(prompt, "user", "prompt", at);
+  const completionMessages = messages(completion, "assistant", field, at);
   const promptText = tokenizer.applyChatTemplate(promptMessages, { addGenerationPrompt: true });
   const fullText = tokenizer.applyChatTemplate([...promptMessages, ...completionMessages]);
   if (!fullText.startsWith(promptText)) {
-    throw new DataRowError(
-      line,
+    throw new TrainDataError(
+      at.file,
+      at.line,
       "the chat template renders the prompt differently with and without the completion; give token ids instead",
     );
   }
@@ -89,65 +87,75 @@ export function tokenizeCompletion(
  * Turn one parsed JSONL row into token sequences: either `prompt_ids`/`chosen_ids`/`rejected_ids`, or
  * `prompt`/`chosen`/`rejected` text (strings or message lists) rendered with the model's chat template.
  *
- * @throws DataRowError naming the line and field
+ * @throws TrainDataError naming the location and field
  * @example
  * ```ts
- * parsePreferenceRow({ prompt_ids: [1, 9], chosen_ids: [5, 2], rejected_ids: [6, 2] }, null, 1);
+ * parsePreferenceRow({ prompt_ids: [1, 9], chosen_ids: [5, 2], rejected_ids: [6, 2] }, null, { line: 1 });
  * ```
  */
 export function parsePreferenceRow(
   row: unknown,
   tokenizer: ModelTokenizer | null,
-  line: number,
+  at: RowLocation,
 ): TokenizedPair {
-  if (typeof row !== "object" || row === null || Array.isArray(row)) {
-    throw new DataRowError(line, "each line must be a JSON object");
-  }
-  const r = row as Json;
+  const r = jsonObject(row, at);
   const id = r.id === undefined ? {} : { id: r.id };
   if ("prompt_ids" in r || "chosen_ids" in r || "rejected_ids" in r) {
-    const promptIds = ids(r, "prompt_ids", line);
+    const promptIds = tokenIdsField(r, "prompt_ids", at);
     return {
       ...id,
-      chosen: { promptIds, completionIds: ids(r, "chosen_ids", line) },
-      rejected: { promptIds, completionIds: ids(r, "rejected_ids", line) },
+      chosen: { promptIds, completionIds: tokenIdsField(r, "chosen_ids", at) },
+      rejected: { promptIds, completionIds: tokenIdsField(r, "rejected_ids", at) },
     };
   }
   for (const field of ["prompt", "chosen", "rejected"]) {
-    if (!(field in r))
-      throw new DataRowError(line, `missing "${field}" (or give prompt_ids, chosen_ids, rejected_ids)`);
+    if (!(field in r)) {
+      throw new TrainDataError(
+        at.file,
+        at.line,
+        `missing "${field}" (or give prompt_ids, chosen_ids, rejected_ids)`,
+        {
+          field,
+        },
+      );
+    }
   }
-  if (tokenizer === null) {
-    throw new DataRowError(
-      line,
-      "text rows need a tokenizer.json in the model folder; give token ids instead",
-    );
-  }
+  if (tokenizer === null) throw noTokenizer(at);
   return {
     ...id,
-    chosen: tokenizeCompletion(tokenizer, r.prompt, r.chosen, line, "chosen"),
-    rejected: tokenizeCompletion(tokenizer, r.prompt, r.rejected, line, "rejected"),
+    chosen: tokenizeCompletion(tokenizer, r.prompt, r.chosen, at, "chosen"),
+    rejected: tokenizeCompletion(tokenizer, r.prompt, r.rejected, at, "rejected"),
   };
 }
 
 /**
- * Parse JSONL text into rows, skipping blank lines.
+ * A JSONL row as an object.
  *
- * @throws DataRowError with the line number on invalid JSON
+ * @throws TrainDataError naming the location when it is not a JSON object
  * @example
  * ```ts
- * parseJsonl('{"a":1}\n\n{"a":2}\n'); // [{ line: 1, value: { a: 1 } }, { line: 3, value: { a: 2 } }]
+ * jsonObject({ prompt: "Hi" }, { line: 1 }); // { prompt: "Hi" }
  * ```
  */
-export function parseJsonl(text: string): { line: number; value: unknown }[] {
-  const out: { line: number; value: unknown }[] = [];
-  text.split("\n").forEach((raw, i) => {
-    if (raw.trim() === "") return;
-    try {
-      out.push({ line: i + 1, value: JSON.parse(raw) });
-    } catch (cause) {
-      throw new DataRowError(i + 1, "not valid JSON", { cause });
-    }
-  });
-  return out;
+export function jsonObject(value: unknown, at: RowLocation): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TrainDataError(at.file, at.line, "each line must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The error for a text row when the model has no tokenizer.
+ *
+ * @example
+ * ```ts
+ * if (tokenizer === null) throw noTokenizer({ file: "pairs.jsonl", line: 2 });
+ * ```
+ */
+export function noTokenizer(at: RowLocation): TrainDataError {
+  return new TrainDataError(
+    at.file,
+    at.line,
+    "text rows need a tokenizer.json in the model folder; give token ids instead",
+  );
 }

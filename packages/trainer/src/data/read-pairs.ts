@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
 import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
-import { DataRowError, parseJsonl, parsePreferenceRow } from "./preference-rows.js";
-import { TrainDataError } from "./train-data-error.js";
+import { parsePreferenceRow } from "./preference-rows.js";
+import { readJsonl } from "./read-jsonl.js";
 import { type Truncation, truncateSequence } from "./truncate-pair.js";
 
 /** A tokenised, truncated preference pair of a training or evaluation file. */
@@ -46,40 +45,27 @@ export async function readPreferencePairs(
   truncation: Truncation,
   context: number,
 ): Promise<PreferenceData> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new TrainDataError(file, 0, `cannot read the file (${String(cause)})`, { cause });
-  }
   const pairs: TrainPair[] = [];
   const skipped: SkippedRow[] = [];
-  try {
-    for (const { line, value } of parseJsonl(text)) {
-      const row = parsePreferenceRow(value, tokenizer, line);
-      const chosen = truncateSequence(row.chosen, truncation, context);
-      const rejected = truncateSequence(row.rejected, truncation, context);
-      const empty = [
-        chosen.completionIds.length === 0 ? "chosen" : "",
-        rejected.completionIds.length === 0 ? "rejected" : "",
-      ]
-        .filter((s) => s !== "")
-        .join(" and ");
-      if (empty !== "") {
-        skipped.push({ line, reason: `${empty} completion empty after truncation` });
-        continue;
-      }
-      if (chosen.promptIds.length === 0) {
-        skipped.push({ line, reason: "empty prompt" });
-        continue;
-      }
-      pairs.push({ line, ...(row.id === undefined ? {} : { id: row.id }), chosen, rejected });
+  for await (const { line, value } of readJsonl(file)) {
+    const row = parsePreferenceRow(value, tokenizer, { file, line });
+    const chosen = truncateSequence(row.chosen, truncation, context);
+    const rejected = truncateSequence(row.rejected, truncation, context);
+    const empty = [
+      chosen.completionIds.length === 0 ? "chosen" : "",
+      rejected.completionIds.length === 0 ? "rejected" : "",
+    ]
+      .filter((s) => s !== "")
+      .join(" and ");
+    if (empty !== "") {
+      skipped.push({ line, reason: `${empty} completion empty after truncation` });
+      continue;
     }
-  } catch (error) {
-    if (error instanceof DataRowError) {
-      throw new TrainDataError(file, error.line, error.message.replace(/^line \d+: /, ""), { cause: error });
+    if (chosen.promptIds.length === 0) {
+      skipped.push({ line, reason: "empty prompt" });
+      continue;
     }
-    throw error;
+    pairs.push({ line, ...(row.id === undefined ? {} : { id: row.id }), chosen, rejected });
   }
   return { file, pairs, skipped };
 }

@@ -1,9 +1,9 @@
-import { readFile } from "node:fs/promises";
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
 import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
-import { DataRowError, parseJsonl, tokenizeCompletion } from "./preference-rows.js";
+import { jsonObject, noTokenizer, tokenIdsField, tokenizeCompletion } from "./preference-rows.js";
+import { readJsonl } from "./read-jsonl.js";
 import type { SkippedRow } from "./read-pairs.js";
-import { TrainDataError } from "./train-data-error.js";
+import { type RowLocation, TrainDataError } from "./train-data-error.js";
 import { type Truncation, truncateSequence } from "./truncate-pair.js";
 
 /** A tokenised, truncated example of an unpaired (KTO-format) file. */
@@ -23,46 +23,44 @@ export interface UnpairedData {
   readonly skipped: SkippedRow[];
 }
 
-function tokenIds(row: Record<string, unknown>, field: string, line: number): number[] {
-  const v = row[field];
-  if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x))) {
-    throw new DataRowError(line, `${field} must be an array of integer token ids`);
-  }
-  return v as number[];
+/**
+ * The error for an unpaired row whose `label` is not a boolean.
+ *
+ * @example
+ * ```ts
+ * if (typeof row.label !== "boolean") throw badLabel({ file: "kto.jsonl", line: 3 });
+ * ```
+ */
+export function badLabel(at: RowLocation): TrainDataError {
+  return new TrainDataError(at.file, at.line, `"label" must be true (desirable) or false (undesirable)`, {
+    field: "label",
+  });
 }
 
 function parseUnpairedRow(
   value: unknown,
   tokenizer: ModelTokenizer | null,
-  line: number,
+  at: RowLocation,
 ): { id?: unknown; completion: PromptCompletion; label: boolean } {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new DataRowError(line, "each line must be a JSON object");
-  }
-  const r = value as Record<string, unknown>;
-  if (typeof r.label !== "boolean") {
-    throw new DataRowError(line, `"label" must be true (desirable) or false (undesirable)`);
-  }
+  const r = jsonObject(value, at);
+  if (typeof r.label !== "boolean") throw badLabel(at);
   const id = r.id === undefined ? {} : { id: r.id };
   if ("prompt_ids" in r || "completion_ids" in r) {
     const completion = {
-      promptIds: tokenIds(r, "prompt_ids", line),
-      completionIds: tokenIds(r, "completion_ids", line),
+      promptIds: tokenIdsField(r, "prompt_ids", at),
+      completionIds: tokenIdsField(r, "completion_ids", at),
     };
     return { ...id, completion, label: r.label };
   }
   for (const field of ["prompt", "completion"]) {
     if (!(field in r)) {
-      throw new DataRowError(line, `missing "${field}" (or give prompt_ids, completion_ids)`);
+      throw new TrainDataError(at.file, at.line, `missing "${field}" (or give prompt_ids, completion_ids)`, {
+        field,
+      });
     }
   }
-  if (tokenizer === null) {
-    throw new DataRowError(
-      line,
-      "text rows need a tokenizer.json in the model folder; give token ids instead",
-    );
-  }
-  return { ...id, completion: tokenizeCompletion(tokenizer, r.prompt, r.completion, line), label: r.label };
+  if (tokenizer === null) throw noTokenizer(at);
+  return { ...id, completion: tokenizeCompletion(tokenizer, r.prompt, r.completion, at), label: r.label };
 }
 
 /**
@@ -84,33 +82,20 @@ export async function readUnpairedExamples(
   truncation: Truncation,
   context: number,
 ): Promise<UnpairedData> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    throw new TrainDataError(file, 0, `cannot read the file (${String(cause)})`, { cause });
-  }
   const examples: UnpairedExample[] = [];
   const skipped: SkippedRow[] = [];
-  try {
-    for (const { line, value } of parseJsonl(text)) {
-      const row = parseUnpairedRow(value, tokenizer, line);
-      const completion = truncateSequence(row.completion, truncation, context);
-      if (completion.completionIds.length === 0) {
-        skipped.push({ line, reason: "completion empty after truncation" });
-        continue;
-      }
-      if (completion.promptIds.length === 0) {
-        skipped.push({ line, reason: "empty prompt" });
-        continue;
-      }
-      examples.push({ line, ...(row.id === undefined ? {} : { id: row.id }), completion, label: row.label });
+  for await (const { line, value } of readJsonl(file)) {
+    const row = parseUnpairedRow(value, tokenizer, { file, line });
+    const completion = truncateSequence(row.completion, truncation, context);
+    if (completion.completionIds.length === 0) {
+      skipped.push({ line, reason: "completion empty after truncation" });
+      continue;
     }
-  } catch (error) {
-    if (error instanceof DataRowError) {
-      throw new TrainDataError(file, error.line, error.message.replace(/^line \d+: /, ""), { cause: error });
+    if (completion.promptIds.length === 0) {
+      skipped.push({ line, reason: "empty prompt" });
+      continue;
     }
-    throw error;
+    examples.push({ line, ...(row.id === undefined ? {} : { id: row.id }), completion, label: row.label });
   }
   return { file, examples, skipped };
 }

@@ -1,6 +1,8 @@
-import { readFile, writeFile } from "node:fs/promises";
-import { DataRowError, parseJsonl } from "../data/preference-rows.js";
-import { TrainDataError } from "../data/train-data-error.js";
+import { writeFile } from "node:fs/promises";
+import { jsonObject } from "../data/preference-rows.js";
+import { readJsonl } from "../data/read-jsonl.js";
+import { badLabel } from "../data/read-unpaired.js";
+import { type RowLocation, TrainDataError } from "../data/train-data-error.js";
 
 /** TRL's two dataset formats: preference pairs (DPOTrainer) and unpaired examples (KTOTrainer). */
 export type TrlDataFormat = "paired" | "unpaired";
@@ -19,11 +21,8 @@ function isText(value: unknown): boolean {
   );
 }
 
-function checkRow(value: unknown, format: TrlDataFormat, line: number): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new DataRowError(line, "each line must be a JSON object");
-  }
-  const row = value as Record<string, unknown>;
+function checkRow(value: unknown, format: TrlDataFormat, at: RowLocation): Record<string, unknown> {
+  const row = jsonObject(value, at);
   const { text, ids } = FIELDS[format];
   const useIds = ids.some((f) => f in row);
   for (const field of useIds ? ids : text) {
@@ -33,12 +32,17 @@ function checkRow(value: unknown, format: TrlDataFormat, line: number): Record<s
       const what = useIds
         ? "an array of integer token ids"
         : "a string or a list of {role, content} messages";
-      throw new DataRowError(line, `${field in row ? "" : "missing "}"${field}" must be ${what}`);
+      throw new TrainDataError(
+        at.file,
+        at.line,
+        `${field in row ? "" : "missing "}"${field}" must be ${what}`,
+        {
+          field,
+        },
+      );
     }
   }
-  if (format === "unpaired" && typeof row.label !== "boolean") {
-    throw new DataRowError(line, `"label" must be true (desirable) or false (undesirable)`);
-  }
+  if (format === "unpaired" && typeof row.label !== "boolean") throw badLabel(at);
   return row;
 }
 
@@ -54,21 +58,9 @@ function checkRow(value: unknown, format: TrlDataFormat, line: number): Record<s
  * ```
  */
 export async function copyTrlDataset(from: string, to: string, format: TrlDataFormat): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(from, "utf8");
-  } catch (cause) {
-    throw new TrainDataError(from, 0, `cannot read the file (${String(cause)})`, { cause });
-  }
-  let rows: Record<string, unknown>[];
-  try {
-    rows = parseJsonl(text).map(({ line, value }) => checkRow(value, format, line));
-  } catch (error) {
-    if (error instanceof DataRowError) {
-      throw new TrainDataError(from, error.line, error.message.replace(/^line \d+: /, ""), { cause: error });
-    }
-    throw error;
-  }
+  const rows: Record<string, unknown>[] = [];
+  for await (const { line, value } of readJsonl(from))
+    rows.push(checkRow(value, format, { file: from, line }));
   if (rows.length === 0) throw new TrainDataError(from, 0, "no rows");
   await writeFile(to, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
   return rows.length;

@@ -1,4 +1,5 @@
-import { parseJsonl, parsePreferenceRow } from "../data/preference-rows.js";
+import { parsePreferenceRow } from "../data/preference-rows.js";
+import { parseJsonl } from "../data/read-jsonl.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { LogProbSession } from "./log-prob-session.js";
 
@@ -26,7 +27,9 @@ export async function preferenceLogProbs(
   jsonl: string,
   options: { batchSize?: number } = {},
 ): Promise<PreferenceLogProbRow[]> {
-  const pairs = parseJsonl(jsonl).map(({ line, value }) => parsePreferenceRow(value, model.tokenizer, line));
+  const pairs = parseJsonl(jsonl).map(({ line, value }) =>
+    parsePreferenceRow(value, model.tokenizer, { line }),
+  );
   const batchSize = options.batchSize ?? 8;
   const session = await LogProbSession.create(model);
   const out: PreferenceLogProbRow[] = [];

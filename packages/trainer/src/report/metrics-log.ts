@@ -1,4 +1,6 @@
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { appendFile, writeFile } from "node:fs/promises";
+import { readJsonl } from "../data/read-jsonl.js";
 import type { EvalMetrics } from "./evaluate-pairs.js";
 
 /**
@@ -25,19 +27,13 @@ export class MetricsLog {
    * checkpoint, so the trajectory has no duplicates); `keepUpToStep: -1` starts empty.
    */
   static async open(file: string, { keepUpToStep }: { keepUpToStep: number }): Promise<MetricsLog> {
-    let entries: EvalMetrics[] = [];
-    if (keepUpToStep >= 0) {
-      let text = "";
-      try {
-        text = await readFile(file, "utf8");
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    const entries: EvalMetrics[] = [];
+    // A run that has not evaluated yet has no log.
+    if (keepUpToStep >= 0 && existsSync(file)) {
+      for await (const { value } of readJsonl(file)) {
+        const metrics = value as EvalMetrics;
+        if (metrics.step <= keepUpToStep) entries.push(metrics);
       }
-      entries = text
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l) as EvalMetrics)
-        .filter((m) => m.step <= keepUpToStep);
     }
     await writeFile(file, entries.map((m) => `${JSON.stringify(m)}\n`).join(""));
     return new MetricsLog(file, entries);
