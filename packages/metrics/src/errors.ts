@@ -1,7 +1,7 @@
 const MARKER = Symbol.for("@clair/metrics.error");
 
 /** What kind of failure a {@link MetricsError} reports; stable across versions. */
-export type MetricsErrorCode = "invalid_line" | "invalid_pair" | "invalid_option" | "tokenizer_unavailable";
+export type MetricsErrorCode = "INVALID_LINE" | "INVALID_PAIR" | "INVALID_OPTION" | "TOKENIZER_UNAVAILABLE";
 
 /**
  * Base class of every error that @clair/metrics throws on purpose. `code` is stable; the message says
@@ -11,7 +11,7 @@ export type MetricsErrorCode = "invalid_line" | "invalid_pair" | "invalid_option
  * @example
  * ```ts
  * try { await contrastivenessOfFile("pairs.jsonl"); }
- * catch (error) { if (MetricsError.isInstance(error) && error.code === "invalid_line") console.error(error.message); }
+ * catch (error) { if (MetricsError.isInstance(error) && error.code === "INVALID_LINE") console.error(error.message); }
  * ```
  */
 export class MetricsError extends Error {
@@ -55,7 +55,7 @@ export class InvalidPairError extends MetricsError {
   readonly index: number | undefined;
   constructor(field: "chosen" | "rejected" | "pair", reason: string, index?: number) {
     const where = index === undefined ? "" : `pair ${index} (0-based): `;
-    super("invalid_pair", `${where}${field === "pair" ? "" : `\`${field}\`: `}${reason}`);
+    super("INVALID_PAIR", `${where}${field === "pair" ? "" : `\`${field}\`: `}${reason}`);
     this.field = field;
     this.reason = reason;
     this.index = index;
@@ -79,7 +79,7 @@ export class InvalidLineError extends MetricsError {
   readonly reason: string;
   constructor(file: string, line: number, reason: string) {
     super(
-      "invalid_line",
+      "INVALID_LINE",
       `${file}:${line}: ${reason}. Fix or remove the line, or pass --skip-invalid (skipInvalid: true) to count and skip such lines.`,
     );
     this.file = file;

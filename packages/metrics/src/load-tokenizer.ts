@@ -21,7 +21,7 @@ export async function loadTokenizer(path: string): Promise<TokenizerFunction> {
     module = await import("@huggingface/tokenizers");
   } catch (error) {
     throw new MetricsError(
-      "tokenizer_unavailable",
+      "TOKENIZER_UNAVAILABLE",
       "Loading a tokenizer.json needs the optional peer dependency @huggingface/tokenizers: install it (npm install @huggingface/tokenizers).",
       { cause: error },
     );
@@ -31,7 +31,7 @@ export async function loadTokenizer(path: string): Promise<TokenizerFunction> {
     json = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
     throw new MetricsError(
-      "invalid_option",
+      "INVALID_OPTION",
       `Cannot read the tokenizer file ${path}: ${(error as Error).message}`,
       {
         cause: error,
@@ -45,7 +45,7 @@ export async function loadTokenizer(path: string): Promise<TokenizerFunction> {
     tokenizer = new module.Tokenizer(json as object, config as object);
   } catch (error) {
     throw new MetricsError(
-      "invalid_option",
+      "INVALID_OPTION",
       `${path} is not a tokenizer that @huggingface/tokenizers can load: ${(error as Error).message}`,
       {
         cause: error,

@@ -113,7 +113,7 @@ export class ContrastivenessPool {
   constructor(options: PoolOptions = {}) {
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 0) {
-      throw new MetricsError("invalid_option", `threads must be a whole number ≥ 0, got ${threads}`);
+      throw new MetricsError("INVALID_OPTION", `threads must be a whole number ≥ 0, got ${threads}`);
     }
     const tokenizer = options.tokenizer ?? "whitespace";
     if (threads === 0) {
@@ -127,7 +127,7 @@ export class ContrastivenessPool {
     }
     if (typeof tokenizer === "function") {
       throw new MetricsError(
-        "invalid_option",
+        "INVALID_OPTION",
         'A tokenizer function cannot be sent to worker threads: pass a tokenizer spec ("whitespace", "word", a RegExp, { tokenizerJson }) or threads: 0.',
       );
     }
@@ -142,7 +142,7 @@ export class ContrastivenessPool {
         this.pending.delete(result.id);
         this.release(worker);
         if (!entry) return;
-        if ("failure" in result) entry.reject(new MetricsError("invalid_option", result.failure));
+        if ("failure" in result) entry.reject(new MetricsError("INVALID_OPTION", result.failure));
         else entry.resolve(result);
       });
       // A worker that dies (out of memory, a crash in a dependency) breaks the pool: what is pending or
@@ -150,7 +150,7 @@ export class ContrastivenessPool {
       worker.on("error", (error) => this.fail(error));
       worker.on("exit", (code) => {
         if (!this.closed)
-          this.fail(new MetricsError("invalid_option", `A metrics worker thread exited with code ${code}.`));
+          this.fail(new MetricsError("INVALID_OPTION", `A metrics worker thread exited with code ${code}.`));
       });
       worker.unref();
       this.workers.push(worker);
@@ -296,7 +296,7 @@ export class ContrastivenessPool {
   }
 
   private async measure(request: BatchRequest): Promise<BatchResult> {
-    if (this.closed) throw new MetricsError("invalid_option", "This ContrastivenessPool is closed.");
+    if (this.closed) throw new MetricsError("INVALID_OPTION", "This ContrastivenessPool is closed.");
     if (this.broken) throw this.broken;
     request.id = this.nextId++;
     if (this.local) {

@@ -68,7 +68,7 @@ export async function runCli(args: readonly string[], io: CliIo = process): Prom
     unit = unitOption(values.unit ?? "code-point");
     threads = values.threads === undefined ? undefined : Number(values.threads);
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
-      throw new MetricsError("invalid_option", `--threads takes a whole number ≥ 0, got ${values.threads}`);
+      throw new MetricsError("INVALID_OPTION", `--threads takes a whole number ≥ 0, got ${values.threads}`);
     }
   } catch (error) {
     io.stderr.write(`clair-metrics: ${(error as Error).message}\n`);
@@ -86,7 +86,7 @@ export async function runCli(args: readonly string[], io: CliIo = process): Prom
   const progress = progressPrinter(io.stderr);
   try {
     for (const file of positionals) {
-      if (!existsSync(file)) throw new MetricsError("invalid_option", `${file}: no such file`);
+      if (!existsSync(file)) throw new MetricsError("INVALID_OPTION", `${file}: no such file`);
       reports.push(
         await pool.ofFile(file, {
           skipInvalid: values["skip-invalid"] === true,
@@ -163,19 +163,19 @@ function tokenizerOption(value: string): TokenizerSpec {
     try {
       return new RegExp(value.slice("regex:".length), "gu");
     } catch (error) {
-      throw new MetricsError("invalid_option", `--tokenizer ${value}: ${(error as Error).message}`);
+      throw new MetricsError("INVALID_OPTION", `--tokenizer ${value}: ${(error as Error).message}`);
     }
   }
   if (existsSync(value)) return { tokenizerJson: value };
   throw new MetricsError(
-    "invalid_option",
+    "INVALID_OPTION",
     `--tokenizer takes whitespace, word, regex:PATTERN or the path of a tokenizer.json; ${value} is none of these (no such file)`,
   );
 }
 
 function unitOption(value: string): CharacterUnit {
   if (value === "code-point" || value === "code-unit") return value;
-  throw new MetricsError("invalid_option", `--unit takes code-point or code-unit, got ${value}`);
+  throw new MetricsError("INVALID_OPTION", `--unit takes code-point or code-unit, got ${value}`);
 }
 
 /** File names without directory and `.jsonl`, made unique with the directory when two collide. */

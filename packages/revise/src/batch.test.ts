@@ -144,7 +144,7 @@ describe("runBatch (OpenAI Batch API mode)", () => {
     const { dir, output, generator, builder } = setup(1, true);
     const input = writeJsonl(join(dir, "bare.jsonl"), [{ prompt: "p" }]);
     await expect(runBatch({ builder, generator, input, output })).rejects.toMatchObject({
-      code: "batch_unsupported",
+      code: "BATCH_UNSUPPORTED",
     });
   });
 

@@ -87,7 +87,7 @@ function customId(key: string, call: number): string {
  * paying for a new one; rows the batch failed are retried by the next run in a new batch.
  *
  * Only requests of `generator` can be batched: rows that would need another model (a missing `response`
- * with a policy endpoint) fail with `batch_unsupported`.
+ * with a policy endpoint) fail with `BATCH_UNSUPPORTED`.
  *
  * @example
  * ```ts
@@ -150,7 +150,7 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
 
   const unsupported = (): never => {
     throw new ReviseError(
-      "batch_unsupported",
+      "BATCH_UNSUPPORTED",
       "Batch API mode can only batch the reviser/judge/stronger requests: give every input row its `response`",
     );
   };
@@ -300,7 +300,7 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
           try {
             await record(await build(row, context, scope));
           } catch (error) {
-            if (!ReviseError.isInstance(error) || error.code === "batch_unsupported") throw error;
+            if (!ReviseError.isInstance(error) || error.code === "BATCH_UNSUPPORTED") throw error;
             failed += 1;
             const message = redact(error.message);
             await journal.fail({

@@ -6,20 +6,20 @@ describe("ReviseError", () => {
     const cause = new SyntaxError("Unexpected token");
     expect(new InputSyntaxError("in.jsonl", 3, "Unexpected token", { cause })).toMatchObject({
       name: "InputSyntaxError",
-      code: "input_syntax",
+      code: "INPUT_SYNTAX",
       file: "in.jsonl",
       line: 3,
       cause,
     });
     expect(new EndpointError("gpt-4", 503, "down", true, 7)).toMatchObject({
       name: "EndpointError",
-      code: "endpoint_unavailable",
+      code: "ENDPOINT_UNAVAILABLE",
       status: 503,
       attempts: 7,
     });
-    expect(new ReviseError("invalid_option", "x")).toMatchObject({
+    expect(new ReviseError("INVALID_OPTION", "x")).toMatchObject({
       name: "ReviseError",
-      code: "invalid_option",
+      code: "INVALID_OPTION",
     });
   });
 
@@ -29,8 +29,8 @@ describe("ReviseError", () => {
     const foreign = Object.assign(new Error("x"), { [Symbol.for("@clair/revise.error")]: true });
     expect(ReviseError.isInstance(foreign)).toBe(true);
     expect(ReviseError.isInstance(new Error("x"))).toBe(false);
-    expect(ReviseError.isInstance(Object.assign(new Error("x"), { code: "input_syntax" }))).toBe(false);
+    expect(ReviseError.isInstance(Object.assign(new Error("x"), { code: "INPUT_SYNTAX" }))).toBe(false);
     expect(ReviseError.isInstance(undefined)).toBe(false);
-    expect(ReviseError.isInstance({ code: "input_syntax" })).toBe(false);
+    expect(ReviseError.isInstance({ code: "INPUT_SYNTAX" })).toBe(false);
   });
 });

@@ -5,16 +5,16 @@ const MARKER = Symbol.for("@clair/revise.error");
  * `<output>.failures.jsonl` carry it as `code`).
  */
 export type ReviseErrorCode =
-  | "input_syntax"
-  | "invalid_field"
-  | "invalid_option"
-  | "endpoint_unavailable"
-  | "endpoint_refused"
-  | "malformed_response"
-  | "missing_api_key"
-  | "journal_corrupt"
-  | "template_placeholder"
-  | "batch_unsupported";
+  | "INPUT_SYNTAX"
+  | "INVALID_FIELD"
+  | "INVALID_OPTION"
+  | "ENDPOINT_UNAVAILABLE"
+  | "ENDPOINT_REFUSED"
+  | "MALFORMED_RESPONSE"
+  | "MISSING_API_KEY"
+  | "JOURNAL_CORRUPT"
+  | "TEMPLATE_PLACEHOLDER"
+  | "BATCH_UNSUPPORTED";
 
 /**
  * The base class of every error thrown by `@clair/revise`, with a stable `code` string to branch on; a
@@ -24,7 +24,7 @@ export type ReviseErrorCode =
  * @example
  * ```ts
  * try { await revise(options); } catch (error) {
- *   if (ReviseError.isInstance(error) && error.code === "input_syntax") console.error(error.message);
+ *   if (ReviseError.isInstance(error) && error.code === "INPUT_SYNTAX") console.error(error.message);
  * }
  * ```
  */
@@ -69,7 +69,7 @@ export class InputSyntaxError extends ReviseError {
 
   constructor(file: string, line: number, detail: string, options?: ErrorOptions) {
     super(
-      "input_syntax",
+      "INPUT_SYNTAX",
       `${file}:${line}: not a valid JSON object (${detail}); fix or remove the line`,
       options,
     );
@@ -103,7 +103,7 @@ export class InvalidFieldError extends ReviseError {
         : where.line !== undefined
           ? `line ${where.line}: `
           : "";
-    super("invalid_field", `${at}field "${field}": ${detail}`);
+    super("INVALID_FIELD", `${at}field "${field}": ${detail}`);
     this.field = field;
     this.detail = detail;
     this.file = where.file;
@@ -140,7 +140,7 @@ export class EndpointError extends ReviseError {
   ) {
     const what = status === undefined ? "request failed" : `HTTP ${status}`;
     super(
-      retryable ? "endpoint_unavailable" : "endpoint_refused",
+      retryable ? "ENDPOINT_UNAVAILABLE" : "ENDPOINT_REFUSED",
       `${model}: ${what} after ${attempts} attempt(s): ${detail}`,
       options,
     );
@@ -164,7 +164,7 @@ export class MalformedResponseError extends ReviseError {
   readonly model: string;
 
   constructor(model: string, detail: string) {
-    super("malformed_response", `${model}: unusable response: ${detail}`);
+    super("MALFORMED_RESPONSE", `${model}: unusable response: ${detail}`);
     this.model = model;
   }
 }
@@ -182,7 +182,7 @@ export class MissingApiKeyError extends ReviseError {
   readonly variable: string;
 
   constructor(variable: string) {
-    super("missing_api_key", `environment variable ${variable} is not set; export it or pass --api-key-env`);
+    super("MISSING_API_KEY", `environment variable ${variable} is not set; export it or pass --api-key-env`);
     this.variable = variable;
   }
 }
@@ -202,7 +202,7 @@ export class JournalError extends ReviseError {
   readonly line: number | undefined;
 
   constructor(file: string, line: number | undefined, detail: string) {
-    super("journal_corrupt", `${file}${line === undefined ? "" : `:${line}`}: cannot resume: ${detail}`);
+    super("JOURNAL_CORRUPT", `${file}${line === undefined ? "" : `:${line}`}: cannot resume: ${detail}`);
     this.file = file;
     this.line = line;
   }

@@ -62,7 +62,7 @@ describe("Journal", () => {
       detail: "same",
       meta: { ...meta },
     });
-    await first.fail({ id: "L3-c", line: 3, prompt: "p", error: "503", code: "endpoint_unavailable" });
+    await first.fail({ id: "L3-c", line: 3, prompt: "p", error: "503", code: "ENDPOINT_UNAVAILABLE" });
     await first.close();
     const second = await Journal.open(paths);
     expect(second.has("L1-a")).toBe(true);
@@ -84,6 +84,6 @@ describe("Journal", () => {
   it("names a line without an id", async () => {
     const paths = journalPaths(join(tempDir(), "out.jsonl"));
     writeFileSync(paths.output, '{"id":"L1-a"}\n{"prompt":"p"}\n');
-    await expect(Journal.open(paths)).rejects.toMatchObject({ code: "journal_corrupt", line: 2 });
+    await expect(Journal.open(paths)).rejects.toMatchObject({ code: "JOURNAL_CORRUPT", line: 2 });
   });
 });

@@ -110,7 +110,7 @@ describe("readJsonl", () => {
 
   it("rejects a line that is not an object", async () => {
     const error = await collect(file('{"prompt":"a"}\n[1,2]\n')).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "input_syntax", line: 2 });
+    expect(error).toMatchObject({ code: "INPUT_SYNTAX", line: 2 });
   });
 
   it("takes a line for blank when trim() leaves nothing", () => {

@@ -100,7 +100,7 @@ describe.each([
       .generate({ messages })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EndpointError);
-    expect(error).toMatchObject({ status, retryable: false, attempts: 1, code: "endpoint_refused" });
+    expect(error).toMatchObject({ status, retryable: false, attempts: 1, code: "ENDPOINT_REFUSED" });
     expect(server.chatRequests - before).toBe(1);
     expect(String((error as Error).message)).not.toContain(KEY);
     expect(JSON.stringify(error)).not.toContain(KEY);
@@ -111,7 +111,7 @@ describe.each([
     const error = await generator()
       .generate({ messages })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ status: 503, retryable: true, attempts: 4, code: "endpoint_unavailable" });
+    expect(error).toMatchObject({ status: 503, retryable: true, attempts: 4, code: "ENDPOINT_UNAVAILABLE" });
   });
 
   it("stops at once when the signal aborts", async () => {

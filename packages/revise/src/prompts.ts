@@ -90,7 +90,7 @@ const PLACEHOLDER = /\{\{([a-z0-9_]+)\}\}/g;
  * Fills a template's `{{placeholders}}` in one pass (a value that itself holds `{{x}}` is not expanded again)
  * and returns the chat messages to send.
  *
- * @throws {ReviseError} (`template_placeholder`) when the template names a placeholder that `values` lacks.
+ * @throws {ReviseError} (`TEMPLATE_PLACEHOLDER`) when the template names a placeholder that `values` lacks.
  * @example
  * ```ts
  * const messages = renderPrompt(DEFAULT_REVISER_PROMPT, { instruction: "Say hi", response: "hello" });
@@ -105,7 +105,7 @@ export function renderPrompt(
     const value = values[name];
     if (value === undefined) {
       throw new ReviseError(
-        "template_placeholder",
+        "TEMPLATE_PLACEHOLDER",
         `prompt template ${template.name}@${template.version} needs a value for {{${name}}}`,
       );
     }

@@ -184,7 +184,7 @@ describe("runDataset", () => {
     const { input, output } = setup(2);
     appendFileSync(output, "garbage\n");
     await expect(runDataset({ builder: clair(), input, output })).rejects.toMatchObject({
-      code: "journal_corrupt",
+      code: "JOURNAL_CORRUPT",
       line: 1,
     });
   });

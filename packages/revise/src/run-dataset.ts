@@ -169,7 +169,7 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
   const { builder, input } = options;
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new ReviseError("invalid_option", `concurrency must be a positive integer, got ${concurrency}`);
+    throw new ReviseError("INVALID_OPTION", `concurrency must be a positive integer, got ${concurrency}`);
   }
   const total = await validateInput(builder, input);
   const paths = journalPaths(options.output, options.rejects);
