@@ -1,4 +1,4 @@
-import { definePairedLoss } from "@apo/losses";
+import { definePairedLoss } from "@apo/losses/define";
 import { type PretrainedModel, packSequences, TrainStepSession } from "@apo/trainer";
 import { encodePair, withWeights } from "./model-io.js";
 import type { Problem } from "./task.js";

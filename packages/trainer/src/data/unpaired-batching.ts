@@ -1,4 +1,4 @@
-import type { LossDefinition } from "@apo/losses";
+import type { LossDefinition } from "@apo/losses/define";
 import type { TrainConfig } from "../train/train-options.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { LossDefinition } from "@apo/losses";
+import type { LossDefinition } from "@apo/losses/define";
 import { resolveLossDefinition } from "../train/loss-definition.js";
 import { paperPreset } from "../train/train-options.js";
 import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";

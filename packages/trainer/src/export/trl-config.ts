@@ -1,4 +1,4 @@
-import type { LossDefinition } from "@apo/losses";
+import type { LossDefinition } from "@apo/losses/define";
 import { TRAIN_DEFAULTS } from "../train/train-options.js";
 import { ExportTrlError } from "./export-trl-error.js";
 import type { TrlConfig } from "./trl-yaml.js";

@@ -1,4 +1,4 @@
-import { type PairedLossDefinition, runPairedLoss } from "@apo/losses";
+import { type PairedLossDefinition, runPairedLoss } from "@apo/losses/define";
 import type { PairLogProbs } from "../logprobs/pair-log-probs.js";
 
 /**

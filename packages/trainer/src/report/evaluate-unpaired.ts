@@ -1,4 +1,5 @@
-import { estimateKl, runUnpairedLoss, type UnpairedLossDefinition } from "@apo/losses";
+import { estimateKl } from "@apo/losses";
+import { runUnpairedLoss, type UnpairedLossDefinition } from "@apo/losses/define";
 import type { PairLogProbs } from "../logprobs/pair-log-probs.js";
 import type { EvalMetrics } from "./evaluate-pairs.js";
 

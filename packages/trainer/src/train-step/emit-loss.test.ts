@@ -1,11 +1,11 @@
+import { LOSSES } from "@apo/losses";
 import {
-  LOSSES,
   type LossDefinition,
   type PairedLossDefinition,
   runPairedLoss,
   runUnpairedLoss,
   type UnpairedLossDefinition,
-} from "@apo/losses";
+} from "@apo/losses/define";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { GraphBuilder } from "../onnx/builder.js";

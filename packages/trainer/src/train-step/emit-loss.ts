@@ -1,4 +1,9 @@
-import type { PairedLossDefinition, PairedTerms, UnpairedLossDefinition, UnpairedTerms } from "@apo/losses";
+import type {
+  PairedLossDefinition,
+  PairedTerms,
+  UnpairedLossDefinition,
+  UnpairedTerms,
+} from "@apo/losses/define";
 import type { GraphBuilder } from "../onnx/builder.js";
 import { fullTensor } from "../onnx/tensor.js";
 import { GraphLossMath, type LossDtype } from "./graph-loss-math.js";

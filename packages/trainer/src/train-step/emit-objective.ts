@@ -1,4 +1,4 @@
-import type { PairedLossDefinition, UnpairedLossDefinition } from "@apo/losses";
+import type { PairedLossDefinition, UnpairedLossDefinition } from "@apo/losses/define";
 import type { GraphBuilder } from "../onnx/builder.js";
 import { emitPairedLoss, emitUnpairedLoss } from "./emit-loss.js";
 import type { LossDtype } from "./graph-loss-math.js";

@@ -1,4 +1,4 @@
-import type { LossMath } from "@apo/losses";
+import type { LossMath } from "@apo/losses/define";
 import type { GraphBuilder } from "../onnx/builder.js";
 import type { DataType } from "../onnx/types.js";
 

@@ -1,4 +1,4 @@
-import { getLoss, type PairedLossDefinition, type UnpairedLossDefinition } from "@apo/losses";
+import { getLoss, type PairedLossDefinition, type UnpairedLossDefinition } from "@apo/losses/define";
 import { addGradients } from "../autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../logprobs/build-log-prob-graph.js";
 import { familyOf } from "../models/family-of.js";

@@ -1,11 +1,5 @@
-import {
-  apoZeroLoss,
-  apoZeroUnpairedLoss,
-  computeLoss,
-  definePairedLoss,
-  dpoLoss,
-  ktoLoss,
-} from "@apo/losses";
+import { apoZeroLoss, apoZeroUnpairedLoss, computeLoss, dpoLoss, ktoLoss } from "@apo/losses";
+import { definePairedLoss } from "@apo/losses/define";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PackedBatch, packSequences } from "../logprobs/pack-sequences.js";
 import { createTinyModel } from "../models/create-tiny-model.js";

@@ -1,4 +1,5 @@
-import { getLoss, type LossDefinition, LossError } from "@apo/losses";
+import { LossError } from "@apo/losses";
+import { getLoss, type LossDefinition } from "@apo/losses/define";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 
 /**
@@ -18,7 +19,7 @@ export function resolveLossDefinition(loss: string | LossDefinition): LossDefini
     try {
       definition = getLoss(loss);
     } catch (cause) {
-      if (cause instanceof LossError) {
+      if (LossError.isInstance(cause)) {
         throw new TrainConfigError(
           "loss",
           loss,

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { type LossDefinition, LossParameterError } from "@apo/losses";
+import { LossParameterError } from "@apo/losses";
+import type { LossDefinition } from "@apo/losses/define";
 import { OPTIMIZERS, type OptimizerName } from "../train-step/optimizers/index.js";
 import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";

@@ -1,4 +1,4 @@
-import type { LossDefinition } from "@apo/losses";
+import type { LossDefinition } from "@apo/losses/define";
 import type { InferenceSession } from "onnxruntime-node";
 import type { LossDtype } from "../train-step/graph-loss-math.js";
 import type { OptimizerName } from "../train-step/optimizers/index.js";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { definePairedLoss } from "@apo/losses";
+import { definePairedLoss } from "@apo/losses/define";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
 import { PLOT_FILES } from "../report/write-plots.js";
