@@ -1,0 +1,308 @@
+import { mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { LossDefinition } from "@apo/losses/define";
+import {
+  prepareMicroBatch,
+  prepareUnpairedMicroBatch,
+  stepLogProbs,
+  stepUnpairedLogProbs,
+} from "../data/micro-batches.js";
+import { countTokens } from "../data/pack-pairs.js";
+import type { SkippedRow } from "../data/read-pairs.js";
+import { readRunData } from "../data/run-data.js";
+import { TrainDataError } from "../data/train-data-error.js";
+import { typicalBatchLength } from "../data/typical-length.js";
+import { checkUnpairedBatching } from "../data/unpaired-batching.js";
+import { policyLogProbs } from "../logprobs/policy-log-probs.js";
+import { runReferenceLogProbs } from "../logprobs/reference-log-probs.js";
+import { loadPretrainedModel } from "../models/pretrained-model.js";
+import { type EvalMetrics, evaluatePairs } from "../report/evaluate-pairs.js";
+import { evaluateUnpaired } from "../report/evaluate-unpaired.js";
+import { MetricsLog } from "../report/metrics-log.js";
+import { writeMetricPlots } from "../report/write-plots.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
+import {
+  type TrainStepResult,
+  TrainStepSession,
+  type TrainStepSessionOptions,
+} from "../train-step/train-step-session.js";
+import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { explainProviderFailure } from "./execution-provider-error.js";
+import { resolveLossDefinition } from "./loss-definition.js";
+import { learningRateAt } from "./lr-schedule.js";
+import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
+import { Progress, type StepReport } from "./progress.js";
+import { resolveTrainConfig } from "./resolve-train-config.js";
+import type { TrainConfig, TrainOptions } from "./train-options.js";
+import { TrainRng } from "./train-rng.js";
+
+/**
+ * What {@link train} returns.
+ *
+ * @example
+ * ```ts
+ * const summary = await train(options);
+ * if (summary.interrupted) console.log(`resume from ${summary.checkpoints.at(-1)}`);
+ * ```
+ */
+export interface TrainSummary {
+  readonly config: TrainConfig;
+  /** Optimizer steps taken in total (including before a resume). */
+  readonly step: number;
+  readonly totalSteps: number;
+  /** Epochs done (fractional). */
+  readonly epochs: number;
+  /** True when the run stopped on its `signal` (after saving a checkpoint). */
+  readonly interrupted: boolean;
+  /** Checkpoint folders written by this call, in order. */
+  readonly checkpoints: string[];
+  readonly trainPairs: number;
+  readonly evalPairs: number;
+  /** Rows left out (empty completion after truncation, empty prompt), by file and line. */
+  readonly skipped: (SkippedRow & { file: string })[];
+  /** Whether the reference log-probs came from the cache (`eval` is null without held-out pairs). */
+  readonly referenceCache: { train: boolean; eval: boolean | null };
+  /** Mean loss of the last optimizer step (null when none ran). */
+  readonly lastLoss: number | null;
+  /** Every evaluation of the run so far (as in `metrics.jsonl`). */
+  readonly metrics: EvalMetrics[];
+  readonly tokensPerSecond: number;
+  readonly seconds: number;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function stepRewards(
+  loss: LossDefinition,
+  lossParams: Record<string, number>,
+  results: readonly TrainStepResult[],
+  micro: readonly PreparedMicroBatch[],
+): EvalMetrics {
+  const at = { step: 0, epoch: 0 };
+  if (loss.kind === "paired") {
+    const { policy, reference } = stepLogProbs(results, micro);
+    return evaluatePairs(loss, lossParams, policy, reference, at);
+  }
+  const { policy, reference, labels } = stepUnpairedLogProbs(results, micro);
+  return evaluateUnpaired(loss, lossParams, policy, reference, labels, at);
+}
+
+/**
+ * Align a causal LM on preference pairs with a paired loss of `@apo/losses` (APO-zero by default), or on
+ * unpaired KTO-format examples with `kto` / `apo_zero_unpaired` (each example with a fixed mismatched
+ * sequence for the KL estimate, see `mismatchExamples`), on onnxruntime-node. Reference log-probs are computed once with the initial weights and cached; then epochs
+ * of seeded shuffles, micro-batches of 2B packed rows (chosen, then rejected), gradient accumulation to
+ * the effective batch size and a linearly decaying learning rate. Held-out pairs are evaluated every
+ * `evalEvery` steps (`metrics.jsonl` and `plots/*.svg`, the paper's Figure 4), and checkpoints written to
+ * `out/checkpoint-<step>/`. `resumeFrom` continues a run exactly where its checkpoint left it.
+ *
+ * @throws TrainConfigError naming the field (`batchSize` < 2 for KTO); TrainDataError naming file and line
+ * @example
+ * ```ts
+ * const summary = await train({ model: "models/tiny", data: "pairs.jsonl", out: "runs/tiny", lr: 1e-4, epochs: 3 });
+ * summary.metrics.at(-1)?.reward_margin;
+ * ```
+ */
+export async function train(options: TrainOptions): Promise<TrainSummary> {
+  const started = performance.now();
+  const resume =
+    options.resumeFrom === undefined ? null : await loadCheckpoint(await findCheckpoint(options.resumeFrom));
+  const config = resolveTrainConfig(options, resume?.state.config);
+  const loss = resolveLossDefinition(options.loss ?? config.loss);
+  await mkdir(config.out, { recursive: true });
+  if (resume === null && (await readdir(config.out)).some((n) => /^checkpoint-\d+$/.test(n))) {
+    // A fresh run would interleave its checkpoints with another run's, and --resume would pick the wrong one.
+    throw new TrainConfigError(
+      "out",
+      config.out,
+      "a folder without checkpoints: continue that run with --resume, or choose another --out",
+    );
+  }
+  const notes = new Progress(0, 0, options.progress);
+  const base = await loadPretrainedModel(config.model);
+  checkUnpairedBatching(loss, config);
+  const {
+    train: pairs,
+    held,
+    skipped,
+    labels,
+  } = await readRunData(config, base, notes, loss.kind === "paired" ? "paired" : "unpaired");
+  if (loss.kind === "unpaired" && loss.usesKl && pairs.length < 2) {
+    // One example has no other completion to mismatch with: its "KL" would be its own log-ratio.
+    throw new TrainDataError(config.data, 0, `${loss.name} needs at least 2 training examples (KL estimate)`);
+  }
+
+  const accumulation = config.batchSize / config.microBatchSize;
+  const stepsPerEpoch = Math.ceil(Math.ceil(pairs.length / config.microBatchSize) / accumulation);
+  const totalSteps = config.epochs * stepsPerEpoch;
+  if (resume !== null && resume.state.totalSteps !== totalSteps) {
+    throw new TrainConfigError(
+      "data",
+      config.data,
+      `the ${resume.state.totalSteps} steps of the checkpoint's run; the data now gives ${totalSteps}`,
+    );
+  }
+  const evalEvery = config.evalEvery ?? Math.max(1, Math.floor(stepsPerEpoch / 4));
+  const sessionOptions = options.sessionOptions ?? {};
+
+  // Reference log-probs: once, from the initial weights, cached by weights + data + truncation.
+  const reference = await runReferenceLogProbs(config, base, pairs, held, sessionOptions).catch((e) => {
+    throw explainProviderFailure(e, sessionOptions);
+  });
+  const trainRef = reference.train;
+  const evalRef = reference.eval;
+  const cache = reference.cached;
+  notes.note(
+    `reference log-probs: ${pairs.length} train pairs${cache.train ? " (cached)" : ""}, ` +
+      `${held.length} held-out${cache.eval ? " (cached)" : ""}`,
+  );
+
+  const sessionConfig: TrainStepSessionOptions = {
+    loss,
+    lossParams: config.lossParams,
+    optimizer: config.optimizer,
+    optimizerConfig: config.optimizerConfig,
+    maxGradNorm: config.maxGradNorm,
+    dtype: config.dtype,
+    sessionOptions,
+    accumulationSteps: accumulation,
+    // The dense layers' form follows the data: short sequences train faster with one Gemm per layer.
+    expectedSequenceLength: typicalBatchLength(pairs),
+  };
+  const session = await TrainStepSession.create(resume?.model ?? base, sessionConfig).catch((e) => {
+    throw explainProviderFailure(e, sessionOptions);
+  });
+  const progress = new Progress(totalSteps, resume?.state.step ?? 0, options.progress);
+  const checkpoints: string[] = [];
+  let step = resume?.state.step ?? 0;
+  let lastLoss: number | null = null;
+  let interrupted = false;
+  try {
+    if (resume !== null) {
+      for (const key of session.state.keys()) {
+        const saved = resume.optimizerState.get(key);
+        if (saved === undefined) {
+          throw new TrainConfigError("resumeFrom", resume.dir, `a checkpoint with optimizer state "${key}"`);
+        }
+        const data = saved.data as Float32Array;
+        session.state.set(
+          key,
+          config.dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data),
+        );
+      }
+      session.steps = resume.state.step;
+    }
+    const log = await MetricsLog.open(join(config.out, "metrics.jsonl"), {
+      keepUpToStep: resume === null ? -1 : resume.state.step,
+    });
+
+    const evaluate = async () => {
+      if (evalRef === null) return;
+      const policy = await policyLogProbs(base, session.weights, held, {
+        batchSize: config.microBatchSize,
+        dtype: config.dtype,
+        sessionOptions,
+      });
+      const at = { step, epoch: step / stepsPerEpoch };
+      const m =
+        loss.kind === "paired"
+          ? evaluatePairs(loss, config.lossParams, policy, evalRef, at)
+          : evaluateUnpaired(loss, config.lossParams, policy, evalRef, labels?.held ?? [], at);
+      await log.append(m);
+      await writeMetricPlots(config.out, log.entries);
+      progress.note(
+        `eval step ${step}: logp chosen ${m.chosen_logp.toFixed(3)} rejected ${m.rejected_logp.toFixed(3)}, ` +
+          `rewards chosen ${m.chosen_reward.toFixed(4)} rejected ${m.rejected_reward.toFixed(4)}, ` +
+          `margin ${m.reward_margin.toFixed(4)}, accuracy ${m.reward_accuracy.toFixed(3)}` +
+          (m.kl === undefined ? "" : `, KL ${m.kl.toFixed(4)}`),
+      );
+    };
+    const save = async (position: Pick<TrainerState, "epoch" | "stepInEpoch" | "rngState">) => {
+      const dir = await saveCheckpoint(config.out, {
+        base,
+        weights: session.weights,
+        optimizerState: session.state,
+        stateSlots: session.artifact.stateSlots,
+        state: { version: 1, step, totalSteps, stepsPerEpoch, ...position, config },
+      });
+      checkpoints.push(dir);
+      progress.note(`saved ${dir}`);
+    };
+
+    if (resume === null) await evaluate();
+    const rng = new TrainRng(config.seed, resume?.state.rngState);
+    let skip = resume?.state.stepInEpoch ?? 0;
+    outer: for (let epoch = resume?.state.epoch ?? 0; epoch < config.epochs; epoch++) {
+      const rngState = rng.state;
+      const steps = chunk(chunk(rng.permutation(pairs.length), config.microBatchSize), accumulation);
+      for (let s = skip; s < steps.length; s++) {
+        const micro = (steps[s] as number[][]).map((indices) =>
+          loss.kind === "paired"
+            ? prepareMicroBatch(base, pairs, trainRef, indices)
+            : prepareUnpairedMicroBatch(base, pairs, trainRef, labels?.train ?? [], indices, loss.usesKl),
+        );
+        const lr = learningRateAt({ lr: config.lr, totalSteps, warmupSteps: config.warmupSteps }, step);
+        const t0 = performance.now();
+        const results = await optimizerStep(session, micro, lr);
+        const seconds = (performance.now() - t0) / 1000;
+        step += 1;
+        const totalPairs = micro.reduce((n, m) => n + m.pairs, 0);
+        lastLoss =
+          results.reduce((sum, r, k) => sum + r.loss * (micro[k] as PreparedMicroBatch).pairs, 0) /
+          totalPairs;
+        const rewards = stepRewards(loss, config.lossParams, results, micro);
+        const report: StepReport = {
+          step,
+          epoch: step / stepsPerEpoch,
+          loss: lastLoss,
+          chosenReward: rewards.chosen_reward,
+          rejectedReward: rewards.rejected_reward,
+          lr,
+          tokens: micro.reduce((n, m) => n + countTokens(m.batch), 0),
+          seconds,
+        };
+        progress.step(report);
+        options.onStep?.(report);
+
+        const epochEnd = s === steps.length - 1;
+        const position = epochEnd
+          ? { epoch: epoch + 1, stepInEpoch: 0, rngState: rng.state }
+          : { epoch, stepInEpoch: s + 1, rngState };
+        if (step % evalEvery === 0 || step === totalSteps) await evaluate();
+        const aborted = options.signal?.aborted ?? false;
+        const due = config.saveEvery === "epoch" ? epochEnd : step % config.saveEvery === 0;
+        if (due || aborted || step === totalSteps) await save(position);
+        if (aborted) {
+          interrupted = true;
+          progress.note(`interrupted at step ${step}: resume with --resume ${config.out}`);
+          break outer;
+        }
+      }
+      skip = 0;
+    }
+    progress.close();
+    return {
+      config,
+      step,
+      totalSteps,
+      epochs: step / stepsPerEpoch,
+      interrupted,
+      checkpoints,
+      trainPairs: pairs.length,
+      evalPairs: held.length,
+      skipped,
+      referenceCache: cache,
+      lastLoss,
+      metrics: log.entries,
+      tokensPerSecond: progress.tokensPerSecond,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    progress.close();
+    await session.release();
+  }
+}
