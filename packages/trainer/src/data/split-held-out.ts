@@ -1,4 +1,4 @@
-import { TrainRng } from "../train/train-rng.js";
+import { SeededRandom } from "../models/seeded-random.js";
 import { checkNumber } from "../train-step/train-config-error.js";
 
 /**
@@ -19,7 +19,7 @@ export function splitHeldOut<T>(
   if (fraction === 0 || items.length < 2) return { train: [...items], heldOut: [] };
   const count = Math.min(items.length - 1, Math.max(1, Math.round(items.length * fraction)));
   // A stream apart from the shuffling one, so changing the split does not change the epoch orders.
-  const chosen = new Set(new TrainRng(seed ^ 0x5eed5eed).permutation(items.length).slice(0, count));
+  const chosen = new Set(new SeededRandom(seed ^ 0x5eed5eed).permutation(items.length).slice(0, count));
   return {
     train: items.filter((_, i) => !chosen.has(i)),
     heldOut: items.filter((_, i) => chosen.has(i)),

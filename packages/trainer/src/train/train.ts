@@ -16,6 +16,7 @@ import { checkUnpairedBatching } from "../data/unpaired-batching.js";
 import { policyLogProbs } from "../logprobs/policy-log-probs.js";
 import { runReferenceLogProbs } from "../logprobs/reference-log-probs.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
+import { SeededRandom } from "../models/seeded-random.js";
 import { type EvalMetrics, evaluatePairs } from "../report/evaluate-pairs.js";
 import { evaluateUnpaired } from "../report/evaluate-unpaired.js";
 import { MetricsLog } from "../report/metrics-log.js";
@@ -34,7 +35,6 @@ import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
 import { Progress, type StepReport } from "./progress.js";
 import { resolveTrainConfig } from "./resolve-train-config.js";
 import type { TrainConfig, TrainOptions } from "./train-options.js";
-import { TrainRng } from "./train-rng.js";
 
 /**
  * What {@link train} returns.
@@ -234,7 +234,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     };
 
     if (resume === null) await evaluate();
-    const rng = new TrainRng(config.seed, resume?.state.rngState);
+    // A checkpoint's generator state seeds the generator that continues its stream.
+    const rng = new SeededRandom(resume?.state.rngState ?? config.seed);
     let skip = resume?.state.stepInEpoch ?? 0;
     outer: for (let epoch = resume?.state.epoch ?? 0; epoch < config.epochs; epoch++) {
       const rngState = rng.state;
