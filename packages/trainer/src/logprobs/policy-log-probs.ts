@@ -1,8 +1,8 @@
 import type { InferenceSession } from "onnxruntime-node";
 import type { TrainPair } from "../data/read-pairs.js";
+import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { withWeights } from "../train/checkpoint.js";
-import type { LossDtype } from "../train-step/graph-loss-math.js";
 import { LogProbSession } from "./log-prob-session.js";
 import { type PairLogProbs, pairLogProbs } from "./pair-log-probs.js";
 
@@ -20,7 +20,7 @@ export async function policyLogProbs(
   base: PretrainedModel,
   weights: ReadonlyMap<string, Float32Array | Float64Array>,
   pairs: readonly TrainPair[],
-  options: { batchSize: number; dtype: LossDtype; sessionOptions?: InferenceSession.SessionOptions },
+  options: { batchSize: number; dtype: FloatType; sessionOptions?: InferenceSession.SessionOptions },
 ): Promise<PairLogProbs> {
   const model = withWeights(base, weights);
   const session = await LogProbSession.create(model, options.sessionOptions ?? {}, { dtype: options.dtype });

@@ -7,6 +7,7 @@ import { packedFeeds } from "../logprobs/packed-feeds.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { createTinyModel } from "./create-tiny-model.js";
+import type { FloatType } from "./model-family.js";
 import type { PretrainedModel } from "./pretrained-model.js";
 import { weightFeeds } from "./weight-feeds.js";
 
@@ -21,7 +22,7 @@ const COEFFICIENTS = [0.7, -1.3];
 function lossGraph(
   model: PretrainedModel,
   withGradients: boolean,
-  dtype: "float32" | "float64" = "float64",
+  dtype: FloatType = "float64",
 ): { bytes: Uint8Array; grads: Map<string, string> } {
   const g = new GraphBuilder();
   const { logp } = emitCompletionLogProbs(g, model, { dtype, trainable: "all" });

@@ -8,10 +8,10 @@ import {
 } from "@apo/losses/define";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
+import type { FloatType } from "../models/model-family.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { emitPairedLoss, emitUnpairedLoss } from "./emit-loss.js";
-import type { LossDtype } from "./graph-loss-math.js";
 
 const all: readonly LossDefinition[] = Object.values(LOSSES);
 const paired = all.filter((d): d is PairedLossDefinition => d.kind === "paired");
@@ -29,12 +29,12 @@ const data = {
 const FIELDS = Object.keys(data) as Array<keyof typeof data>;
 const B = data.policyChosen.length;
 
-function close(actual: number, expected: number, dtype: LossDtype): void {
+function close(actual: number, expected: number, dtype: FloatType): void {
   const [rel, abs] = dtype === "float64" ? [1e-9, 1e-12] : [2e-4, 2e-5];
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(abs + rel * Math.abs(expected));
 }
 
-async function runGraph(g: GraphBuilder, feeds: Record<string, number[] | boolean[]>, dtype: LossDtype) {
+async function runGraph(g: GraphBuilder, feeds: Record<string, number[] | boolean[]>, dtype: FloatType) {
   const session = await InferenceSession.create(encodeModel(g.toModel()));
   const ortFeeds: Record<string, OrtTensor> = {};
   for (const [name, values] of Object.entries(feeds)) {

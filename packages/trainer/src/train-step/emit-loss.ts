@@ -4,9 +4,10 @@ import type {
   UnpairedLossDefinition,
   UnpairedTerms,
 } from "@apo/losses/define";
+import type { FloatType } from "../models/model-family.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import { fullTensor } from "../onnx/tensor.js";
-import { GraphLossMath, type LossDtype } from "./graph-loss-math.js";
+import { GraphLossMath } from "./graph-loss-math.js";
 
 /** Names of the tensors a paired loss emits, each of shape `[batch]` except `mean`. */
 export interface EmittedPairedLoss {
@@ -35,7 +36,7 @@ export function emitPairedLoss<P extends object>(
   definition: PairedLossDefinition<P>,
   params: P,
   inputs: PairedTerms<string>,
-  dtype: LossDtype,
+  dtype: FloatType,
 ): EmittedPairedLoss {
   definition.validate(params);
   if (definition.coupling !== "none") return emitRankCoupled(g, definition, params, inputs, dtype);
@@ -68,7 +69,7 @@ function emitRankCoupled<P extends object>(
   definition: PairedLossDefinition<P>,
   params: P,
   inputs: PairedTerms<string>,
-  dtype: LossDtype,
+  dtype: FloatType,
 ): EmittedPairedLoss {
   return g.scoped(`loss_${definition.name}`, () => {
     const { policyChosen: c, policyRejected: r, referenceChosen: c0, referenceRejected: r0 } = inputs;
@@ -127,7 +128,7 @@ export function emitUnpairedLoss<P extends object>(
   definition: UnpairedLossDefinition<P>,
   params: P,
   inputs: UnpairedTerms<string>,
-  dtype: LossDtype,
+  dtype: FloatType,
 ): EmittedUnpairedLoss {
   definition.validate(params);
   const out = g.scoped(`loss_${definition.name}`, () =>

@@ -1,7 +1,7 @@
 import type { PairedLossDefinition, UnpairedLossDefinition } from "@apo/losses/define";
+import type { FloatType } from "../models/model-family.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import { emitPairedLoss, emitUnpairedLoss } from "./emit-loss.js";
-import type { LossDtype } from "./graph-loss-math.js";
 
 /** Graph input of the desirable (1) / undesirable (0) labels of an unpaired batch. */
 export const LABELS_INPUT = "labels";
@@ -24,7 +24,7 @@ export interface EmittedObjective {
   seed: string;
 }
 
-function count(g: GraphBuilder, x: string, dtype: LossDtype): string {
+function count(g: GraphBuilder, x: string, dtype: FloatType): string {
   return g.cast(g.op("Shape", [x]), dtype);
 }
 
@@ -43,7 +43,7 @@ export function emitObjective(
   definition: PairedLossDefinition | UnpairedLossDefinition,
   params: Record<string, number>,
   inputs: ObjectiveInputs,
-  dtype: LossDtype,
+  dtype: FloatType,
 ): EmittedObjective {
   const halves = (x: string) => g.opN("Split", [x], 2, { axis: 0, num_outputs: 2 }) as [string, string];
   if (definition.kind === "paired") {

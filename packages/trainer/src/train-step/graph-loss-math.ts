@@ -1,9 +1,6 @@
 import type { LossMath } from "@apo/losses/define";
+import type { FloatType } from "../models/model-family.js";
 import type { GraphBuilder } from "../onnx/builder.js";
-import type { DataType } from "../onnx/types.js";
-
-/** Float dtypes a loss can be emitted in. */
-export type LossDtype = Extract<DataType, "float32" | "float64">;
 
 /** Below this |x|, log(1 − eˣ) uses the series of −expm1(x) (ONNX has no Expm1). */
 const SERIES_LIMIT = 1e-3;
@@ -33,7 +30,7 @@ export class GraphLossMath implements LossMath<string> {
 
   constructor(
     readonly g: GraphBuilder,
-    readonly dtype: LossDtype,
+    readonly dtype: FloatType,
   ) {}
 
   constant(value: number): string {

@@ -1,7 +1,7 @@
 import { InferenceSession } from "onnxruntime-node";
+import type { FloatType } from "../models/model-family.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import type { Model } from "../onnx/types.js";
-import type { LossDtype } from "./graph-loss-math.js";
 
 /**
  * Session options every training graph gets unless the caller overrides them.
@@ -26,7 +26,7 @@ export const TRAINING_SESSION_DEFAULTS: Readonly<InferenceSession.SessionOptions
  */
 export function openTrainingSession(
   model: Model,
-  dtype: LossDtype,
+  dtype: FloatType,
   sessionOptions: InferenceSession.SessionOptions = {},
 ): Promise<InferenceSession> {
   const exact: InferenceSession.SessionOptions =

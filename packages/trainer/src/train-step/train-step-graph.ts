@@ -2,11 +2,11 @@ import { getLoss, type PairedLossDefinition, type UnpairedLossDefinition } from 
 import { addGradients } from "../autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../logprobs/build-log-prob-graph.js";
 import { familyOf } from "../models/family-of.js";
+import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import type { Model } from "../onnx/types.js";
 import { emitObjective } from "./emit-objective.js";
-import type { LossDtype } from "./graph-loss-math.js";
 import { OPTIMIZERS, type OptimizerName } from "./optimizers/index.js";
 import type { OptimizerDefinition } from "./optimizers/optimizer-definition.js";
 import { checkNumber, TrainConfigError } from "./train-config-error.js";
@@ -52,7 +52,7 @@ export interface TrainStepOptions {
   /** Global gradient-norm clipping threshold (default 1, Hugging Face's; `Infinity` disables). */
   maxGradNorm?: number;
   /** Precision of weights and arithmetic (default float32; float64 for exact checks). */
-  dtype?: LossDtype;
+  dtype?: FloatType;
   /**
    * The padded sequence length (T) of the batches the step will mostly be fed (default: the model's
    * `maxPositions`). It picks the dense layers' form: per-sequence products from 256 tokens, one 2-D Gemm
@@ -80,7 +80,7 @@ export interface TrainStepArtifact {
   lossParams: Record<string, number>;
   optimizer: OptimizerDefinition;
   optimizerConfig: Record<string, number>;
-  dtype: LossDtype;
+  dtype: FloatType;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Tensor as OrtTensor } from "onnxruntime-node";
+import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
-import type { LossDtype } from "./graph-loss-math.js";
 import { TrainConfigError } from "./train-config-error.js";
 import { stateInputName } from "./train-step-graph.js";
 
@@ -23,7 +23,7 @@ export interface TrainingState {
  * @example const { weights, state } = initialTrainingState(artifact, model);
  */
 export function initialTrainingState(
-  artifact: { weights: readonly string[]; stateSlots: readonly string[]; dtype: LossDtype },
+  artifact: { weights: readonly string[]; stateSlots: readonly string[]; dtype: FloatType },
   pretrained: PretrainedModel,
 ): TrainingState {
   const make = (n: number): FloatArray =>
@@ -50,6 +50,6 @@ export function floatTensor(data: FloatArray, dims: readonly number[]): OrtTenso
 }
 
 /** A float scalar (or vector with `dims`) in the graph's precision. */
-export function floatValues(values: ArrayLike<number>, dtype: LossDtype, dims: readonly number[]): OrtTensor {
+export function floatValues(values: ArrayLike<number>, dtype: FloatType, dims: readonly number[]): OrtTensor {
   return floatTensor(dtype === "float64" ? Float64Array.from(values) : Float32Array.from(values), dims);
 }

@@ -1,6 +1,6 @@
 import type { LossDefinition } from "@apo/losses/define";
 import type { InferenceSession } from "onnxruntime-node";
-import type { LossDtype } from "../train-step/graph-loss-math.js";
+import type { FloatType } from "../models/model-family.js";
 import type { OptimizerName } from "../train-step/optimizers/index.js";
 import type { ProgressOptions, StepReport } from "./progress.js";
 
@@ -50,7 +50,7 @@ export interface TrainConfig {
   /** Seed of the shuffling and of the held-out split. */
   seed: number;
   /** Precision of training (float64 for exact checks). */
-  dtype: LossDtype;
+  dtype: FloatType;
   /** Folder of cached reference log-probs (default `<out>/reference-cache`). */
   cacheDir: string;
 }

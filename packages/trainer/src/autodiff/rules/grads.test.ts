@@ -2,14 +2,13 @@ import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import type { FloatType } from "../../models/model-family.js";
 import { GraphBuilder } from "../../onnx/builder.js";
 import { makeTensor, sizeOf } from "../../onnx/tensor.js";
 import type { Dim, Tensor } from "../../onnx/types.js";
 import { gradCheck } from "../grad-check.js";
 import type { GradientRule } from "../gradient-rule.js";
 import { type DifferentiableOp, GRADIENTS } from "./index.js";
-
-type Float = "float32" | "float64";
 
 interface InputSpec {
   readonly shape: readonly number[];
@@ -24,9 +23,9 @@ interface InputSpec {
 interface GradCase {
   readonly name: string;
   /** Default float64; float32 where ORT's CPU kernel has no double version. */
-  readonly dtype?: Float;
+  readonly dtype?: FloatType;
   readonly inputs: Readonly<Record<string, InputSpec>>;
-  build(g: GraphBuilder, x: Readonly<Record<string, string>>, dtype: Float): string;
+  build(g: GraphBuilder, x: Readonly<Record<string, string>>, dtype: FloatType): string;
 }
 
 /** Tolerances: |analytic − numeric| ≤ ATOL + RTOL·max(|analytic|, |numeric|). */
@@ -43,7 +42,7 @@ function rng(seed: number): () => number {
   };
 }
 
-function values(random: () => number, spec: InputSpec, dtype: Float): Tensor {
+function values(random: () => number, spec: InputSpec, dtype: FloatType): Tensor {
   const n = sizeOf(spec.shape);
   const lo = spec.lo ?? -1;
   const hi = spec.hi ?? 1;
@@ -62,7 +61,7 @@ const int64 = (g: GraphBuilder, v: number[], dims: number[] = [v.length]) =>
     dims,
     "int64",
   );
-const unary = (op: string, spec: Partial<InputSpec> = {}, dtype?: Float): GradCase => ({
+const unary = (op: string, spec: Partial<InputSpec> = {}, dtype?: FloatType): GradCase => ({
   name: `${op} [2,3]`,
   ...(dtype === undefined ? {} : { dtype }),
   inputs: { x: { shape: [2, 3], ...spec } },
@@ -94,7 +93,7 @@ const randomBinary = (op: string, seed: number, spec: Partial<InputSpec> = {}): 
 
 /** Finite-difference cases for every rule: the type makes a missing op a compile error. */
 /** HF `gelu_new` as standard ops: (0.5·x) ⊙ (1 + tanh(√(2/π)·(x + 0.044715·x³))), optionally mirrored. */
-function geluNewPattern(g: GraphBuilder, x: string, dtype: Float, swapped: boolean): string {
+function geluNewPattern(g: GraphBuilder, x: string, dtype: FloatType, swapped: boolean): string {
   const bin = (op: string, p: string, q: string) => g.op(op, swapped ? [q, p] : [p, q]);
   const cube = bin("Mul", g.op("Mul", [x, x]), x);
   const inner = bin("Add", x, bin("Mul", cube, g.scalar(0.044715, dtype)));
@@ -663,7 +662,7 @@ const CASES: Record<DifferentiableOp, readonly GradCase[]> = {
 
 /** Builds the case's forward graph with loss = Σ y ⊙ R (a fixed random projection of every output). */
 function forward(c: GradCase, seed: number) {
-  const dtype: Float = c.dtype ?? "float64";
+  const dtype: FloatType = c.dtype ?? "float64";
   const random = rng(seed);
   const g = new GraphBuilder({ name: c.name });
   const names: Record<string, string> = {};

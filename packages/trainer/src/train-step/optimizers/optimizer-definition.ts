@@ -1,5 +1,5 @@
+import type { FloatType } from "../../models/model-family.js";
 import type { GraphBuilder } from "../../onnx/builder.js";
-import type { LossDtype } from "../graph-loss-math.js";
 
 /** The tensors one weight's update reads, by name. */
 export interface OptimizerSlot {
@@ -31,7 +31,7 @@ export interface OptimizerDefinition<C extends object = object> {
   stateNames(config: C): readonly string[];
   /** Throws a `TrainConfigError` naming the field when a value is out of range. */
   validate(config: C): void;
-  emit(g: GraphBuilder, dtype: LossDtype, slot: OptimizerSlot, config: C): OptimizerUpdate;
+  emit(g: GraphBuilder, dtype: FloatType, slot: OptimizerSlot, config: C): OptimizerUpdate;
 }
 
 /** Declares an optimizer with its config type inferred from `defaults`. */
