@@ -46,13 +46,12 @@ export function addModelWeights(
   const added = new Set<string>();
   for (const spec of specs) {
     const t = model.weights.get(spec.name);
-    if (!t || !(t.data instanceof Float32Array)) continue; // validateWeights reports these
+    if (!t || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue; // validateWeights reports these
     const asInput = options.trainable === "all" || (options.trainable?.has(spec.name) ?? false);
     if (asInput) {
       g.input(spec.name, options.dtype ?? "float32", t.shape);
     } else {
-      const data = options.dtype === "float64" ? Float64Array.from(t.data) : t.data;
-      g.initializer(spec.name, makeTensor(data, t.shape));
+      g.initializer(spec.name, makeTensor(asFloatArray(t.data, options.dtype ?? "float32"), t.shape));
     }
     added.add(spec.name);
   }
@@ -60,4 +59,21 @@ export function addModelWeights(
     if (!added.has(name)) throw new MissingWeightError(name, model.source ?? "<memory>");
     return name;
   };
+}
+
+/**
+ * A float weight's values as the graph's precision: the array itself when it already is, else a copy
+ * (float32 weights widen exactly; float64 ones round to nearest float32).
+ *
+ * @example
+ * ```ts
+ * asFloatArray(new Float32Array([1]), "float64"); // Float64Array [1]
+ * ```
+ */
+export function asFloatArray(
+  data: Float32Array | Float64Array,
+  dtype: FloatType,
+): Float32Array | Float64Array {
+  if (dtype === "float64") return data instanceof Float64Array ? data : Float64Array.from(data);
+  return data instanceof Float32Array ? data : Float32Array.from(data);
 }

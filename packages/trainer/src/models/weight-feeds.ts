@@ -1,10 +1,11 @@
 import { Tensor as OrtTensor } from "onnxruntime-node";
 import type { FloatType } from "./model-family.js";
+import { asFloatArray } from "./model-weights.js";
 import type { PretrainedModel } from "./pretrained-model.js";
 
 /**
  * Feeds for a graph built with every weight as an input (`trainable: "all"`): each weight by its HF name,
- * float32 over the model's own arrays, or a float64 copy.
+ * over the model's own arrays in their precision, or converted copies.
  *
  * @example
  * ```ts
@@ -14,8 +15,9 @@ import type { PretrainedModel } from "./pretrained-model.js";
 export function weightFeeds(model: PretrainedModel, dtype: FloatType = "float32"): Record<string, OrtTensor> {
   const feeds: Record<string, OrtTensor> = {};
   for (const [name, t] of model.weights) {
-    const data = t.data as Float32Array;
-    feeds[name] = new OrtTensor(dtype, dtype === "float64" ? Float64Array.from(data) : data, [...t.shape]);
+    feeds[name] = new OrtTensor(dtype, asFloatArray(t.data as Float32Array | Float64Array, dtype), [
+      ...t.shape,
+    ]);
   }
   return feeds;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,8 +9,8 @@ import {
   numberToFloat16Bits,
 } from "./float-bits.js";
 import { readCheckpointWeights } from "./read-checkpoint-weights.js";
-import { readSafetensors } from "./read-safetensors.js";
-import { SafetensorsError } from "./safetensors-error.js";
+import { readSafetensors, readSafetensorsFile } from "./read-safetensors.js";
+import { NonFiniteWeightError, SafetensorsError } from "./safetensors-error.js";
 import type { WeightMap } from "./tensor.js";
 import { writeSafetensors, writeSafetensorsFile } from "./write-safetensors.js";
 
@@ -176,5 +176,154 @@ describe("bad safetensors input", () => {
     await expect(readCheckpointWeights(dir)).rejects.toThrow(
       /no model.safetensors or model.safetensors.index.json/,
     );
+  });
+});
+
+function bytesOf(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+async function onDisk(bytes: Uint8Array): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), "apo-st-")), "model.safetensors");
+  await writeFile(path, bytes);
+  return path;
+}
+
+describe("reading through a file handle", () => {
+  const file = handMade([
+    { name: "f32", dtype: "F32", shape: [2], bytes: bytesOf(Float32Array.from([0.1, -3])) },
+    {
+      name: "f64",
+      dtype: "F64",
+      shape: [3],
+      bytes: bytesOf(Float64Array.from([0.1, 1 + 2 ** -40, -1e-300])),
+    },
+    { name: "f16", dtype: "F16", shape: [3], bytes: u16([0x3c00, 0xc000, 0x0001]) },
+    { name: "bf16", dtype: "BF16", shape: [2], bytes: u16([0x3f80, 0xc049]) },
+    { name: "i64", dtype: "I64", shape: [1], bytes: bytesOf(BigInt64Array.from([-9n])) },
+    { name: "i32", dtype: "I32", shape: [1], bytes: bytesOf(Int32Array.from([7])) },
+  ]);
+
+  it("reads what the in-memory reader reads, recording each tensor's stored dtype", async () => {
+    const path = await onDisk(file);
+    for (const dtype of ["float32", "float64"] as const) {
+      const fromDisk = await readSafetensorsFile(path, { dtype });
+      expect(fromDisk).toEqual(readSafetensors(file, "x", { dtype }));
+      expect([...fromDisk.values()].map((t) => t.sourceDtype)).toEqual([
+        "F32",
+        "F64",
+        "F16",
+        "BF16",
+        "I64",
+        "I32",
+      ]);
+    }
+  });
+  it("keeps F64 exactly as float64 and rounds it as float32; widens the others exactly", async () => {
+    const path = await onDisk(file);
+    const wide = await readSafetensorsFile(path, { dtype: "float64" });
+    expect(wide.get("f64")!.data).toEqual(Float64Array.from([0.1, 1 + 2 ** -40, -1e-300]));
+    expect(wide.get("f32")!.data).toEqual(Float64Array.from([Math.fround(0.1), -3]));
+    expect(wide.get("f16")!.data).toEqual(Float64Array.from([1, -2, 2 ** -24]));
+    const narrow = await readSafetensorsFile(path);
+    expect(narrow.get("f64")!.data).toEqual(Float32Array.from([0.1, 1, -0]));
+    expect(narrow.get("i64")!.data).toEqual(BigInt64Array.from([-9n]));
+  });
+  it("reads only the tensors asked for", async () => {
+    const only = await readSafetensorsFile(await onDisk(file), { names: new Set(["bf16", "i32"]) });
+    expect([...only.keys()]).toEqual(["bf16", "i32"]);
+  });
+  it("converts half-precision tensors larger than its scratch buffer, chunk by chunk", async () => {
+    const n = 9_000_001; // 18 MB of BF16: two scratch chunks, the second partial
+    const bits = new Uint16Array(n);
+    for (let i = 0; i < n; i++) bits[i] = (i * 40503) & 0x7f7f; // finite patterns only
+    const path = await onDisk(handMade([{ name: "w", dtype: "BF16", shape: [n], bytes: bytesOf(bits) }]));
+    const data = (await readSafetensorsFile(path)).get("w")!.data as Float32Array;
+    const wrong = [0, 1, 8_388_607, 8_388_608, 8_388_609, n - 1].filter(
+      (i) => data[i] !== bfloat16BitsToNumber(bits[i]!),
+    );
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("non-finite weights", () => {
+  const cases = [
+    ["F32 NaN", "F32", bytesOf(Float32Array.from([1, Number.NaN])), 1, Number.NaN],
+    ["BF16 −∞", "BF16", u16([0x3f80, 0x3f80, 0xff80]), 2, Number.NEGATIVE_INFINITY],
+    ["F16 +∞", "F16", u16([0x7c00]), 0, Number.POSITIVE_INFINITY],
+    ["F64 beyond float32", "F64", bytesOf(Float64Array.from([1e300])), 0, Number.POSITIVE_INFINITY],
+  ] as const;
+  it.each(cases)("rejects %s with the tensor, its index and value", async (_, dtype, bytes, index, value) => {
+    const n = bytes.byteLength / (dtype === "F64" ? 8 : dtype === "F32" ? 4 : 2);
+    const path = await onDisk(handMade([{ name: "model.norm.weight", dtype, shape: [n], bytes }]));
+    const error = await readSafetensorsFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteWeightError);
+    expect(error).toMatchObject({
+      code: "NON_FINITE_WEIGHT",
+      file: path,
+      tensor: "model.norm.weight",
+      index,
+      dtype,
+    });
+    expect((error as NonFiniteWeightError).value).toBe(value);
+    expect((error as Error).message).toMatch(/tensor "model.norm.weight" has .* at flat index/);
+  });
+  it("accepts F64 values beyond float32's range when read as float64", async () => {
+    const path = await onDisk(
+      handMade([{ name: "w", dtype: "F64", shape: [1], bytes: bytesOf(Float64Array.from([1e300])) }]),
+    );
+    expect((await readSafetensorsFile(path, { dtype: "float64" })).get("w")!.data[0]).toBe(1e300);
+  });
+});
+
+describe("writing in the source dtype", () => {
+  it("writes each float tensor back in the dtype it was read from, unless floatDtype says otherwise", async () => {
+    const source = handMade([
+      { name: "h", dtype: "F16", shape: [2], bytes: u16([0x3c00, 0x3555]) },
+      { name: "b", dtype: "BF16", shape: [1], bytes: u16([0xc049]) },
+      { name: "d", dtype: "F64", shape: [1], bytes: bytesOf(Float64Array.from([0.1])) },
+    ]);
+    const read = readSafetensors(source, "x", { dtype: "float64" });
+    const again = writeSafetensors(read, { metadata: {} });
+    const header = (bytes: Uint8Array) => {
+      const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+      return JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<
+        string,
+        { dtype: string }
+      >;
+    };
+    expect([header(again).h!.dtype, header(again).b!.dtype, header(again).d!.dtype]).toEqual([
+      "F16",
+      "BF16",
+      "F64",
+    ]);
+    // Bit for bit: the data sections are the source's.
+    expect(again.subarray(again.length - 14)).toEqual(source.subarray(source.length - 14));
+    const asF32 = header(writeSafetensors(read, { floatDtype: "F32" }));
+    expect(
+      Object.values(asF32)
+        .filter((e) => e.dtype !== undefined)
+        .map((e) => e.dtype),
+    ).toEqual(["F32", "F32", "F32"]);
+  });
+  it("writes float64 arrays without a source dtype as F64, float32 ones as F32", () => {
+    const w: WeightMap = new Map([
+      ["d", { shape: [1], data: Float64Array.from([1 + 2 ** -40]) }],
+      ["s", { shape: [1], data: Float32Array.from([0.5]) }],
+    ]);
+    const back = readSafetensors(writeSafetensors(w), "x", { dtype: "float64" });
+    expect(back.get("d")).toMatchObject({ sourceDtype: "F64", data: Float64Array.from([1 + 2 ** -40]) });
+    expect(back.get("s")?.sourceDtype).toBe("F32");
+  });
+  it("streams to a file the same bytes it builds in memory, across chunk boundaries", async () => {
+    const big = new Float32Array((1 << 20) + 3).map((_, i) => Math.sin(i));
+    const w: WeightMap = new Map([
+      ["big", { shape: [big.length], data: big, sourceDtype: "BF16" }],
+      ["d", { shape: [2], data: Float64Array.from([0.1, 0.2]) }],
+      ["ids", { shape: [2], data: BigInt64Array.from([1n, 2n]) }],
+    ]);
+    const path = join(await mkdtemp(join(tmpdir(), "apo-st-")), "w.safetensors");
+    await writeSafetensorsFile(path, w);
+    expect(Buffer.from(await readFile(path)).equals(writeSafetensors(w))).toBe(true);
   });
 });

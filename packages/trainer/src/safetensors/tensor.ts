@@ -1,17 +1,27 @@
-/** Element types a checkpoint tensor can have once read: floats are always widened to float32. */
-export type WeightData = Float32Array | Int32Array | BigInt64Array;
+import type { SafetensorsDtype } from "./safetensors-dtype.js";
 
 /**
- * One named weight in memory: a dense row-major array and its shape.
+ * Element types a checkpoint tensor can have once read: floats as float32 (the default) or float64 (a
+ * float64 run), integers as they are stored.
+ */
+export type WeightData = Float32Array | Float64Array | Int32Array | BigInt64Array;
+
+/**
+ * One named weight in memory: a dense row-major array, its shape, and the dtype it was stored in.
  *
  * @example
  * ```ts
- * const t: WeightTensor = { shape: [2, 3], data: new Float32Array(6) };
+ * const t: WeightTensor = { shape: [2, 3], data: new Float32Array(6), sourceDtype: "BF16" };
  * ```
  */
 export interface WeightTensor {
   readonly shape: readonly number[];
   readonly data: WeightData;
+  /**
+   * The safetensors dtype the tensor was read from, when it was read from a file. Saving writes a float
+   * tensor back in this dtype unless told otherwise, so a BF16 checkpoint stays BF16.
+   */
+  readonly sourceDtype?: SafetensorsDtype;
 }
 
 /** Tensors by their Hugging Face names, in file order. */
