@@ -13,6 +13,7 @@ import {
   numberToFloat16Bits,
 } from "../safetensors/float-bits.js";
 import { readSafetensorsFile } from "../safetensors/read-safetensors.js";
+import { NonFiniteWeightError, ShardPathError } from "../safetensors/safetensors-error.js";
 import { writeSafetensorsFile } from "../safetensors/write-safetensors.js";
 import { createTinyModel } from "./create-tiny-model.js";
 import { MissingWeightError, WeightMismatchError } from "./model-errors.js";
@@ -66,7 +67,7 @@ describe("tiny model checkpoints", () => {
     async (floatDtype) => {
       const model = await createTinyModel({ family: "llama", seed: 13 });
       const dir = await tmp("apo-half-");
-      await savePretrainedModel(model, dir, { floatDtype });
+      await savePretrainedModel(model, dir, { dtype: floatDtype });
       const loaded = await loadPretrainedModel(dir);
       expect(JSON.parse(await readFile(join(dir, "config.json"), "utf8")).torch_dtype).toBe(
         floatDtype === "F16" ? "float16" : "bfloat16",
@@ -109,6 +110,115 @@ describe("tiny model checkpoints", () => {
   });
 });
 
+/** Tensor dtypes in a safetensors file's header. */
+async function headerDtypes(file: string): Promise<string[]> {
+  const bytes = await readFile(file);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<string, { dtype?: string }>;
+  return [...new Set(Object.values(header).flatMap((e) => (e.dtype === undefined ? [] : [e.dtype])))];
+}
+
+describe("checkpoint dtypes and layouts", () => {
+  const TORCH = { F32: "float32", F64: "float64", F16: "float16", BF16: "bfloat16" } as const;
+
+  it.each(["F32", "F64", "F16", "BF16"] as const)(
+    "%s: saves back in the dtype it was loaded from, bit for bit, unless `dtype` says otherwise",
+    async (dtype) => {
+      const tiny = await createTinyModel({ family: "gpt2", seed: 21 });
+      // F64 gets values float32 cannot hold, so a float32 run must round them.
+      const weights = new Map(
+        [...tiny.weights].map(([name, t]) => [
+          name,
+          { shape: t.shape, data: Float64Array.from(t.data as Float32Array, (v) => v * (1 + 2 ** -30)) },
+        ]),
+      );
+      const model = dtype === "F64" ? { ...tiny, weights } : tiny;
+      const first = await tmp(`apo-${dtype}-`);
+      await savePretrainedModel(model, first, { dtype });
+      for (const precision of ["float32", "float64"] as const) {
+        const loaded = await loadPretrainedModel(first, { dtype: precision });
+        expect([...loaded.weights.values()].every((t) => t.sourceDtype === dtype)).toBe(true);
+        const again = await tmp(`apo-${dtype}-again-`);
+        await savePretrainedModel(loaded, again);
+        expect(JSON.parse(await readFile(join(again, "config.json"), "utf8")).torch_dtype).toBe(TORCH[dtype]);
+        const bytes = await readFile(join(again, "model.safetensors"));
+        // A float32 run of an F64 checkpoint rounds; every other combination is exact.
+        const exact = !(precision === "float32" && dtype === "F64");
+        expect(bytes.equals(await readFile(join(first, "model.safetensors"))), precision).toBe(exact);
+        expect(await headerDtypes(join(again, "model.safetensors"))).toEqual([dtype]);
+      }
+      const other = await tmp(`apo-${dtype}-as-bf16-`);
+      await savePretrainedModel(await loadPretrainedModel(first), other, { dtype: "BF16" });
+      expect(await headerDtypes(join(other, "model.safetensors"))).toEqual(["BF16"]);
+      expect(JSON.parse(await readFile(join(other, "config.json"), "utf8")).torch_dtype).toBe("bfloat16");
+    },
+  );
+
+  it("a float64 load keeps F64 weights exactly, and log-probs run from float64 weights in float32 and float64", async () => {
+    const model = await createTinyModel({ family: "llama", seed: 4 });
+    const exact = new Map(
+      [...model.weights].map(([name, t]) => [
+        name,
+        { shape: t.shape, data: Float64Array.from(t.data as Float32Array, (v) => v * (1 + 2 ** -30)) },
+      ]),
+    );
+    const dir = await tmp("apo-f64-");
+    await savePretrainedModel({ ...model, weights: exact }, dir);
+    const wide = await loadPretrainedModel(dir, { dtype: "float64" });
+    for (const [name, t] of exact) expect(wide.weights.get(name)!.data, name).toEqual(t.data);
+    const narrow = await loadPretrainedModel(dir);
+    expect(narrow.weights.get("model.norm.weight")!.data).toBeInstanceOf(Float32Array);
+    expect(await computeLogProbs(wide, rows)).toEqual(await computeLogProbs(narrow, rows));
+    const f64 = await computeLogProbs(wide, rows, { dtype: "float64" });
+    rows.forEach((r, i) => {
+      const ref = referenceCompletionLogProb(wide.config, wide.weights, r.promptIds, r.completionIds);
+      expect(Math.abs(f64[i]!.logp - ref.logp) / Math.abs(ref.logp)).toBeLessThan(1e-12);
+    });
+  });
+
+  it.each(["llama", "gpt2"] as const)(
+    "%s: saves shards above maxShardSize that load to the same log-probs",
+    async (family) => {
+      const model = await createTinyModel({ family, seed: 6 });
+      const dir = await tmp(`apo-shards-${family}-`);
+      await savePretrainedModel(model, dir, { maxShardSize: 20_000 });
+      expect(existsSync(join(dir, "model.safetensors"))).toBe(false);
+      const index = JSON.parse(await readFile(join(dir, "model.safetensors.index.json"), "utf8"));
+      expect(new Set(Object.values(index.weight_map)).size).toBeGreaterThan(2);
+      const loaded = await loadPretrainedModel(dir);
+      expect([...loaded.weights.keys()]).toEqual([...model.weights.keys()]);
+      expect(await computeLogProbs(loaded, rows)).toEqual(await computeLogProbs(model, rows));
+      // Saved again without a limit, the shards give way to one file.
+      await savePretrainedModel(loaded, dir);
+      expect(existsSync(join(dir, "model.safetensors.index.json"))).toBe(false);
+      expect(await computeLogProbs(await loadPretrainedModel(dir), rows)).toEqual(
+        await computeLogProbs(model, rows),
+      );
+    },
+  );
+
+  it("loads weights of mixed dtypes when config.json declares none, and saves them declaring none", async () => {
+    const dir = await tmp("apo-mixed-");
+    const model = await createTinyModel({ family: "llama", seed: 2, out: dir });
+    const { torch_dtype: _, ...undeclared } = model.rawConfig;
+    await writeFile(join(dir, "config.json"), JSON.stringify(undeclared));
+    const mixed = new Map(
+      [...model.weights].map(([name, t]) => [
+        name,
+        name.includes("norm") ? { ...t, sourceDtype: "BF16" as const } : t,
+      ]),
+    );
+    await writeSafetensorsFile(join(dir, "model.safetensors"), mixed);
+    const loaded = await loadPretrainedModel(dir);
+    expect(loaded.weights.get("model.norm.weight")!.sourceDtype).toBe("BF16");
+    expect(loaded.weights.get("model.embed_tokens.weight")!.sourceDtype).toBe("F32");
+    const copy = await tmp("apo-mixed-copy-");
+    await savePretrainedModel(loaded, copy);
+    expect((await headerDtypes(join(copy, "model.safetensors"))).sort()).toEqual(["BF16", "F32"]);
+    expect(JSON.parse(await readFile(join(copy, "config.json"), "utf8"))).not.toHaveProperty("torch_dtype");
+  });
+});
+
 describe("bad checkpoints", () => {
   async function tinyWith(
     edit: (weights: Map<string, { shape: readonly number[]; data: Float32Array | BigInt64Array }>) => void,
@@ -139,6 +249,49 @@ describe("bad checkpoints", () => {
     );
     await expect(loadPretrainedModel(dtype)).rejects.toThrow(WeightMismatchError);
     await expect(loadPretrainedModel(dtype)).rejects.toThrow(/should have a float dtype/);
+  });
+  it("names a weight whose dtype disagrees with config.json's torch_dtype or dtype", async () => {
+    const dir = await tinyWith(() => undefined);
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    await writeFile(join(dir, "config.json"), JSON.stringify({ ...config, torch_dtype: "bfloat16" }));
+    const error = await loadPretrainedModel(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WeightMismatchError);
+    expect(error).toMatchObject({
+      tensor: "model.embed_tokens.weight",
+      actual: expect.stringMatching(/^dtype F32/),
+    });
+    expect((error as Error).message).toMatch(
+      /"model.embed_tokens.weight" should have dtype BF16 \(config.json torch_dtype = "bfloat16"\) but has dtype F32/,
+    );
+    await writeFile(join(dir, "config.json"), JSON.stringify({ ...config, dtype: "torch.float16" }));
+    await expect(loadPretrainedModel(dir)).rejects.toThrow(
+      /should have dtype F16 \(config.json dtype = "torch.float16"\)/,
+    );
+    await writeFile(join(dir, "config.json"), JSON.stringify({ ...config, torch_dtype: "auto" }));
+    await expect(loadPretrainedModel(dir)).resolves.toBeTruthy();
+  });
+  it("names a NaN or infinite weight", async () => {
+    const nan = await tinyWith((w) => {
+      const data = new Float32Array(64 * 32).fill(0.1);
+      data[70] = Number.NaN;
+      w.set("model.layers.0.mlp.up_proj.weight", { shape: [64, 32], data });
+    });
+    const error = await loadPretrainedModel(nan).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteWeightError);
+    expect(error).toMatchObject({ tensor: "model.layers.0.mlp.up_proj.weight", index: 70 });
+  });
+  it("rejects a sharded checkpoint whose index points outside the folder", async () => {
+    const dir = await tmp("apo-escape-");
+    const model = await createTinyModel({ family: "llama", seed: 1, out: dir });
+    await savePretrainedModel(model, dir, { maxShardSize: 20_000 });
+    const indexPath = join(dir, "model.safetensors.index.json");
+    const index = JSON.parse(await readFile(indexPath, "utf8"));
+    index.weight_map["model.norm.weight"] = "../../x.safetensors";
+    await writeFile(indexPath, JSON.stringify(index));
+    await expect(loadPretrainedModel(dir)).rejects.toThrow(ShardPathError);
+    await expect(loadPretrainedModel(dir)).rejects.toThrow(
+      /tensor "model.norm.weight" is placed in shard "..\/..\/x.safetensors"/,
+    );
   });
   it("names an unsupported config", async () => {
     const dir = await tmp("apo-badcfg-");

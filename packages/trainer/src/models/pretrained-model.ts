@@ -5,15 +5,24 @@ import { UnsupportedConfigError } from "../config/config-error.js";
 import type { ModelConfig } from "../config/model-config.js";
 import { parseModelConfig } from "../config/parse-model-config.js";
 import { readCheckpointWeights } from "../safetensors/read-checkpoint-weights.js";
+import {
+  declaredFloatDtype,
+  type FloatSafetensorsDtype,
+  isFloatDtype,
+  TORCH_DTYPES,
+} from "../safetensors/safetensors-dtype.js";
 import type { WeightMap } from "../safetensors/tensor.js";
-import { writeSafetensorsFile } from "../safetensors/write-safetensors.js";
+import { writeCheckpointWeights } from "../safetensors/write-checkpoint-weights.js";
+import { storedDtype } from "../safetensors/write-safetensors.js";
 import { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
 import { familyOf } from "./family-of.js";
 import { MissingWeightError, WeightMismatchError } from "./model-errors.js";
+import type { FloatType } from "./model-family.js";
 
 /**
- * A Hugging Face checkpoint in memory: parsed and raw config, float32 weights by HF name, and the
- * tokenizer when the folder has one.
+ * A Hugging Face checkpoint in memory: parsed and raw config, weights by HF name (float32, or float64 when
+ * loaded for a float64 run; each remembers the dtype it was stored in), and the tokenizer when the folder
+ * has one.
  *
  * @example
  * ```ts
@@ -23,12 +32,50 @@ import { MissingWeightError, WeightMismatchError } from "./model-errors.js";
  */
 export interface PretrainedModel {
   readonly config: ModelConfig;
-  /** `config.json` as read, written back unchanged on save (except `torch_dtype`/`dtype`, now float32). */
+  /** `config.json` as read, written back unchanged on save except `torch_dtype`/`dtype` (the dtype written). */
   readonly rawConfig: Record<string, unknown>;
   readonly weights: WeightMap;
   readonly tokenizer: ModelTokenizer | null;
   /** The folder it was loaded from (tokenizer files are copied from here on save), or null. */
   readonly source: string | null;
+}
+
+/**
+ * Options of {@link loadPretrainedModel}.
+ *
+ * @example
+ * ```ts
+ * const options: LoadPretrainedOptions = { dtype: "float64" };
+ * ```
+ */
+export interface LoadPretrainedOptions {
+  /**
+   * Precision the weights are held in (default float32): the run's float dtype. F32, F16 and BF16
+   * checkpoints widen exactly to either; an F64 checkpoint is kept exactly by float64 and rounded by float32.
+   */
+  readonly dtype?: FloatType;
+}
+
+/**
+ * Options of {@link savePretrainedModel}.
+ *
+ * @example
+ * ```ts
+ * const options: SavePretrainedOptions = { dtype: "BF16" };
+ * ```
+ */
+export interface SavePretrainedOptions {
+  /**
+   * The float dtype to store every weight in. Default: the dtype each weight was loaded from (a BF16
+   * checkpoint saves as BF16, an F64 one as F64, exactly when the run was float64); weights made in
+   * memory save as F32 (F64 for float64 arrays). F16/BF16 round to nearest even.
+   */
+  readonly dtype?: FloatSafetensorsDtype;
+  /**
+   * Largest `model.safetensors` in bytes before the weights are split into shards with an index (default
+   * 5 GB, as transformers' `save_pretrained`).
+   */
+  readonly maxShardSize?: number;
 }
 
 /** Files besides config and weights that a checkpoint folder may hold and a save should keep. */
@@ -41,7 +88,7 @@ const SIDE_FILES = [
 ] as const;
 
 /**
- * Check that `weights` holds every tensor the architecture needs, as float32 with the right shape.
+ * Check that `weights` holds every tensor the architecture needs, as floats with the right shape.
  *
  * @throws MissingWeightError or WeightMismatchError naming the tensor
  * @example
@@ -53,8 +100,10 @@ export function validateWeights(config: ModelConfig, weights: WeightMap, source:
   for (const spec of familyOf(config).weightSpecs(config, new Set(weights.keys()))) {
     const t = weights.get(spec.name);
     if (!t) throw new MissingWeightError(spec.name, source);
-    if (!(t.data instanceof Float32Array)) {
-      throw new WeightMismatchError(spec.name, "a float dtype", `${t.data.constructor.name} values`, source);
+    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
+      const actual =
+        t.sourceDtype === undefined ? `${t.data.constructor.name} values` : `dtype ${t.sourceDtype}`;
+      throw new WeightMismatchError(spec.name, "a float dtype (F32, F64, F16 or BF16)", actual, source);
     }
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
       throw new WeightMismatchError(spec.name, `shape [${spec.shape}]`, `shape [${t.shape}]`, source);
@@ -63,16 +112,55 @@ export function validateWeights(config: ModelConfig, weights: WeightMap, source:
 }
 
 /**
- * Load a Hugging Face checkpoint folder: `config.json`, `model.safetensors` (or a sharded index; F32,
- * F16, BF16 read as float32), and `tokenizer.json` / `tokenizer_config.json` when present.
+ * Check that every weight the architecture reads is stored in the float dtype `config.json` declares
+ * (`dtype` or `torch_dtype`), when it declares one: transformers loads the folder in that dtype, so a
+ * disagreement means the config and weights do not belong together.
  *
- * @throws UnsupportedConfigError, SafetensorsError, MissingWeightError, WeightMismatchError
+ * @throws WeightMismatchError naming the first tensor that disagrees
+ * @example
+ * ```ts
+ * validateWeightDtypes(config, rawConfig, weights, "models/x");
+ * ```
+ */
+export function validateWeightDtypes(
+  config: ModelConfig,
+  rawConfig: Record<string, unknown>,
+  weights: WeightMap,
+  source: string,
+): void {
+  const declared = declaredFloatDtype(rawConfig);
+  if (declared === null) return;
+  const field = rawConfig.dtype !== undefined ? "dtype" : "torch_dtype";
+  for (const spec of familyOf(config).weightSpecs(config, new Set(weights.keys()))) {
+    const stored = weights.get(spec.name)?.sourceDtype;
+    if (stored !== undefined && stored !== declared) {
+      throw new WeightMismatchError(
+        spec.name,
+        `dtype ${declared} (config.json ${field} = ${JSON.stringify(rawConfig[field])})`,
+        `dtype ${stored}; re-save the checkpoint in one dtype or correct ${field}`,
+        source,
+      );
+    }
+  }
+}
+
+/**
+ * Load a Hugging Face checkpoint folder: `config.json`, `model.safetensors` of any size or a sharded
+ * index (F32, F64, F16, BF16, converted to `options.dtype`), and `tokenizer.json` /
+ * `tokenizer_config.json` when present. Shapes and dtypes are checked against the config, and every
+ * weight must be finite.
+ *
+ * @throws UnsupportedConfigError, SafetensorsError, ShardPathError, NonFiniteWeightError,
+ * MissingWeightError, WeightMismatchError
  * @example
  * ```ts
  * const model = await loadPretrainedModel("models/tiny-llama");
  * ```
  */
-export async function loadPretrainedModel(dir: string): Promise<PretrainedModel> {
+export async function loadPretrainedModel(
+  dir: string,
+  options: LoadPretrainedOptions = {},
+): Promise<PretrainedModel> {
   const configPath = join(dir, "config.json");
   let rawConfig: Record<string, unknown>;
   try {
@@ -81,38 +169,50 @@ export async function loadPretrainedModel(dir: string): Promise<PretrainedModel>
     throw new UnsupportedConfigError("config", configPath, `cannot read config.json: ${String(cause)}`);
   }
   const config = parseModelConfig(rawConfig);
-  const weights = await readCheckpointWeights(dir);
+  const weights = await readCheckpointWeights(dir, { dtype: options.dtype ?? "float32" });
   validateWeights(config, weights, dir);
+  validateWeightDtypes(config, rawConfig, weights, dir);
   const tokenizer = existsSync(join(dir, "tokenizer.json")) ? await ModelTokenizer.load(dir) : null;
   return { config, rawConfig, weights, tokenizer, source: dir };
 }
 
 /**
- * Save a model as a Hugging Face checkpoint folder: `config.json`, `model.safetensors` with the same
- * tensor names (F32 unless `floatDtype` asks for F16 or BF16), and the tokenizer files of its source folder, so transformers, vLLM and transformers.js
- * load it.
+ * Save a model as a Hugging Face checkpoint folder that transformers, vLLM and transformers.js load:
+ * `config.json` (its `torch_dtype`/`dtype` set to the dtype written), the weights with the same tensor
+ * names as one `model.safetensors` or, above `maxShardSize`, shards plus `model.safetensors.index.json`
+ * (streamed tensor by tensor), and the tokenizer files of its source folder. Each weight is stored in the
+ * dtype it was loaded from unless `dtype` says otherwise.
  *
  * @example
  * ```ts
  * await savePretrainedModel({ ...model, weights: trained }, "out/checkpoint-1");
+ * await savePretrainedModel(model, "out/bf16", { dtype: "BF16" });
  * ```
  */
 export async function savePretrainedModel(
   model: PretrainedModel,
   dir: string,
-  options: { floatDtype?: "F32" | "F16" | "BF16" } = {},
+  options: SavePretrainedOptions = {},
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const floatDtype = options.floatDtype ?? "F32";
-  const torchDtype = { F32: "float32", F16: "float16", BF16: "bfloat16" }[floatDtype];
-  // The config states the dtype written; transformers v5 names the field `dtype`.
-  const config = {
-    ...model.rawConfig,
-    torch_dtype: torchDtype,
-    ...("dtype" in model.rawConfig ? { dtype: torchDtype } : {}),
-  };
+  const written = new Set<FloatSafetensorsDtype>();
+  for (const t of model.weights.values()) {
+    const dtype = storedDtype(t, options.dtype);
+    if (isFloatDtype(dtype)) written.add(dtype);
+  }
+  // The config states the dtype written (transformers v5 names the field `dtype`); weights of mixed
+  // dtypes (only from a mixed source without a declared dtype) declare none, and load as stored.
+  const { torch_dtype: _torch, dtype: _dtype, ...rest } = model.rawConfig;
+  const only = written.size === 1 ? TORCH_DTYPES[[...written][0]!] : undefined;
+  const config =
+    only === undefined
+      ? rest
+      : { ...model.rawConfig, torch_dtype: only, ...("dtype" in model.rawConfig ? { dtype: only } : {}) };
   await writeFile(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
-  await writeSafetensorsFile(join(dir, "model.safetensors"), model.weights, { floatDtype });
+  await writeCheckpointWeights(dir, model.weights, {
+    ...(options.dtype === undefined ? {} : { floatDtype: options.dtype }),
+    ...(options.maxShardSize === undefined ? {} : { maxShardSize: options.maxShardSize }),
+  });
   const source = model.source;
   if (source !== null && source !== dir) {
     for (const file of SIDE_FILES) {
