@@ -8,7 +8,7 @@ import { type PairLogProbs, pairLogProbs } from "./pair-log-probs.js";
 
 /**
  * Log-probs of pairs under the current training weights: a log-prob graph of the model with those weights
- * (float32, as checkpoints hold them), opened for this call and released, batched as the reference was so
+ * (in their own precision), opened for this call and released, batched as the reference was so
  * that the rewards at step 0 are exactly 0.
  *
  * @example

@@ -49,10 +49,9 @@ export interface CheckpointContents {
   readonly state: TrainerState;
 }
 
-const f32 = (a: FloatArray): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
-
 /**
- * The model with the given weights in place of its own (float32, as checkpoints store them).
+ * The model with the given weights in place of its own, in their own precision (a float64 run's arrays
+ * stay float64), each keeping the dtype its checkpoint stored it in, so a save writes it back that way.
  *
  * @example
  * ```ts
@@ -66,17 +65,18 @@ export function withWeights(
   const merged: WeightMap = new Map();
   for (const [name, t] of base.weights) {
     const w = weights.get(name);
-    merged.set(name, w === undefined ? t : { shape: t.shape, data: f32(w) });
+    merged.set(name, w === undefined ? t : { ...t, data: w });
   }
   return { ...base, weights: merged };
 }
 
 /**
  * Save `out/checkpoint-<step>/`: the model as a Hugging Face folder (safetensors with HF names, config,
- * tokenizer files) by `savePretrainedModel`, the optimizer state as `optimizer.safetensors` (tensor names
- * `state/<slot>/<weight>`), and `trainer_state.json` (step, epoch, position in the epoch, RNG state,
- * config). The folder is written under a temporary name and renamed, so a crash never leaves half a
- * checkpoint. float64 runs are stored as float32.
+ * tokenizer files) by `savePretrainedModel`, each weight in the dtype its checkpoint stored it in (a
+ * float64 run of an F64 checkpoint exactly; of a BF16 one, rounded to BF16), the optimizer state in the
+ * run's precision as `optimizer.safetensors` (tensor names `state/<slot>/<weight>`), and
+ * `trainer_state.json` (step, epoch, position in the epoch, RNG state, config). The folder is written
+ * under a temporary name and renamed, so a crash never leaves half a checkpoint.
  *
  * @example
  * ```ts
@@ -94,7 +94,7 @@ export async function saveCheckpoint(out: string, contents: CheckpointContents):
     for (const slot of contents.stateSlots) {
       const key = stateInputName(slot, name);
       const value = contents.optimizerState.get(key);
-      if (value !== undefined) optimizer.set(key, { shape: t.shape, data: f32(value) });
+      if (value !== undefined) optimizer.set(key, { shape: t.shape, data: value });
     }
   }
   await writeSafetensorsFile(join(tmp, CHECKPOINT_FILES.optimizer), optimizer);
@@ -141,7 +141,8 @@ export async function findCheckpoint(path: string): Promise<string> {
 }
 
 /**
- * Read a checkpoint written by {@link saveCheckpoint}.
+ * Read a checkpoint written by {@link saveCheckpoint}, its weights and optimizer state in the precision
+ * of the run that wrote it.
  *
  * @example
  * ```ts
@@ -153,7 +154,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   if (state.version !== 1) {
     throw new TrainConfigError("resumeFrom", dir, "a checkpoint of trainer_state version 1");
   }
-  const model = await loadPretrainedModel(dir);
-  const optimizerState = await readSafetensorsFile(join(dir, CHECKPOINT_FILES.optimizer));
+  // In the run's precision, so a float64 run resumes from exactly the values it saved.
+  const dtype = state.config.dtype ?? "float32";
+  const model = await loadPretrainedModel(dir, { dtype });
+  const optimizerState = await readSafetensorsFile(join(dir, CHECKPOINT_FILES.optimizer), { dtype });
   return { dir, model, optimizerState, state };
 }

@@ -123,7 +123,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     );
   }
   const notes = new Progress(0, 0, options.progress);
-  const base = await loadPretrainedModel(config.model);
+  const base = await loadPretrainedModel(config.model, { dtype: config.dtype });
   checkUnpairedBatching(loss, config);
   const {
     train: pairs,

@@ -1,0 +1,114 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadPretrainedModel, savePretrainedModel } from "../models/pretrained-model.js";
+import type { FloatSafetensorsDtype } from "../safetensors/safetensors-dtype.js";
+import type { WeightMap } from "../safetensors/tensor.js";
+import { writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { train } from "./train.js";
+import type { TrainConfig } from "./train-options.js";
+
+async function tmp(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** The dtype of every tensor in a safetensors file's header. */
+async function headerDtypes(file: string): Promise<Set<string>> {
+  const bytes = await readFile(file);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<string, { dtype?: string }>;
+  return new Set(Object.values(header).flatMap((e) => (e.dtype === undefined ? [] : [e.dtype])));
+}
+
+/** A tiny model folder stored in `dtype`. */
+async function tinyIn(dtype: FloatSafetensorsDtype): Promise<string> {
+  const setup = await writeTinyTrainingSetup(await tmp("apo-ckpt-src-"), 4);
+  const dir = await tmp(`apo-ckpt-${dtype}-`);
+  await savePretrainedModel(await loadPretrainedModel(setup.modelDir), dir, { dtype });
+  return dir;
+}
+
+/** Weights nudged off every float32 (and 16-bit) value, as a float64 run's weights are. */
+function nudged(weights: WeightMap): Map<string, Float64Array> {
+  return new Map(
+    [...weights].map(([name, t]) => [
+      name,
+      Float64Array.from(t.data as Float64Array, (v) => v * (1 + 2 ** -40)),
+    ]),
+  );
+}
+
+const state = (dtype: "float32" | "float64"): TrainerState => ({
+  version: 1,
+  step: 1,
+  totalSteps: 2,
+  stepsPerEpoch: 2,
+  epoch: 0,
+  stepInEpoch: 1,
+  rngState: 7,
+  config: { dtype } as TrainConfig,
+});
+
+describe("checkpoint dtypes", () => {
+  it("a float64 run of an F64 checkpoint saves its weights and optimizer state as F64, exactly", async () => {
+    const base = await loadPretrainedModel(await tinyIn("F64"), { dtype: "float64" });
+    const weights = nudged(base.weights);
+    const optimizerState = new Map([...weights].map(([name, w]) => [`state/m/${name}`, w.map((v) => v / 3)]));
+    const out = await tmp("apo-ckpt-out-");
+    const dir = await saveCheckpoint(out, {
+      base,
+      weights,
+      optimizerState,
+      stateSlots: ["m"],
+      state: state("float64"),
+    });
+    expect(await headerDtypes(join(dir, "model.safetensors"))).toEqual(new Set(["F64"]));
+    expect(await headerDtypes(join(dir, "optimizer.safetensors"))).toEqual(new Set(["F64"]));
+    expect(JSON.parse(await readFile(join(dir, "config.json"), "utf8")).torch_dtype).toBe("float64");
+    const back = await loadCheckpoint(dir);
+    for (const [name, w] of weights) expect(back.model.weights.get(name)!.data, name).toEqual(w);
+    for (const [name, s] of optimizerState) expect(back.optimizerState.get(name)!.data, name).toEqual(s);
+  });
+
+  it.each(["BF16", "F16", "F32"] as const)(
+    "a float64 run of a %s checkpoint saves in that dtype",
+    async (dtype) => {
+      const base = await loadPretrainedModel(await tinyIn(dtype), { dtype: "float64" });
+      const out = await tmp("apo-ckpt-out-");
+      const dir = await saveCheckpoint(out, {
+        base,
+        weights: nudged(base.weights),
+        optimizerState: new Map(),
+        stateSlots: [],
+        state: state("float64"),
+      });
+      expect(await headerDtypes(join(dir, "model.safetensors"))).toEqual(new Set([dtype]));
+      // Rounded back to the source's dtype: the relative 2^-40 nudge is gone.
+      const back = await loadPretrainedModel(dir, { dtype: "float64" });
+      for (const [name, t] of base.weights) expect(back.weights.get(name)!.data, name).toEqual(t.data);
+    },
+  );
+
+  it("train() in float64 from an F64 checkpoint writes F64 checkpoints that are not float32-rounded", async () => {
+    const setup = await writeTinyTrainingSetup(await tmp("apo-ckpt-train-"), 6);
+    const model = await tinyIn("F64");
+    const summary = await train({
+      model,
+      data: setup.dataFile,
+      out: await tmp("apo-ckpt-run-"),
+      lr: 1e-2,
+      epochs: 1,
+      batchSize: 2,
+      evalFraction: 0.34,
+      dtype: "float64",
+      progress: { stream: null },
+    });
+    const last = summary.checkpoints.at(-1)!;
+    expect(await headerDtypes(join(last, "model.safetensors"))).toEqual(new Set(["F64"]));
+    const trained = await loadPretrainedModel(last, { dtype: "float64" });
+    const values = [...trained.weights.values()].flatMap((t) => [...(t.data as Float64Array)]);
+    expect(values.filter((v) => Math.fround(v) !== v).length).toBeGreaterThan(values.length / 2);
+  });
+});
