@@ -1,9 +1,9 @@
+import { familyOf } from "../models/family-of.js";
 import type { WeightOptions } from "../models/model-weights.js";
 import { addModelWeights } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import type { Model } from "../onnx/types.js";
-import { cachedFamilyOf } from "./cached-families.js";
 import { declareCachedInputs } from "./cached-inputs.js";
 import { DECODER_IO } from "./decoder-io.js";
 
@@ -42,7 +42,7 @@ export interface DecoderModelOptions extends Pick<WeightOptions, "dtype"> {
  */
 export function buildDecoderModel(model: PretrainedModel, options: DecoderModelOptions = {}): Model {
   const { config } = model;
-  const family = cachedFamilyOf(config);
+  const family = familyOf(config).cached;
   const g = new GraphBuilder({ name: `${config.family}_decoder` });
   const dtype = options.dtype ?? "float32";
   const inputs = declareCachedInputs(g, family.cacheDims(config), {

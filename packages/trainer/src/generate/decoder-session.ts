@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
+import { familyOf } from "../models/family-of.js";
 import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { writeModel } from "../onnx/model-file.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { buildDecoderModel } from "./build-decoder-model.js";
-import { cachedFamilyOf } from "./cached-families.js";
 import type { CacheDims } from "./cached-inputs.js";
 import { DECODER_IO } from "./decoder-io.js";
 
@@ -63,7 +63,7 @@ export class DecoderSession {
     const exact: InferenceSession.SessionOptions =
       dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
     const sessionOptions = { ...exact, ...options.sessionOptions };
-    const dims = cachedFamilyOf(model.config).cacheDims(model.config);
+    const dims = familyOf(model.config).cached.cacheDims(model.config);
     let bytes = 0;
     for (const t of model.weights.values()) bytes += t.data.byteLength;
     const open = (session: InferenceSession) =>

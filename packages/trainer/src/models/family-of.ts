@@ -11,6 +11,5 @@ import type { ModelFamily } from "./model-family.js";
  * ```
  */
 export function familyOf(config: ModelConfig): ModelFamily<ModelConfig> {
-  // Each entry is typed for its own config; `config.family` picks the matching one.
-  return FAMILIES[config.family] as unknown as ModelFamily<ModelConfig>;
+  return FAMILIES[config.family];
 }

@@ -1,4 +1,5 @@
 import type { ModelConfig } from "../config/model-config.js";
+import type { CacheDims, CachedInputs } from "../generate/cached-inputs.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import type { DataType } from "../onnx/types.js";
 
@@ -60,9 +61,37 @@ export interface TinyDims {
   readonly padTokenId: number;
 }
 
+/** What a cached forward returns: logits and the present key/value of each layer ([B, KV, P + S, d]). */
+export interface CachedOutputs {
+  /** [B, V] with `lastOnly`, else [B, S, V]. */
+  readonly logits: string;
+  readonly present: readonly { readonly key: string; readonly value: string }[];
+}
+
 /**
- * A model family: how to name and shape its weights, build its forward graph, and describe a tiny
- * instance. Registered in `families/index.ts` under its `family` name.
+ * A family's forward with a key/value cache, for decoding: the same weights and maths as its
+ * `buildLogits`, but it attends over past keys/values given as inputs and returns the extended cache.
+ *
+ * @example
+ * ```ts
+ * const { logits, present } = FAMILIES.llama.cached.build(g, config, weight, inputs, names);
+ * ```
+ */
+export interface CachedForward<C extends ModelConfig = ModelConfig> {
+  /** Heads and head size of the cache. */
+  cacheDims(config: C): CacheDims;
+  build(
+    g: GraphBuilder,
+    config: C,
+    weight: (name: string) => string,
+    inputs: CachedInputs,
+    names: ReadonlySet<string>,
+  ): CachedOutputs;
+}
+
+/**
+ * A model family: how to name and shape its weights, build its forward graph (with and without a key/value
+ * cache), and describe a tiny instance. Registered in `families/index.ts` under its `family` name.
  *
  * @example
  * ```ts
@@ -87,6 +116,8 @@ export interface ModelFamily<C extends ModelConfig = ModelConfig> {
     inputs: ForwardInputs,
     names: ReadonlySet<string>,
   ): string;
+  /** The forward with a key/value cache that generation decodes with. */
+  readonly cached: CachedForward<C>;
   /** A `config.json` object for a tiny model of this family. */
   tinyConfig(dims: TinyDims): Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 import type { Gpt2Config } from "../../config/model-config.js";
+import { appendPast, lastPosition } from "../../generate/cached-inputs.js";
 import type { GraphBuilder } from "../../onnx/builder.js";
 import { attention, conv1d, linear, splitHeads } from "../graph-helpers.js";
 import type {
@@ -37,7 +38,7 @@ function prefixOf(names: ReadonlySet<string>): string {
  * const hidden = gpt2Decoder(g, config, (name) => name, inputs, names);
  * ```
  */
-export function gpt2Decoder(
+function gpt2Decoder(
   g: GraphBuilder,
   config: Gpt2Config,
   weight: (name: string) => string,
@@ -84,7 +85,7 @@ export function gpt2Decoder(
  * const logits = gpt2Head(g, config, (name) => name, names, hidden);
  * ```
  */
-export function gpt2Head(
+function gpt2Head(
   g: GraphBuilder,
   config: Gpt2Config,
   weight: (name: string) => string,
@@ -112,10 +113,12 @@ function layerNorm(
 
 /**
  * GPT-2: learned positions, pre-LayerNorm blocks, fused q/k/v in a Conv1D ([in, out] weights),
- * GELU (tanh approximation), LM head tied to `wte`.
+ * GELU (tanh approximation), LM head tied to `wte`. With a key/value cache: learned positions of the new
+ * tokens, keys and values appended to the past ones.
  *
  * ```text
  * h ← wte[ids] + wpe[pos];  h ← h + c_proj(attn(c_attn(ln₁h)));  h ← h + c_proj(gelu_new(c_fc(ln₂h)))
+ * cached: k_l ← concat(past_k_l, k(ln₁h));  v_l ← concat(past_v_l, v(ln₁h));  attention over all P + S keys
  * ```
  *
  * @example
@@ -156,6 +159,19 @@ export const gpt2: ModelFamily<Gpt2Config> = {
 
   buildLogits(g, config, weight, inputs: ForwardInputs, names): string {
     return gpt2Head(g, config, weight, names, gpt2Decoder(g, config, weight, inputs, names));
+  },
+
+  cached: {
+    cacheDims(config) {
+      return { layers: config.numLayers, kvHeads: config.numHeads, headDim: config.headDim };
+    },
+
+    build(g, config, weight, inputs, names) {
+      const present: { key: string; value: string }[] = [];
+      const hidden = gpt2Decoder(g, config, weight, inputs, names, appendPast(g, inputs.past, present));
+      const last = inputs.lastOnly ? lastPosition(g, hidden) : hidden;
+      return { logits: gpt2Head(g, config, weight, names, last), present };
+    },
   },
 
   tinyConfig(dims: TinyDims): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import type { LlamaConfig } from "../../config/model-config.js";
 import { ropeInverseFrequencies } from "../../config/rope-frequencies.js";
+import { appendPast, lastPosition } from "../../generate/cached-inputs.js";
 import type { GraphBuilder } from "../../onnx/builder.js";
 import { attention, linear, splitHeads } from "../graph-helpers.js";
 import type {
@@ -66,7 +67,7 @@ function rope(g: GraphBuilder, x: string, tables: { cos: string; sin: string }, 
  * const hidden = llamaDecoder(g, config, (name) => name, inputs);
  * ```
  */
-export function llamaDecoder(
+function llamaDecoder(
   g: GraphBuilder,
   config: LlamaConfig,
   weight: (name: string) => string,
@@ -114,7 +115,7 @@ export function llamaDecoder(
  * const logits = llamaHead(g, config, (name) => name, hidden, "float32");
  * ```
  */
-export function llamaHead(
+function llamaHead(
   g: GraphBuilder,
   config: LlamaConfig,
   weight: (name: string) => string,
@@ -127,11 +128,13 @@ export function llamaHead(
 
 /**
  * The Llama family (Llama 2/3, Mistral, Qwen2, SmolLM): RMSNorm, RoPE (rotate_half, optional llama3 or
- * linear scaling), grouped-query attention, SwiGLU MLP, tied or untied LM head.
+ * linear scaling), grouped-query attention, SwiGLU MLP, tied or untied LM head. With a key/value cache,
+ * keys are cached after RoPE, as transformers does, so a past entry never needs its position again.
  *
  * ```text
  * h ← h + o(attn(rope(q(n₁h)), rope(k(n₁h)), v(n₁h)));  h ← h + down(silu(gate(n₂h)) ⊙ up(n₂h))
  * rmsnorm(x) = x / √(mean(x²) + ε) ⊙ w
+ * cached: k_l ← concat(past_k_l, rope(k(n₁h)));  v_l ← concat(past_v_l, v(n₁h));  attention over all P + S keys
  * ```
  *
  * @example
@@ -180,6 +183,19 @@ export const llama: ModelFamily<LlamaConfig> = {
 
   buildLogits(g, config, weight, inputs: ForwardInputs): string {
     return llamaHead(g, config, weight, llamaDecoder(g, config, weight, inputs), inputs.dtype);
+  },
+
+  cached: {
+    cacheDims(config) {
+      return { layers: config.numLayers, kvHeads: config.numKeyValueHeads, headDim: config.headDim };
+    },
+
+    build(g, config, weight, inputs) {
+      const present: { key: string; value: string }[] = [];
+      const hidden = llamaDecoder(g, config, weight, inputs, appendPast(g, inputs.past, present));
+      const last = inputs.lastOnly ? lastPosition(g, hidden) : hidden;
+      return { logits: llamaHead(g, config, weight, last, inputs.dtype), present };
+    },
   },
 
   tinyConfig(dims: TinyDims): Record<string, unknown> {
