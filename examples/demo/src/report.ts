@@ -1,4 +1,4 @@
-import { lineChartSvg, type Series } from "@apo-clair/example-losses-basic/line-chart";
+import { type ChartSeries, lineChartSvg } from "@apo/trainer";
 import type { ContrastivenessReport } from "@clair/metrics";
 import type { AlignmentLossName, TrajectoryPoint } from "./align.js";
 import type { BuiltDataset } from "./datasets.js";
@@ -27,9 +27,9 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 /** Figure 4 for one dataset: log-likelihood and reward of chosen and rejected over training, per objective. */
 export function figure4Svg(dataset: string, cells: DemoResults["cells"]): string {
   const mine = cells.filter((c) => c.dataset === dataset);
-  const series = (pick: (p: TrajectoryPoint) => number, dashed: boolean): Series[] =>
+  const series = (pick: (p: TrajectoryPoint) => number, dashed: boolean): ChartSeries[] =>
     mine.map((c) => ({
-      label: `${c.loss} ${dashed ? "rejected" : "chosen"}`,
+      name: `${c.loss} ${dashed ? "rejected" : "chosen"}`,
       color: COLORS[c.loss],
       points: c.trajectory.map((p) => [p.step, pick(p)] as const),
     }));
@@ -39,19 +39,22 @@ export function figure4Svg(dataset: string, cells: DemoResults["cells"]): string
       xLabel: "training step",
       yLabel: "mean log π(y_w|x), held out",
       series: series((p) => p.chosenLogp, false),
+      zeroLine: true,
     },
     {
       title: `${dataset}: rejected log-likelihood`,
       xLabel: "training step",
       yLabel: "mean log π(y_l|x), held out",
       series: series((p) => p.rejectedLogp, true),
+      zeroLine: true,
     },
     {
       title: `${dataset}: reward margin`,
       xLabel: "training step",
       yLabel: "mean β(Δc − Δr), held out",
+      zeroLine: true,
       series: mine.map((c) => ({
-        label: c.loss,
+        name: c.loss,
         color: COLORS[c.loss],
         points: c.trajectory.map((p) => [p.step, p.chosenReward - p.rejectedReward] as const),
       })),

@@ -1,5 +1,5 @@
 import { apoDownLoss, apoZeroLoss, dpoLoss, type PairedBatch, type PairedLossResult } from "@apo/losses";
-import { lineChartSvg, type Series } from "./line-chart.js";
+import { type ChartSeries, lineChartSvg } from "@apo/trainer";
 
 type LossFn = (batch: PairedBatch, params?: { beta?: number }) => PairedLossResult;
 
@@ -37,20 +37,22 @@ export function figure3Curves(beta = 0.1, range = 8, rejectedReward = -1, steps 
 /** Figure 3 as an SVG with two panels: the push on the chosen and on the rejected likelihood. */
 export function figure3Svg(beta = 0.1): string {
   const curves = figure3Curves(beta);
-  const series = (key: "chosen" | "rejected"): Series[] =>
-    curves.map((c) => ({ label: c.label, color: c.color, points: c[key] }));
+  const series = (key: "chosen" | "rejected"): ChartSeries[] =>
+    curves.map((c) => ({ name: c.label, color: c.color, points: c[key] }));
   return lineChartSvg([
     {
       title: "push on log π(y_w|x)  (−∂L/∂c)",
       xLabel: "chosen reward βΔc (rejected reward −1)",
       yLabel: "> 0 raises the winning likelihood",
       series: series("chosen"),
+      zeroLine: true,
     },
     {
       title: "push on log π(y_l|x)  (−∂L/∂r)",
       xLabel: "chosen reward βΔc (rejected reward −1)",
       yLabel: "< 0 lowers the losing likelihood",
       series: series("rejected"),
+      zeroLine: true,
     },
   ]);
 }

@@ -10,7 +10,7 @@ it("prints the gradient table and writes Figure 3", () => {
   const file = runLossesExample(mkdtempSync(join(tmpdir(), "losses-basic-")), (l) => lines.push(l));
   const svg = readFileSync(file, "utf8");
   expect(svg.startsWith("<svg")).toBe(true);
-  expect(svg.match(/<path /g)?.length).toBe(6);
+  expect(svg.match(/<polyline /g)?.length).toBe(6);
   expect(lines.some((l) => l.startsWith("| at init"))).toBe(true);
 });
 

@@ -39,8 +39,9 @@ const label = (v: number) =>
   Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(v);
 
 /**
- * A line chart as a standalone SVG document (no scripts, no external resources): axes with ticks, one
- * polyline per series (with point markers up to 60 points), a legend below.
+ * A line chart, or several side by side (one panel each, as a paper's multi-panel figure), as a standalone
+ * SVG document (no scripts, no external resources): per panel, axes with ticks, one polyline per series
+ * (with point markers up to 60 points), a legend below.
  *
  * @example
  * ```ts
@@ -49,9 +50,30 @@ const label = (v: number) =>
  *   series: [{ name: "chosen", points: [[0, 0], [10, 0.2]] }],
  * });
  * await writeFile("rewards.svg", svg);
+ * lineChartSvg([chosenPanel, rejectedPanel]); // two panels, 1280 × 400
  * ```
  */
-export function lineChartSvg(chart: LineChart): string {
+export function lineChartSvg(chart: LineChart | readonly LineChart[]): string {
+  if (!isPanels(chart)) return svgDocument(W, panelParts(chart));
+  const panels = chart.map((c, i) => [`<g transform="translate(${i * W} 0)">`, ...panelParts(c), "</g>"]);
+  return svgDocument(W * chart.length, panels.flat());
+}
+
+function isPanels(chart: LineChart | readonly LineChart[]): chart is readonly LineChart[] {
+  return Array.isArray(chart);
+}
+
+function svgDocument(width: number, body: readonly string[]): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H}" viewBox="0 0 ${width} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${H}" fill="white"/>`,
+    ...body,
+    "</svg>\n",
+  ].join("\n");
+}
+
+/** One chart's elements, drawn in the box (0, 0)–(W, H). */
+function panelParts(chart: LineChart): string[] {
   const finite = chart.series.map((s) =>
     s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)),
   );
@@ -70,8 +92,6 @@ export function lineChartSvg(chart: LineChart): string {
   const sy = (y: number) => M.top + (1 - (y - y0) / (y1 - y0)) * ph;
   const f = (v: number) => v.toFixed(2);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${xmlEscape(chart.title)}</text>`,
   ];
   for (const t of niceTicks(x0, x1, 6)) {
@@ -116,6 +136,5 @@ export function lineChartSvg(chart: LineChart): string {
       `<text x="${lx + 30}" y="${H - 10}">${xmlEscape(s.name)}</text>`,
     );
   });
-  parts.push("</svg>\n");
-  return parts.join("\n");
+  return parts;
 }
