@@ -1,6 +1,6 @@
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPretrainedModel, savePretrainedModel } from "../models/pretrained-model.js";
 import type { FloatSafetensorsDtype } from "../safetensors/safetensors-dtype.js";
@@ -110,5 +110,37 @@ describe("checkpoint dtypes", () => {
     const trained = await loadPretrainedModel(last, { dtype: "float64" });
     const values = [...trained.weights.values()].flatMap((t) => [...(t.data as Float64Array)]);
     expect(values.filter((v) => Math.fround(v) !== v).length).toBeGreaterThan(values.length / 2);
+  });
+
+  it("a float64 run of an F64 checkpoint resumes bit for bit", async () => {
+    const setup = await writeTinyTrainingSetup(await tmp("apo-ckpt-resume-"), 8);
+    const options = {
+      model: await tinyIn("F64"),
+      data: setup.dataFile,
+      lr: 1e-2,
+      epochs: 2,
+      batchSize: 2,
+      evalFraction: 0.25,
+      optimizer: "rmsprop",
+      dtype: "float64",
+      progress: { stream: null },
+    } as const;
+    const whole = await train({ ...options, out: await tmp("apo-ckpt-whole-") });
+    const out = await tmp("apo-ckpt-stopped-");
+    const controller = new AbortController();
+    await train({
+      ...options,
+      out,
+      signal: controller.signal,
+      onStep: (r) => {
+        if (r.step === 4) controller.abort();
+      },
+    });
+    const resumed = await train({ resumeFrom: out, progress: { stream: null } });
+    const [a, b] = [whole.checkpoints.at(-1)!, resumed.checkpoints.at(-1)!];
+    expect(basename(b)).toBe(basename(a));
+    for (const file of ["model.safetensors", "optimizer.safetensors"]) {
+      expect((await readFile(join(a, file))).equals(await readFile(join(b, file))), file).toBe(true);
+    }
   });
 });
