@@ -22,6 +22,10 @@ export interface MismatchedExamples {
  * pairs[i] = { chosen: (prompt_i, completion_i), rejected: (prompt_i, completion_{(i+1) mod N}) }
  * ```
  *
+ * With `blockSize` the pairing is TRL 1.13's instead (KTOTrainer, which trains "kto" in file order):
+ * within each consecutive block of `blockSize` examples, example k takes the completion of example k − 1
+ * and the block's first takes its last; a block of one keeps its own completion.
+ *
  * @example
  * ```ts
  * const { pairs, labels } = mismatchExamples(examples, PAPER_TRUNCATION, 4096);
@@ -32,9 +36,16 @@ export function mismatchExamples(
   examples: readonly UnpairedExample[],
   truncation: Truncation,
   context: number,
+  blockSize?: number,
 ): MismatchedExamples {
+  const partner = (i: number): number => {
+    if (blockSize === undefined) return (i + 1) % examples.length;
+    const start = i - (i % blockSize);
+    const size = Math.min(blockSize, examples.length - start);
+    return start + ((i - start + size - 1) % size);
+  };
   const pairs = examples.map((example, i): TrainPair => {
-    const next = examples[(i + 1) % examples.length] as UnpairedExample;
+    const next = examples[partner(i)] as UnpairedExample;
     const mismatched: PromptCompletion = truncateSequence(
       { promptIds: example.completion.promptIds, completionIds: next.completion.completionIds },
       truncation,

@@ -1,5 +1,6 @@
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
 import type { ChatMessage, ModelTokenizer } from "../tokenizer/model-tokenizer.js";
+import { extractPrompt } from "./extract-prompt.js";
 import { type RowLocation, TrainDataError } from "./train-data-error.js";
 
 /** A preference pair tokenised into (prompt, chosen) and (prompt, rejected) sequences. */
@@ -26,33 +27,70 @@ export function tokenIdsField(row: Record<string, unknown>, field: string, at: R
   return v as number[];
 }
 
-function messages(value: unknown, role: string, field: string, at: RowLocation): ChatMessage[] {
-  if (typeof value === "string") return [{ role, content: value }];
-  if (
+function isMessageList(value: unknown): value is ChatMessage[] {
+  return (
     Array.isArray(value) &&
-    value.every((m) => typeof m?.role === "string" && typeof m?.content === "string")
-  ) {
-    return value as ChatMessage[];
-  }
-  throw new TrainDataError(
-    at.file,
-    at.line,
-    `${field} must be a string or a list of {role, content} messages`,
-    {
-      field,
-    },
+    value.every(
+      (m) =>
+        typeof m === "object" && m !== null && typeof m.role === "string" && typeof m.content === "string",
+    )
   );
 }
 
+/** The per-row extras TRL passes to the chat template: `tools` and `chat_template_kwargs`. */
+export interface TemplateExtras {
+  readonly tools?: unknown;
+  readonly variables?: Record<string, unknown>;
+}
+
 /**
- * Tokenise a prompt and completion the way TRL does for conversational data: render
- * `prompt + generation prompt` and `prompt + completion` with the chat template; the completion is the
- * rendered text after the prompt's. Without a chat template (plain strings only): the completion is
- * followed by EOS.
+ * The chat-template extras of a row: its `tools` (a list, or a JSON string of one) and its
+ * `chat_template_kwargs` object.
  *
+ * @throws TrainDataError naming the field when either has the wrong type
  * @example
  * ```ts
- * tokenizeCompletion(tokenizer, "Hi", "Hello!", { line: 1 });
+ * templateExtras({ chat_template_kwargs: { enable_thinking: false } }, { line: 1 }); // { variables: { enable_thinking: false } }
+ * ```
+ */
+export function templateExtras(row: Record<string, unknown>, at: RowLocation): TemplateExtras {
+  let tools = row.tools;
+  if (typeof tools === "string") {
+    try {
+      tools = JSON.parse(tools);
+    } catch (cause) {
+      throw new TrainDataError(at.file, at.line, "tools is a string but not JSON", { field: "tools", cause });
+    }
+  }
+  const kwargs = row.chat_template_kwargs;
+  if (kwargs !== undefined && kwargs !== null && (typeof kwargs !== "object" || Array.isArray(kwargs))) {
+    throw new TrainDataError(at.file, at.line, "chat_template_kwargs must be an object", {
+      field: "chat_template_kwargs",
+    });
+  }
+  return {
+    ...(tools === undefined || tools === null ? {} : { tools }),
+    ...(kwargs === undefined || kwargs === null ? {} : { variables: kwargs as Record<string, unknown> }),
+  };
+}
+
+/**
+ * Tokenise a prompt and completion exactly as TRL 1.13 does (`DPOTrainer`/`KTOTrainer`):
+ *
+ * - **standard** (both strings; never templated, whatever the tokenizer has): the EOS text is appended
+ *   unless the completion already ends with it; `prompt` and `prompt + completion` are each tokenised with
+ *   the tokenizer's special tokens (BOS for Llama-style tokenizers); the completion is the second's tokens
+ *   after the first's count.
+ * - **conversational** (both `{role, content}` lists): `prompt` rendered with the generation prompt and
+ *   `prompt + completion` rendered without it, each tokenised without special tokens (the template writes
+ *   its own); the completion is again the token suffix. No EOS is added: the template closes the turn.
+ *
+ * A string on one side and messages on the other is an error (TRL cannot read such rows either).
+ *
+ * @throws TrainDataError naming the location and field
+ * @example
+ * ```ts
+ * tokenizeCompletion(tokenizer, "Hi", " Hello!", { line: 1 });
  * ```
  */
 export function tokenizeCompletion(
@@ -61,31 +99,93 @@ export function tokenizeCompletion(
   completion: unknown,
   at: RowLocation,
   field = "completion",
+  extras: TemplateExtras = {},
 ): PromptCompletion {
-  if (!tokenizer.hasChatTemplate && typeof prompt === "string" && typeof completion === "string") {
-    const eos = tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId];
-    return { promptIds: tokenizer.encode(prompt), completionIds: [...tokenizer.encode(completion), ...eos] };
+  if (typeof prompt === "string" && typeof completion === "string") {
+    const eos = tokenizer.eosToken;
+    const text = eos !== null && eos !== "" && !completion.endsWith(eos) ? completion + eos : completion;
+    const promptIds = tokenizer.encode(prompt, { addSpecialTokens: true });
+    const fullIds = tokenizer.encode(prompt + text, { addSpecialTokens: true });
+    return { promptIds, completionIds: fullIds.slice(promptIds.length) };
   }
-  const promptMessages = messages(prompt, "user", "prompt", at);
-  const completionMessages = messages(completion, "assistant", field, at);
-  const promptText = tokenizer.applyChatTemplate(promptMessages, { addGenerationPrompt: true });
-  const fullText = tokenizer.applyChatTemplate([...promptMessages, ...completionMessages]);
-  if (!fullText.startsWith(promptText)) {
-    throw new TrainDataError(
-      at.file,
-      at.line,
-      "the chat template renders the prompt differently with and without the completion; give token ids instead",
-    );
+  if (isMessageList(prompt) && isMessageList(completion)) {
+    const options = {
+      ...(extras.tools === undefined ? {} : { tools: extras.tools }),
+      variables: extras.variables ?? {},
+    };
+    const promptText = tokenizer.applyChatTemplate(prompt, { ...options, addGenerationPrompt: true });
+    const fullText = tokenizer.applyChatTemplate([...prompt, ...completion], options);
+    const promptIds = tokenizer.encode(promptText);
+    return { promptIds, completionIds: tokenizer.encode(fullText).slice(promptIds.length) };
   }
-  return {
-    promptIds: tokenizer.encode(promptText),
-    completionIds: tokenizer.encode(fullText.slice(promptText.length)),
-  };
+  const kind = (v: unknown) =>
+    typeof v === "string" ? "a string" : isMessageList(v) ? "a message list" : "neither";
+  const bad = typeof prompt !== "string" && !isMessageList(prompt) ? "prompt" : field;
+  const message =
+    kind(prompt) === "neither" || kind(completion) === "neither"
+      ? `${bad} must be a string or a list of {role, content} messages`
+      : `prompt is ${kind(prompt)} but ${field} is ${kind(completion)}: give both as strings (standard format) or both as message lists (conversational), as TRL requires`;
+  throw new TrainDataError(at.file, at.line, message, { field: bad });
 }
 
 /**
- * Turn one parsed JSONL row into token sequences: either `prompt_ids`/`chosen_ids`/`rejected_ids`, or
- * `prompt`/`chosen`/`rejected` text (strings or message lists) rendered with the model's chat template.
+ * The prompt, chosen and rejected of a preference row: as given, or, when the row has no `prompt`
+ * (TRL's implicit-prompt form, like the paper's released datasets), split from `chosen` and `rejected`
+ * by {@link extractPrompt}.
+ *
+ * @throws TrainDataError naming the field that is missing or cannot be split
+ * @example
+ * ```ts
+ * preferenceParts({ chosen: "Q: 2+2? A: 4", rejected: "Q: 2+2? A: 5" }, { line: 1 }); // prompt "Q: 2+2? A:"
+ * ```
+ */
+export function preferenceParts(
+  r: Record<string, unknown>,
+  at: RowLocation,
+): { prompt: unknown; chosen: unknown; rejected: unknown } {
+  for (const field of ["chosen", "rejected"]) {
+    if (!(field in r)) {
+      throw new TrainDataError(
+        at.file,
+        at.line,
+        `missing "${field}" (or give prompt_ids, chosen_ids, rejected_ids)`,
+        { field },
+      );
+    }
+  }
+  if ("prompt" in r) return { prompt: r.prompt, chosen: r.chosen, rejected: r.rejected };
+  const { chosen, rejected } = r;
+  const split =
+    typeof chosen === "string" && typeof rejected === "string"
+      ? extractPrompt(chosen, rejected)
+      : isMessageList(chosen) && isMessageList(rejected)
+        ? extractPrompt<readonly ChatMessage[]>(chosen, rejected)
+        : undefined;
+  if (split === undefined) {
+    throw new TrainDataError(
+      at.file,
+      at.line,
+      'without "prompt", chosen and rejected must both be strings or both message lists (TRL\'s implicit-prompt form)',
+      { field: "prompt" },
+    );
+  }
+  if (split === null) {
+    throw new TrainDataError(
+      at.file,
+      at.line,
+      "chosen or rejected is empty: no prompt can be split from them",
+      {
+        field: "prompt",
+      },
+    );
+  }
+  return split;
+}
+
+/**
+ * Turn one parsed JSONL row into token sequences: either `prompt_ids`/`chosen_ids`/`rejected_ids` (used as
+ * given), or `prompt`/`chosen`/`rejected` in TRL's standard or conversational format (or its implicit-prompt
+ * form without `prompt`), tokenised as TRL 1.13 does ({@link tokenizeCompletion}).
  *
  * @throws TrainDataError naming the location and field
  * @example
@@ -108,23 +208,13 @@ export function parsePreferenceRow(
       rejected: { promptIds, completionIds: tokenIdsField(r, "rejected_ids", at) },
     };
   }
-  for (const field of ["prompt", "chosen", "rejected"]) {
-    if (!(field in r)) {
-      throw new TrainDataError(
-        at.file,
-        at.line,
-        `missing "${field}" (or give prompt_ids, chosen_ids, rejected_ids)`,
-        {
-          field,
-        },
-      );
-    }
-  }
+  const parts = preferenceParts(r, at);
   if (tokenizer === null) throw noTokenizer(at);
+  const extras = templateExtras(r, at);
   return {
     ...id,
-    chosen: tokenizeCompletion(tokenizer, r.prompt, r.chosen, at, "chosen"),
-    rejected: tokenizeCompletion(tokenizer, r.prompt, r.rejected, at, "rejected"),
+    chosen: tokenizeCompletion(tokenizer, parts.prompt, parts.chosen, at, "chosen", extras),
+    rejected: tokenizeCompletion(tokenizer, parts.prompt, parts.rejected, at, "rejected", extras),
   };
 }
 

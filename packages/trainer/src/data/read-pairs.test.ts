@@ -7,7 +7,7 @@ import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train
 import { train } from "../train/train.js";
 import { readPreferencePairs } from "./read-pairs.js";
 import { TrainDataError } from "./train-data-error.js";
-import { PAPER_TRUNCATION, truncateSequence } from "./truncate-pair.js";
+import { dropsRow, PAPER_TRUNCATION, TRL_TRUNCATION, truncateSequence } from "./truncate-pair.js";
 
 describe("training data", () => {
   let dir: string;
@@ -26,9 +26,18 @@ describe("training data", () => {
     return file;
   };
 
-  it("reads strings and message lists with the chat template", async () => {
+  it("reads strings as they are, message lists with the chat template, and implicit prompts", async () => {
     const file = await write("ok.jsonl", [
-      JSON.stringify({ prompt: "Hi", chosen: "Yo", rejected: "No" }),
+      JSON.stringify({
+        chosen: [
+          { role: "user", content: "Hi" },
+          { role: "assistant", content: "Yo" },
+        ],
+        rejected: [
+          { role: "user", content: "Hi" },
+          { role: "assistant", content: "No" },
+        ],
+      }),
       "",
       JSON.stringify({
         id: "m",
@@ -43,6 +52,25 @@ describe("training data", () => {
     expect(pairs[1]?.id).toBe("m");
     expect(pairs[0]?.chosen).toEqual(pairs[1]?.chosen);
     expect(model.tokenizer?.decode(pairs[1]?.rejected.completionIds ?? [])).toBe("Nope</s>\n");
+    const plain = await write("plain.jsonl", [
+      JSON.stringify({ prompt: "Hi", chosen: " Yo", rejected: " No" }),
+    ]);
+    const [row] = (await readPreferencePairs(plain, model.tokenizer, TRL_TRUNCATION, 128)).pairs;
+    expect(model.tokenizer?.decode(row?.chosen.promptIds ?? [])).toBe("Hi");
+    expect(model.tokenizer?.decode(row?.chosen.completionIds ?? [])).toBe(" Yo</s>");
+  });
+
+  it("drops rows whose prompt reaches max_length and counts the truncated sequences, as TRL does", async () => {
+    const file = await write("long.jsonl", [
+      JSON.stringify({ prompt: "abcdefgh", chosen: "x", rejected: "y" }),
+      JSON.stringify({ prompt: "ab", chosen: "xxxxxxxxxx", rejected: "y" }),
+    ]);
+    const data = await readPreferencePairs(file, model.tokenizer, { ...TRL_TRUNCATION, maxLength: 8 }, 128);
+    expect(data.skipped).toEqual([
+      { line: 1, reason: "prompt of 8 tokens ≥ max_length 8 (TRL drops such rows)" },
+    ]);
+    expect(data.pairs.map((p) => p.chosen.promptIds.length + p.chosen.completionIds.length)).toEqual([8]);
+    expect(data.truncated).toBe(1);
   });
 
   it("names the file and line of a malformed row", async () => {
@@ -64,17 +92,48 @@ describe("training data", () => {
     );
   });
 
-  it("truncates like TRL: the prompt keeps its end, the completion its start, both fit the context", () => {
+  it("truncates like TRL 1.13: prompt + completion to max_length, keeping the start or the end", () => {
     const row = { promptIds: [1, 2, 3, 4], completionIds: [5, 6, 7, 8] };
-    expect(truncateSequence(row, { maxPromptLength: 2, maxCompletionLength: 3 }, 100)).toEqual({
-      promptIds: [3, 4],
-      completionIds: [5, 6, 7],
+    const trl = (maxLength: number, truncationMode: "keep_start" | "keep_end") => ({
+      ...TRL_TRUNCATION,
+      maxLength,
+      truncationMode,
     });
+    expect(truncateSequence(row, trl(6, "keep_start"), 100)).toEqual({
+      promptIds: [1, 2, 3, 4],
+      completionIds: [5, 6],
+    });
+    expect(truncateSequence(row, trl(6, "keep_end"), 100)).toEqual({
+      promptIds: [3, 4],
+      completionIds: [5, 6, 7, 8],
+    });
+    expect(truncateSequence(row, trl(3, "keep_end"), 100)).toEqual({
+      promptIds: [],
+      completionIds: [6, 7, 8],
+    });
+    expect(truncateSequence(row, trl(8, "keep_start"), 100)).toEqual(row);
+    // The model's context bounds max_length.
+    expect(truncateSequence(row, TRL_TRUNCATION, 5)).toEqual({ promptIds: [1, 2, 3, 4], completionIds: [5] });
+    // TRL drops rows whose prompt alone reaches max_length (keep_start only).
+    expect(dropsRow([1, 2, 3, 4], trl(4, "keep_start"))).toBe(true);
+    expect(dropsRow([1, 2, 3], trl(4, "keep_start"))).toBe(false);
+    expect(dropsRow([1, 2, 3, 4], trl(4, "keep_end"))).toBe(false);
+  });
+
+  it("applies the paper's cut first when asked: the prompt keeps its end, the completion its start", () => {
+    const row = { promptIds: [1, 2, 3, 4], completionIds: [5, 6, 7, 8] };
+    const paper = { ...PAPER_TRUNCATION, maxPromptLength: 2, maxCompletionLength: 3 };
+    expect(truncateSequence(row, paper, 100)).toEqual({ promptIds: [3, 4], completionIds: [5, 6, 7] });
     expect(truncateSequence(row, PAPER_TRUNCATION, 6)).toEqual({
       promptIds: [1, 2, 3, 4],
       completionIds: [5, 6],
     });
-    expect(truncateSequence(row, PAPER_TRUNCATION, 3)).toEqual({ promptIds: [2, 3, 4], completionIds: [] });
+    expect(
+      dropsRow(
+        Array.from({ length: 2000 }, () => 1),
+        PAPER_TRUNCATION,
+      ),
+    ).toBe(false);
   });
 
   it("reports rows whose completion is empty after truncation and trains on the rest", async () => {

@@ -2,7 +2,7 @@ import type { PromptCompletion } from "../logprobs/pack-sequences.js";
 import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
 import { parsePreferenceRow } from "./preference-rows.js";
 import { readJsonl } from "./read-jsonl.js";
-import { type Truncation, truncateSequence } from "./truncate-pair.js";
+import { dropsRow, type Truncation, truncateSequence } from "./truncate-pair.js";
 
 /** A tokenised, truncated preference pair of a training or evaluation file. */
 export interface TrainPair {
@@ -24,19 +24,22 @@ export interface PreferenceData {
   readonly file: string;
   readonly pairs: TrainPair[];
   readonly skipped: SkippedRow[];
+  /** Sequences (chosen or rejected) that truncation shortened. */
+  readonly truncated: number;
 }
 
 /**
  * Read a JSONL file of preference pairs in TRL's paired format (`prompt`/`chosen`/`rejected` as strings
- * or `{role, content}` message lists, rendered with the model's chat template; or `prompt_ids`/`chosen_ids`/
- * `rejected_ids`), tokenise and truncate every row. Rows whose chosen or rejected completion is empty after
- * truncation are not trained on (their log-prob would be 0 and length-normalised losses NaN): they come
- * back in `skipped` with their line.
+ * or `{role, content}` message lists, or without `prompt` in the implicit-prompt form; or
+ * `prompt_ids`/`chosen_ids`/`rejected_ids`), tokenise and truncate every row as TRL 1.13 does. Rows TRL
+ * drops (a prompt of `maxLength` tokens or more), and rows whose chosen or rejected completion is empty
+ * after truncation (their log-prob would be 0 and length-normalised losses NaN), come back in `skipped`
+ * with their line; `truncated` counts the sequences truncation shortened.
  *
  * @throws TrainDataError naming the file and line of a malformed row, or the file when it cannot be read
  * @example
  * ```ts
- * const { pairs, skipped } = await readPreferencePairs("pairs.jsonl", model.tokenizer, PAPER_TRUNCATION, 4096);
+ * const { pairs, skipped } = await readPreferencePairs("pairs.jsonl", model.tokenizer, TRL_TRUNCATION, 4096);
  * ```
  */
 export async function readPreferencePairs(
@@ -47,10 +50,16 @@ export async function readPreferencePairs(
 ): Promise<PreferenceData> {
   const pairs: TrainPair[] = [];
   const skipped: SkippedRow[] = [];
+  let truncated = 0;
   for await (const { line, value } of readJsonl(file)) {
     const row = parsePreferenceRow(value, tokenizer, { file, line });
+    if (dropsRow(row.chosen.promptIds, truncation)) {
+      skipped.push({ line, reason: promptTooLong(row.chosen.promptIds.length, truncation) });
+      continue;
+    }
     const chosen = truncateSequence(row.chosen, truncation, context);
     const rejected = truncateSequence(row.rejected, truncation, context);
+    truncated += Number(shortened(row.chosen, chosen)) + Number(shortened(row.rejected, rejected));
     const empty = [
       chosen.completionIds.length === 0 ? "chosen" : "",
       rejected.completionIds.length === 0 ? "rejected" : "",
@@ -67,5 +76,32 @@ export async function readPreferencePairs(
     }
     pairs.push({ line, ...(row.id === undefined ? {} : { id: row.id }), chosen, rejected });
   }
-  return { file, pairs, skipped };
+  return { file, pairs, skipped, truncated };
+}
+
+/**
+ * Why a row with a too-long prompt is skipped.
+ *
+ * @example
+ * ```ts
+ * promptTooLong(2000, TRL_TRUNCATION); // "prompt of 2000 tokens ≥ max_length 1024 (TRL drops such rows)"
+ * ```
+ */
+export function promptTooLong(tokens: number, truncation: Truncation): string {
+  return `prompt of ${tokens} tokens ≥ max_length ${truncation.maxLength} (TRL drops such rows)`;
+}
+
+/**
+ * Whether truncation shortened a sequence.
+ *
+ * @example
+ * ```ts
+ * shortened({ promptIds: [1], completionIds: [2, 3] }, { promptIds: [1], completionIds: [2] }); // true
+ * ```
+ */
+export function shortened(before: PromptCompletion, after: PromptCompletion): boolean {
+  return (
+    before.promptIds.length + before.completionIds.length !==
+    after.promptIds.length + after.completionIds.length
+  );
 }

@@ -8,7 +8,7 @@ import { mismatchExamples } from "./mismatch-pairs.js";
 import { readPreferencePairs } from "./read-pairs.js";
 import { readUnpairedExamples } from "./read-unpaired.js";
 import { TrainDataError } from "./train-data-error.js";
-import { PAPER_TRUNCATION } from "./truncate-pair.js";
+import { PAPER_TRUNCATION, TRL_TRUNCATION } from "./truncate-pair.js";
 
 describe("unpaired (KTO-format) data", () => {
   let dir: string;
@@ -25,9 +25,29 @@ describe("unpaired (KTO-format) data", () => {
     return file;
   };
 
+  it("unpairs a paired file as TRL's unpair_preference_dataset: all chosen, then all rejected", async () => {
+    const paired = await write("pairs2.jsonl", [
+      { prompt: "a", chosen: "b", rejected: "c" },
+      { id: "two", prompt: "d", chosen: "e", rejected: "f" },
+    ]);
+    const { examples } = await readUnpairedExamples(paired, model.tokenizer, TRL_TRUNCATION, 128);
+    const text = (ids: readonly number[]) => model.tokenizer?.decode(ids);
+    expect(examples.map((e) => [e.line, e.label, text(e.completion.completionIds)])).toEqual([
+      [1, true, "b</s>"],
+      [2, true, "e</s>"],
+      [1, false, "c</s>"],
+      [2, false, "f</s>"],
+    ]);
+    expect(examples[3]?.id).toBe("two");
+  });
+
   it("tokenises strings and message lists as the paired reader does, and skips empty completions", async () => {
     const unpaired = await write("kto.jsonl", [
-      { prompt: "Hi", completion: "Yo", label: true },
+      {
+        prompt: [{ role: "user", content: "Hi" }],
+        completion: [{ role: "assistant", content: "Yo" }],
+        label: true,
+      },
       "",
       {
         id: "m",
@@ -37,7 +57,13 @@ describe("unpaired (KTO-format) data", () => {
       },
       { prompt_ids: [5, 6], completion_ids: [], label: true },
     ]);
-    const paired = await write("pairs.jsonl", [{ prompt: "Hi", chosen: "Yo", rejected: "No" }]);
+    const paired = await write("pairs.jsonl", [
+      {
+        prompt: [{ role: "user", content: "Hi" }],
+        chosen: [{ role: "assistant", content: "Yo" }],
+        rejected: [{ role: "assistant", content: "No" }],
+      },
+    ]);
     const { examples, skipped } = await readUnpairedExamples(
       unpaired,
       model.tokenizer,

@@ -1,10 +1,17 @@
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
 import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
-import { jsonObject, noTokenizer, tokenIdsField, tokenizeCompletion } from "./preference-rows.js";
+import {
+  jsonObject,
+  noTokenizer,
+  parsePreferenceRow,
+  templateExtras,
+  tokenIdsField,
+  tokenizeCompletion,
+} from "./preference-rows.js";
 import { readJsonl } from "./read-jsonl.js";
-import type { SkippedRow } from "./read-pairs.js";
+import { promptTooLong, type SkippedRow, shortened } from "./read-pairs.js";
 import { type RowLocation, TrainDataError } from "./train-data-error.js";
-import { type Truncation, truncateSequence } from "./truncate-pair.js";
+import { dropsRow, type Truncation, truncateSequence } from "./truncate-pair.js";
 
 /** A tokenised, truncated example of an unpaired (KTO-format) file. */
 export interface UnpairedExample {
@@ -21,6 +28,8 @@ export interface UnpairedData {
   readonly file: string;
   readonly examples: UnpairedExample[];
   readonly skipped: SkippedRow[];
+  /** Examples that truncation shortened. */
+  readonly truncated: number;
 }
 
 /**
@@ -37,12 +46,16 @@ export function badLabel(at: RowLocation): TrainDataError {
   });
 }
 
+type ParsedExample = { id?: unknown; completion: PromptCompletion; label: boolean };
+
+/** A row of a paired file: it becomes two examples (see {@link readUnpairedExamples}). */
+const isPairedRow = (r: Record<string, unknown>) => "chosen" in r || "rejected" in r || "chosen_ids" in r;
+
 function parseUnpairedRow(
-  value: unknown,
+  r: Record<string, unknown>,
   tokenizer: ModelTokenizer | null,
   at: RowLocation,
-): { id?: unknown; completion: PromptCompletion; label: boolean } {
-  const r = jsonObject(value, at);
+): ParsedExample {
   if (typeof r.label !== "boolean") throw badLabel(at);
   const id = r.id === undefined ? {} : { id: r.id };
   if ("prompt_ids" in r || "completion_ids" in r) {
@@ -60,19 +73,33 @@ function parseUnpairedRow(
     }
   }
   if (tokenizer === null) throw noTokenizer(at);
-  return { ...id, completion: tokenizeCompletion(tokenizer, r.prompt, r.completion, at), label: r.label };
+  const completion = tokenizeCompletion(
+    tokenizer,
+    r.prompt,
+    r.completion,
+    at,
+    "completion",
+    templateExtras(r, at),
+  );
+  return { ...id, completion, label: r.label };
 }
+
+/** TRL's `unpair_preference_dataset` works on blocks of this many rows (`datasets.map`'s default batch). */
+const UNPAIR_BLOCK = 1000;
 
 /**
  * Read a JSONL file in TRL's unpaired (KTO) format: `prompt`/`completion` as strings or `{role, content}`
- * message lists (rendered with the model's chat template, as for pairs) or `prompt_ids`/`completion_ids`,
- * and a boolean `label` (true: desirable). Every row is tokenised and truncated; rows whose completion is
+ * message lists, or `prompt_ids`/`completion_ids`, and a boolean `label` (true: desirable); tokenised as
+ * TRL 1.13 does (see `tokenizeCompletion`). A paired row (`prompt`/`chosen`/`rejected`, implicit prompt or
+ * token ids) becomes a desirable and an undesirable example, in the order of TRL's
+ * `unpair_preference_dataset`: per block of 1000 paired rows, all their chosen completions, then all their
+ * rejected ones. Rows TRL drops (a prompt of `maxLength` tokens or more) and rows whose completion is
  * empty after truncation, or whose prompt is empty, come back in `skipped` with their line.
  *
  * @throws TrainDataError naming the file and line of a malformed row, or the file when it cannot be read
  * @example
  * ```ts
- * const { examples, skipped } = await readUnpairedExamples("kto.jsonl", model.tokenizer, PAPER_TRUNCATION, 4096);
+ * const { examples, skipped } = await readUnpairedExamples("kto.jsonl", model.tokenizer, TRL_TRUNCATION, 4096);
  * examples[0]?.label; // true
  * ```
  */
@@ -84,18 +111,43 @@ export async function readUnpairedExamples(
 ): Promise<UnpairedData> {
   const examples: UnpairedExample[] = [];
   const skipped: SkippedRow[] = [];
-  for await (const { line, value } of readJsonl(file)) {
-    const row = parseUnpairedRow(value, tokenizer, { file, line });
+  let truncated = 0;
+  const add = (line: number, row: ParsedExample) => {
+    if (dropsRow(row.completion.promptIds, truncation)) {
+      skipped.push({ line, reason: promptTooLong(row.completion.promptIds.length, truncation) });
+      return;
+    }
     const completion = truncateSequence(row.completion, truncation, context);
+    truncated += Number(shortened(row.completion, completion));
     if (completion.completionIds.length === 0) {
       skipped.push({ line, reason: "completion empty after truncation" });
-      continue;
+      return;
     }
     if (completion.promptIds.length === 0) {
       skipped.push({ line, reason: "empty prompt" });
-      continue;
+      return;
     }
     examples.push({ line, ...(row.id === undefined ? {} : { id: row.id }), completion, label: row.label });
+  };
+  // Paired rows wait for the end of their block of UNPAIR_BLOCK paired rows, as TRL orders them.
+  let block: { line: number; row: ReturnType<typeof parsePreferenceRow> }[] = [];
+  const flush = () => {
+    for (const { line, row } of block) add(line, { ...idOf(row), completion: row.chosen, label: true });
+    for (const { line, row } of block) add(line, { ...idOf(row), completion: row.rejected, label: false });
+    block = [];
+  };
+  for await (const { line, value } of readJsonl(file)) {
+    const at = { file, line };
+    const r = jsonObject(value, at);
+    if (isPairedRow(r)) {
+      block.push({ line, row: parsePreferenceRow(r, tokenizer, at) });
+      if (block.length === UNPAIR_BLOCK) flush();
+    } else {
+      add(line, parseUnpairedRow(r, tokenizer, at));
+    }
   }
-  return { file, examples, skipped };
+  flush();
+  return { file, examples, skipped, truncated };
 }
+
+const idOf = (row: { id?: unknown }) => (row.id === undefined ? {} : { id: row.id });

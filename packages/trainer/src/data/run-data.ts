@@ -25,10 +25,12 @@ export interface RunData {
  *
  * @example
  * ```ts
- * truncationOf(config); // { maxPromptLength: 512, maxCompletionLength: 512 }
+ * truncationOf(config); // { maxLength: 1024, truncationMode: "keep_start", maxPromptLength: null, maxCompletionLength: null }
  * ```
  */
 export const truncationOf = (c: TrainConfig): Truncation => ({
+  maxLength: c.maxLength,
+  truncationMode: c.truncationMode,
   maxPromptLength: c.maxPromptLength,
   maxCompletionLength: c.maxCompletionLength,
 });
@@ -59,6 +61,12 @@ export async function readRunData(
         ? await readPreferencePairs(file, model.tokenizer, truncation, context)
         : await readUnpairedExamples(file, model.tokenizer, truncation, context);
     const rows = "pairs" in data ? data.pairs : data.examples;
+    if (data.truncated > 0) {
+      const limit = truncation.maxLength ?? context;
+      progress.note(
+        `truncated ${data.truncated} sequence(s) of ${file} to ${Math.min(limit, context)} tokens (${truncation.truncationMode})`,
+      );
+    }
     return { rows, skipped: data.skipped.map((s) => ({ ...s, file: data.file })) };
   };
   const data = await read(config.data);
@@ -86,7 +94,9 @@ export async function readRunData(
     );
   if (format === "paired")
     return { train: train as TrainPair[], held: held as TrainPair[], skipped, labels: null };
-  const t = mismatchExamples(train as UnpairedExample[], truncation, context);
-  const h = mismatchExamples(held as UnpairedExample[], truncation, context);
+  // TRL's KTO order is the file's, with the KL completions rotated within each micro-batch.
+  const block = config.order === "torch" ? config.microBatchSize : undefined;
+  const t = mismatchExamples(train as UnpairedExample[], truncation, context, block);
+  const h = mismatchExamples(held as UnpairedExample[], truncation, context, block);
   return { train: t.pairs, held: h.pairs, skipped, labels: { train: t.labels, held: h.labels } };
 }

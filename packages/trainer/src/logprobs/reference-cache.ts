@@ -28,7 +28,8 @@ export interface ReferenceKeyParts {
 export function referenceKey(parts: ReferenceKeyParts): string {
   const hash = createHash("sha256");
   hash.update(`apo-reference-v1\0${parts.weights}\0${parts.dtype}\0`);
-  hash.update(`${parts.truncation.maxPromptLength},${parts.truncation.maxCompletionLength}\0`);
+  const t = parts.truncation;
+  hash.update(`${t.maxLength},${t.truncationMode},${t.maxPromptLength},${t.maxCompletionLength}\0`);
   for (const p of parts.pairs) {
     hash.update(
       `${p.chosen.promptIds.join(",")}|${p.chosen.completionIds.join(",")}|` +

@@ -51,6 +51,7 @@ export class ModelTokenizer {
   readonly #tokenizer: Tokenizer;
   readonly #template: Template | null;
   readonly #source: string;
+  readonly #specialTokens: Readonly<Record<string, string>>;
   /** The parsed `tokenizer.json`, `tokenizer_config.json` and explicit chat template, to save them again. */
   readonly files: {
     readonly tokenizerJson: Json;
@@ -73,6 +74,21 @@ export class ModelTokenizer {
     this.bosTokenId = id(this.bosToken);
     this.eosTokenId = id(this.eosToken);
     this.padTokenId = id(tokenContent(tokenizerConfig.pad_token));
+    // A missing BOS/EOS renders as "" (what Jinja2 prints for an undefined name).
+    const special: Record<string, string> = { bos_token: "", eos_token: "" };
+    for (const name of [
+      "bos_token",
+      "eos_token",
+      "unk_token",
+      "sep_token",
+      "pad_token",
+      "cls_token",
+      "mask_token",
+    ]) {
+      const content = tokenContent(tokenizerConfig[name]);
+      if (content !== null) special[name] = content;
+    }
+    this.#specialTokens = special;
     const template = chatTemplate ?? pickTemplate(tokenizerConfig.chat_template);
     try {
       this.#template = template === null ? null : new Template(template);
@@ -110,9 +126,13 @@ export class ModelTokenizer {
     return this.#template !== null;
   }
 
-  /** Token ids of a text, without adding special tokens (chat templates write their own). */
-  encode(text: string): number[] {
-    return this.#tokenizer.encode(text, { add_special_tokens: false }).ids;
+  /**
+   * Token ids of a text. By default no special tokens are added (chat templates write their own); with
+   * `addSpecialTokens` the tokenizer's post-processor adds them as transformers' `tokenizer(text)` does
+   * (BOS for Llama-style tokenizers, nothing for GPT-2 or Qwen).
+   */
+  encode(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
+    return this.#tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? false }).ids;
   }
 
   /** Text of token ids. */
@@ -127,17 +147,20 @@ export class ModelTokenizer {
    */
   applyChatTemplate(
     messages: readonly ChatMessage[],
-    options: { addGenerationPrompt?: boolean } = {},
+    options: { addGenerationPrompt?: boolean; tools?: unknown; variables?: Record<string, unknown> } = {},
   ): string {
     if (this.#template === null) {
       throw new TokenizerError(`${this.#source}: tokenizer has no chat_template`, { file: this.#source });
     }
     try {
+      // As transformers renders: every special token of the config by name, tools when given, then the
+      // row's own `chat_template_kwargs`.
       return this.#template.render({
+        ...this.#specialTokens,
         messages,
+        ...(options.tools === undefined || options.tools === null ? {} : { tools: options.tools }),
         add_generation_prompt: options.addGenerationPrompt ?? false,
-        bos_token: this.bosToken ?? "",
-        eos_token: this.eosToken ?? "",
+        ...options.variables,
       });
     } catch (cause) {
       throw new TokenizerError(`${this.#source}: chat template failed: ${String(cause)}`, {

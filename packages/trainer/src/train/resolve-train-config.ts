@@ -22,9 +22,12 @@ const LOCKED_ON_RESUME = [
   "batchSize",
   "microBatchSize",
   "maxGradNorm",
+  "maxLength",
+  "truncationMode",
   "maxPromptLength",
   "maxCompletionLength",
   "seed",
+  "order",
   "dtype",
 ] as const satisfies readonly (keyof TrainConfig)[];
 
@@ -133,11 +136,14 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
     batchSize: merged.batchSize ?? TRAIN_DEFAULTS.batchSize,
     microBatchSize: merged.microBatchSize ?? merged.batchSize ?? TRAIN_DEFAULTS.batchSize,
     maxGradNorm: merged.maxGradNorm ?? TRAIN_DEFAULTS.maxGradNorm,
-    maxPromptLength: merged.maxPromptLength ?? TRAIN_DEFAULTS.maxPromptLength,
-    maxCompletionLength: merged.maxCompletionLength ?? TRAIN_DEFAULTS.maxCompletionLength,
+    maxLength: merged.maxLength === undefined ? TRAIN_DEFAULTS.maxLength : merged.maxLength,
+    truncationMode: merged.truncationMode ?? TRAIN_DEFAULTS.truncationMode,
+    maxPromptLength: merged.maxPromptLength ?? null,
+    maxCompletionLength: merged.maxCompletionLength ?? null,
     evalEvery: merged.evalEvery ?? null,
     saveEvery: merged.saveEvery ?? "epoch",
     seed: merged.seed ?? TRAIN_DEFAULTS.seed,
+    order: merged.order ?? TRAIN_DEFAULTS.order,
     dtype: merged.dtype ?? "float32",
     cacheDir:
       given.cacheDir ??
@@ -152,8 +158,16 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
   positiveInt("epochs", config.epochs);
   positiveInt("batchSize", config.batchSize);
   positiveInt("microBatchSize", config.microBatchSize);
-  positiveInt("maxPromptLength", config.maxPromptLength);
-  positiveInt("maxCompletionLength", config.maxCompletionLength);
+  for (const field of ["maxLength", "maxPromptLength", "maxCompletionLength"] as const) {
+    const value = config[field];
+    if (value !== null) positiveInt(field, value);
+  }
+  if (config.truncationMode !== "keep_start" && config.truncationMode !== "keep_end") {
+    throw new TrainConfigError("truncationMode", config.truncationMode, '"keep_start" or "keep_end"');
+  }
+  if (config.order !== "seeded" && config.order !== "torch") {
+    throw new TrainConfigError("order", config.order, '"seeded" or "torch"');
+  }
   if (config.batchSize % config.microBatchSize !== 0) {
     throw new TrainConfigError(
       "microBatchSize",
@@ -169,7 +183,8 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
   }
   if (saved !== undefined) {
     for (const field of LOCKED_ON_RESUME) {
-      if (JSON.stringify(config[field]) !== JSON.stringify(saved[field])) {
+      // Fields newer than the checkpoint (saved as undefined) take their defaults.
+      if (saved[field] !== undefined && JSON.stringify(config[field]) !== JSON.stringify(saved[field])) {
         throw new TrainConfigError(
           field,
           config[field],

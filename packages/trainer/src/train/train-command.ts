@@ -8,7 +8,8 @@ import type { TrainOptions } from "./train-options.js";
 export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR [--eval held-out.jsonl] [--eval-fraction 0.1]
       [--preset paper] [--loss apo_zero] [--beta 0.1] [--optimizer rmsprop|adamw|sgd] [--lr 1e-6]
       [--warmup-steps 0] [--epochs 3] [--batch-size 8] [--micro-batch-size N] [--max-grad-norm 1]
-      [--max-prompt-length 512] [--max-completion-length 512] [--eval-every N] [--save-every N|epoch]
+      [--max-length 1024] [--truncation-mode keep_start|keep_end] [--max-prompt-length N]
+      [--max-completion-length N] [--eval-every N] [--save-every N|epoch] [--order seeded|torch]
       [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
       [--log-every 10] [--json] [--resume DIR]
       align the model on preference pairs (KTO-format prompt/completion/label rows for --loss kto or
@@ -27,6 +28,7 @@ const NUMBER_FLAGS = {
   "batch-size": "batchSize",
   "micro-batch-size": "microBatchSize",
   "max-grad-norm": "maxGradNorm",
+  "max-length": "maxLength",
   "max-prompt-length": "maxPromptLength",
   "max-completion-length": "maxCompletionLength",
   "eval-every": "evalEvery",
@@ -68,6 +70,8 @@ export function parseTrainArgs(args: readonly string[]): {
       optimizer: { type: "string" },
       "save-every": { type: "string" },
       dtype: { type: "string" },
+      "truncation-mode": { type: "string" },
+      order: { type: "string" },
       device: { type: "string" },
       "log-every": { type: "string" },
       json: { type: "boolean" },
@@ -90,6 +94,8 @@ export function parseTrainArgs(args: readonly string[]): {
   if (values.preset !== undefined) options.preset = values.preset;
   if (values.optimizer !== undefined) options.optimizer = values.optimizer as OptimizerName;
   if (values.dtype !== undefined) options.dtype = values.dtype;
+  if (values["truncation-mode"] !== undefined) options.truncationMode = values["truncation-mode"];
+  if (values.order !== undefined) options.order = values.order;
   const device = values.device;
   if (device !== undefined) {
     if (!(DEVICES as readonly string[]).includes(device)) {

@@ -41,14 +41,26 @@ export interface TrainConfig {
   microBatchSize: number;
   /** Global gradient-norm clipping (Hugging Face's default 1). */
   maxGradNorm: number;
-  maxPromptLength: number;
-  maxCompletionLength: number;
+  /** Prompt + completion tokens per sequence (TRL's `max_length`, default 1024); null: the model's context. */
+  maxLength: number | null;
+  /** TRL's `truncation_mode`: keep the first (default) or last `maxLength` tokens of each sequence. */
+  truncationMode: "keep_start" | "keep_end";
+  /** The paper's cut, applied before `maxLength`: prompt tokens kept from the end (null: none; paper 512). */
+  maxPromptLength: number | null;
+  /** The paper's cut: completion tokens kept from the start (null: none; paper 512). */
+  maxCompletionLength: number | null;
   /** Evaluate every this many optimizer steps (null: four times per epoch). */
   evalEvery: number | null;
   /** Save a checkpoint at each epoch's end, or every this many steps. The last step always saves. */
   saveEvery: "epoch" | number;
   /** Seed of the shuffling and of the held-out split. */
   seed: number;
+  /**
+   * Batch order: `"seeded"` shuffles with the run's own generator (its state is saved for resume);
+   * `"torch"` takes each epoch's order from `torch.randperm(N)` seeded with `seed + epoch`, the order TRL's
+   * trainer (transformers + accelerate) visits the rows in, so the same seed gives the same batches.
+   */
+  order: "seeded" | "torch";
   /** Precision of training (float64 for exact checks). */
   dtype: FloatType;
   /** Folder of cached reference log-probs (default `<out>/reference-cache`). */
@@ -93,7 +105,8 @@ export interface TrainOptions extends Partial<Omit<TrainConfig, "eval" | "cacheD
 
 /**
  * Defaults when neither an option nor a preset says otherwise: APO-zero with TRL's usual scale (lr 1e-6,
- * batches of 8 pairs, 3 epochs), RMSProp, the paper's truncation, a checkpoint per epoch.
+ * batches of 8 pairs, 3 epochs), RMSProp, TRL's truncation (1024 tokens per sequence, keep the start), a
+ * checkpoint per epoch.
  *
  * @example
  * ```ts
@@ -109,10 +122,13 @@ export const TRAIN_DEFAULTS = {
   epochs: 3,
   batchSize: 8,
   maxGradNorm: 1,
-  maxPromptLength: 512,
-  maxCompletionLength: 512,
+  maxLength: 1024,
+  truncationMode: "keep_start",
+  maxPromptLength: null,
+  maxCompletionLength: null,
   saveEvery: "epoch",
   seed: 42,
+  order: "seeded",
   dtype: "float32",
 } as const satisfies Partial<TrainConfig>;
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { definePairedLoss } from "@apo/losses/define";
@@ -212,9 +212,17 @@ describe("train", () => {
     await expect(train({ ...base, epochs: 1.5 })).rejects.toThrow(TrainConfigError);
     await expect(train({ ...base, loss: "nope" })).rejects.toMatchObject({ field: "loss" });
     await expect(train({ ...base, beta: 0 })).rejects.toMatchObject({ field: "lossParams.beta" });
-    // Unpaired losses read KTO-format rows: a paired file names its first line.
-    await expect(train({ ...base, loss: "kto" })).rejects.toMatchObject({ line: 1 });
-    await expect(train({ ...base, loss: "apo_zero_unpaired" })).rejects.toThrow(/:1: "label" must be/);
+    // Unpaired losses read KTO-format rows (a paired file is unpaired as TRL does): a bad label names its line.
+    const badLabel = join(dir, "bad-label.jsonl");
+    await writeFile(badLabel, `${JSON.stringify({ prompt: "a", completion: "b", label: "yes" })}\n`);
+    await expect(train({ ...base, data: badLabel, loss: "kto" })).rejects.toMatchObject({ line: 1 });
+    await expect(train({ ...base, data: badLabel, loss: "apo_zero_unpaired" })).rejects.toThrow(
+      /:1: "label" must be/,
+    );
+    await expect(train({ ...base, truncationMode: "middle" as "keep_end" })).rejects.toMatchObject({
+      field: "truncationMode",
+    });
+    await expect(train({ ...base, order: "random" as "torch" })).rejects.toMatchObject({ field: "order" });
     await expect(train({ model: setup.modelDir, data: setup.dataFile })).rejects.toMatchObject({
       field: "out",
     });

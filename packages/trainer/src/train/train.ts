@@ -10,6 +10,7 @@ import {
 import { countTokens } from "../data/pack-pairs.js";
 import type { SkippedRow } from "../data/read-pairs.js";
 import { readRunData } from "../data/run-data.js";
+import { torchRandperm } from "../data/torch-randperm.js";
 import { TrainDataError } from "../data/train-data-error.js";
 import { typicalBatchLength } from "../data/typical-length.js";
 import { checkUnpairedBatching } from "../data/unpaired-batching.js";
@@ -239,7 +240,16 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     let skip = resume?.state.stepInEpoch ?? 0;
     outer: for (let epoch = resume?.state.epoch ?? 0; epoch < config.epochs; epoch++) {
       const rngState = rng.state;
-      const steps = chunk(chunk(rng.permutation(pairs.length), config.microBatchSize), accumulation);
+      // "torch": TRL's order (a fresh torch.randperm seeded with seed + epoch); the run's generator still
+      // advances so "seeded" and "torch" runs save the same kind of state.
+      const seeded = rng.permutation(pairs.length);
+      const order =
+        config.order !== "torch"
+          ? seeded
+          : loss.kind === "unpaired" && loss.usesKl
+            ? seeded.map((_, i) => i) // KTOTrainer trains "kto" in file order
+            : torchRandperm(pairs.length, config.seed + epoch);
+      const steps = chunk(chunk(order, config.microBatchSize), accumulation);
       for (let s = skip; s < steps.length; s++) {
         const micro = (steps[s] as number[][]).map((indices) =>
           loss.kind === "paired"
