@@ -40,6 +40,7 @@ export { parseModelConfig } from "./config/parse-model-config.js";
 export { ropeInverseFrequencies } from "./config/rope-frequencies.js";
 export { GradientError, MissingGradientRuleError, OnnxGraphError } from "./errors.js";
 export { buildDecoderModel, type DecoderModelOptions } from "./generate/build-decoder-model.js";
+export type { CacheDims, CachedInputs } from "./generate/cached-inputs.js";
 export { type DecodeRow, decodeBatch } from "./generate/decode-batch.js";
 export { DECODER_IO } from "./generate/decoder-io.js";
 export { DecoderSession, type DecoderSessionOptions } from "./generate/decoder-session.js";
@@ -47,7 +48,14 @@ export { buildLogProbModel, emitCompletionLogProbs, LOG_PROB_IO } from "./logpro
 export { FAMILIES } from "./models/families/index.js";
 export { familyOf } from "./models/family-of.js";
 export { declareForwardInputs } from "./models/forward-inputs.js";
-export type { ForwardInputs, ModelFamily, WeightSpec } from "./models/model-family.js";
+export type {
+  CachedForward,
+  CachedOutputs,
+  FloatType,
+  ForwardInputs,
+  ModelFamily,
+  WeightSpec,
+} from "./models/model-family.js";
 export { addModelWeights, type WeightOptions } from "./models/model-weights.js";
 export { validateWeights } from "./models/pretrained-model.js";
 // ONNX IR

@@ -24,7 +24,7 @@ export { readUnpairedExamples, type UnpairedData, type UnpairedExample } from ".
 export { TrainDataError } from "./data/train-data-error.js";
 export { PAPER_TRUNCATION, type Truncation } from "./data/truncate-pair.js";
 // Errors
-export { ApoError } from "./errors.js";
+export { ApoError, type ApoErrorCode } from "./errors.js";
 // Export to TRL
 export { type ExportTrlOptions, type ExportTrlResult, exportTrl } from "./export/export-trl.js";
 export { ExportTrlError } from "./export/export-trl-error.js";
