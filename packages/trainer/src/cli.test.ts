@@ -43,10 +43,10 @@ describe("apo CLI", () => {
       .map((l) => JSON.parse(l));
     expect(got).toHaveLength(3);
     expect(got[0].id).toBe("a");
-    // "Hello!</s>\n" is 8 byte tokens after the generation prompt.
-    expect(got[0].chosen_tokens).toBe(8);
+    // Strings are not templated (TRL 1.13): "Hello!" + EOS is 7 tokens.
+    expect(got[0].chosen_tokens).toBe(7);
     const chosen = tokenizeCompletion(model.tokenizer!, "Hi", "Hello!", { line: 1 });
-    expect(model.tokenizer!.decode(chosen.completionIds)).toBe("Hello!</s>\n");
+    expect(model.tokenizer!.decode(chosen.completionIds)).toBe("Hello!</s>");
     const [direct] = await computeLogProbs(model, [chosen]);
     expect(got[0].chosen_logp).toBeCloseTo(direct!.logp, 5);
     expect(got[2]).toMatchObject({ chosen_tokens: 2, rejected_tokens: 3 });
@@ -64,13 +64,29 @@ describe("apo CLI", () => {
     await expect(
       apo("logprobs", "--model", join(dir, "m"), "--data", data, "--out", join(dir, "o")),
     ).rejects.toMatchObject({
-      stderr: expect.stringMatching(/line 2: not valid JSON/),
+      stderr: expect.stringMatching(/pairs\.jsonl:2: not valid JSON/),
     });
     await writeFile(data, '{"prompt_ids":[1,2,3,4,5],"chosen_ids":[6,7,8,9],"rejected_ids":[6]}\n');
+    // Longer than the model's context: truncated as TRL's collator would (keep the start), not an error.
+    await apo("logprobs", "--model", join(dir, "m"), "--data", data, "--out", join(dir, "o"));
+    expect(JSON.parse(await readFile(join(dir, "o"), "utf8"))).toMatchObject({
+      chosen_tokens: 3,
+      rejected_tokens: 1,
+    });
     await expect(
-      apo("logprobs", "--model", join(dir, "m"), "--data", data, "--out", join(dir, "o")),
+      apo(
+        "logprobs",
+        "--model",
+        join(dir, "m"),
+        "--data",
+        data,
+        "--out",
+        join(dir, "o"),
+        "--truncation-mode",
+        "middle",
+      ),
     ).rejects.toMatchObject({
-      stderr: expect.stringMatching(/9 tokens but the model's context is 8/),
+      stderr: expect.stringMatching(/--truncation-mode must be keep_start or keep_end/),
     });
   }, 60_000);
 });

@@ -2,6 +2,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CommandLineError } from "./command-line-error.js";
+import { TRL_TRUNCATION } from "./data/truncate-pair.js";
 import { EXPORT_TRL_USAGE, exportTrlCommand } from "./export/export-trl-command.js";
 import { GENERATE_USAGE, generateCommand } from "./generate/generate-command.js";
 import { preferenceLogProbs } from "./logprobs/preference-log-probs.js";
@@ -11,10 +12,11 @@ import { SERVE_USAGE, serveCommand } from "./serve/serve-command.js";
 import { TRAIN_USAGE, trainCommand } from "./train/train-command.js";
 
 const USAGE = `usage:
-  apo logprobs --model DIR --data pairs.jsonl --out FILE.jsonl [--batch-size 8]
+  apo logprobs --model DIR --data pairs.jsonl --out FILE.jsonl [--batch-size 8] [--max-length 1024|none]
+      [--truncation-mode keep_start|keep_end]
       per pair: chosen_logp, rejected_logp, chosen_tokens, rejected_tokens
-      rows: {prompt, chosen, rejected} (text, rendered with the chat template) or
-            {prompt_ids, chosen_ids, rejected_ids}
+      rows: {prompt, chosen, rejected} (strings or message lists, or no prompt: TRL's implicit form;
+            tokenised and truncated as TRL 1.13 does) or {prompt_ids, chosen_ids, rejected_ids}
   apo init-model --family llama|gpt2 --out DIR [--seed 0] [--hidden 32] [--layers 2] [--heads 4]
       [--kv-heads N] [--intermediate 64] [--context 128]
       a seeded random-weight model with a local byte-level tokenizer
@@ -42,17 +44,29 @@ async function logprobs(args: string[]): Promise<void> {
       data: { type: "string" },
       out: { type: "string" },
       "batch-size": { type: "string" },
+      "max-length": { type: "string" },
+      "truncation-mode": { type: "string" },
     },
   });
   if (!values.model || !values.data || !values.out)
     throw new CommandLineError("logprobs needs --model, --data and --out", { usage: USAGE });
   const model = await loadPretrainedModel(values.model);
   const batchSize = positiveInt(values["batch-size"], "batch-size");
-  const rows = await preferenceLogProbs(
-    model,
-    await readFile(values.data, "utf8"),
-    batchSize ? { batchSize } : {},
-  );
+  const mode = values["truncation-mode"] ?? "keep_start";
+  if (mode !== "keep_start" && mode !== "keep_end") {
+    throw new CommandLineError(`--truncation-mode must be keep_start or keep_end, not ${mode}`, {
+      flag: "--truncation-mode",
+    });
+  }
+  const maxLength =
+    values["max-length"] === "none"
+      ? null
+      : (positiveInt(values["max-length"], "max-length") ?? TRL_TRUNCATION.maxLength);
+  const rows = await preferenceLogProbs(model, await readFile(values.data, "utf8"), {
+    ...(batchSize ? { batchSize } : {}),
+    truncation: { ...TRL_TRUNCATION, maxLength, truncationMode: mode },
+    file: values.data,
+  });
   await writeFile(values.out, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
   process.stderr.write(`wrote ${rows.length} rows to ${values.out}\n`);
 }

@@ -1,5 +1,6 @@
 import { parsePreferenceRow } from "../data/preference-rows.js";
 import { parseJsonl } from "../data/read-jsonl.js";
+import { TRL_TRUNCATION, type Truncation, truncateSequence } from "../data/truncate-pair.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { LogProbSession } from "./log-prob-session.js";
 
@@ -14,7 +15,10 @@ export interface PreferenceLogProbRow {
 
 /**
  * Summed completion log-probs of the chosen and rejected responses of every preference pair in a JSONL
- * text (rows of token ids or chat text, see {@link parsePreferenceRow}), in batches of `batchSize` pairs.
+ * text (rows of token ids or text, tokenised as TRL does, see {@link parsePreferenceRow}), truncated as TRL
+ * truncates them (`truncation`, default `max_length` 1024 keeping the start; the model's context bounds it),
+ * in batches of `batchSize` pairs. `file` names the source in errors. Rows TRL's trainer would drop (a
+ * prompt of `max_length` tokens or more) are still scored: their completions come out with 0 tokens.
  *
  * @example
  * ```ts
@@ -25,11 +29,21 @@ export interface PreferenceLogProbRow {
 export async function preferenceLogProbs(
   model: PretrainedModel,
   jsonl: string,
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; truncation?: Truncation; file?: string } = {},
 ): Promise<PreferenceLogProbRow[]> {
-  const pairs = parseJsonl(jsonl).map(({ line, value }) =>
-    parsePreferenceRow(value, model.tokenizer, { line }),
-  );
+  const truncation = options.truncation ?? TRL_TRUNCATION;
+  const context = model.config.maxPositions;
+  const pairs = parseJsonl(jsonl, options.file).map(({ line, value }) => {
+    const row = parsePreferenceRow(value, model.tokenizer, {
+      ...(options.file === undefined ? {} : { file: options.file }),
+      line,
+    });
+    return {
+      ...row,
+      chosen: truncateSequence(row.chosen, truncation, context),
+      rejected: truncateSequence(row.rejected, truncation, context),
+    };
+  });
   const batchSize = options.batchSize ?? 8;
   const session = await LogProbSession.create(model);
   const out: PreferenceLogProbRow[] = [];
