@@ -57,7 +57,7 @@ export type {
   WeightSpec,
 } from "./models/model-family.js";
 export { addModelWeights, type WeightOptions } from "./models/model-weights.js";
-export { validateWeights } from "./models/pretrained-model.js";
+export { validateWeightDtypes, validateWeights } from "./models/pretrained-model.js";
 // ONNX IR
 export { type AttributeInput, floatAttr } from "./onnx/attributes.js";
 export { DEFAULT_OPSET, GraphBuilder, type GraphBuilderOptions, type OpOptions } from "./onnx/builder.js";
@@ -89,14 +89,25 @@ export type {
   ValueType,
 } from "./onnx/types.js";
 // Safetensors
-export { readCheckpointWeights } from "./safetensors/read-checkpoint-weights.js";
 export {
+  type ReadCheckpointOptions,
+  readCheckpointWeights,
+  readShardIndex,
+} from "./safetensors/read-checkpoint-weights.js";
+export {
+  type ReadSafetensorsOptions,
   readSafetensors,
   readSafetensorsFile,
   type SafetensorsDtype,
 } from "./safetensors/read-safetensors.js";
+export type { FloatSafetensorsDtype } from "./safetensors/safetensors-dtype.js";
 export type { WeightData, WeightMap, WeightTensor } from "./safetensors/tensor.js";
 export {
+  type WriteCheckpointOptions,
+  writeCheckpointWeights,
+} from "./safetensors/write-checkpoint-weights.js";
+export {
+  storedDtype,
   type WriteSafetensorsOptions,
   writeSafetensors,
   writeSafetensorsFile,

@@ -29,6 +29,7 @@ export { ApoError, type ApoErrorCode } from "./errors.js";
 export { type ExportTrlOptions, type ExportTrlResult, exportTrl } from "./export/export-trl.js";
 export { ExportTrlError } from "./export/export-trl-error.js";
 export { parseTrlYaml, type TrlConfig } from "./export/trl-yaml.js";
+export type { FloatType } from "./float-type.js";
 export {
   exportTransformersJs,
   type TransformersJsExportOptions,
@@ -51,7 +52,6 @@ export {
   TransformersGenerator,
   type TransformersGeneratorOptions,
 } from "./generate/transformers-generator.js";
-
 // Log-probs
 export {
   type CompletionLogProb,
@@ -70,13 +70,15 @@ export {
 } from "./models/model-errors.js";
 // Models and tokenizers
 export {
+  type LoadPretrainedOptions,
   loadPretrainedModel,
   type PretrainedModel,
+  type SavePretrainedOptions,
   savePretrainedModel,
 } from "./models/pretrained-model.js";
 export type { EvalMetrics } from "./report/evaluate-pairs.js";
 export { type ChartSeries, type LineChart, lineChartSvg } from "./report/line-chart-svg.js";
-export { SafetensorsError } from "./safetensors/safetensors-error.js";
+export { NonFiniteWeightError, SafetensorsError, ShardPathError } from "./safetensors/safetensors-error.js";
 export { type RunningServer, type ServerOptions, startServer } from "./serve/start-server.js";
 export { type ChatMessage, ModelTokenizer } from "./tokenizer/model-tokenizer.js";
 export { TokenizerError } from "./tokenizer/tokenizer-error.js";

@@ -1,7 +1,6 @@
 import type { ModelConfig } from "../config/model-config.js";
 import type { CacheDims, CachedInputs } from "../generate/cached-inputs.js";
 import type { GraphBuilder } from "../onnx/builder.js";
-import type { DataType } from "../onnx/types.js";
 
 /**
  * One weight an architecture needs: its Hugging Face name, shape, and how a fresh random model
@@ -13,11 +12,9 @@ export interface WeightSpec {
   readonly init: "normal" | "ones" | "zeros";
 }
 
-/**
- * The float precision graphs are built, weights are fed and losses are emitted in: float32 for use,
- * float64 for exact checks (ORT CPU runs both). Not every ONNX float type (see `isFloatType`).
- */
-export type FloatType = Extract<DataType, "float32" | "float64">;
+import type { FloatType } from "../float-type.js";
+
+export type { FloatType };
 
 /** The values every family's forward graph starts from (names of graph values). */
 export interface ForwardInputs {

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep, win32 } from "node:path";
+import type { FloatType } from "../float-type.js";
 import { readSafetensorsFile } from "./read-safetensors.js";
-import type { FloatArrayType } from "./safetensors-dtype.js";
 import { SafetensorsError, ShardPathError } from "./safetensors-error.js";
 import type { WeightMap } from "./tensor.js";
 
@@ -21,7 +21,7 @@ export const SHARD_INDEX = "model.safetensors.index.json";
  */
 export interface ReadCheckpointOptions {
   /** In-memory type of float weights (default float32); see `ReadSafetensorsOptions.dtype`. */
-  readonly dtype?: FloatArrayType;
+  readonly dtype?: FloatType;
 }
 
 /**

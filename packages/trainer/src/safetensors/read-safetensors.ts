@@ -1,11 +1,7 @@
 import { open } from "node:fs/promises";
+import type { FloatType } from "../float-type.js";
 import { bfloat16BitsToNumber, float16BitsToNumber } from "./float-bits.js";
-import {
-  type FloatArrayType,
-  isFloatDtype,
-  SAFETENSORS_DTYPE_BYTES,
-  type SafetensorsDtype,
-} from "./safetensors-dtype.js";
+import { isFloatDtype, SAFETENSORS_DTYPE_BYTES, type SafetensorsDtype } from "./safetensors-dtype.js";
 import { NonFiniteWeightError, SafetensorsError } from "./safetensors-error.js";
 import { checkHeaderLength, type HeaderEntry, parseSafetensorsHeader } from "./safetensors-header.js";
 import { shapeSize, type WeightData, type WeightMap } from "./tensor.js";
@@ -25,7 +21,7 @@ export interface ReadSafetensorsOptions {
    * In-memory type of float tensors (default float32). F32, F16 and BF16 widen exactly to either; F64 is
    * kept exactly by float64 and rounded to nearest by float32.
    */
-  readonly dtype?: FloatArrayType;
+  readonly dtype?: FloatType;
   /** Read only these tensors (default: all); the others are never read from disk. */
   readonly names?: ReadonlySet<string>;
 }
@@ -164,7 +160,7 @@ async function readTensor(
   entry: HeaderEntry,
   target: WeightData,
   file: string,
-  dtype: FloatArrayType,
+  dtype: FloatType,
 ): Promise<void> {
   const width = SAFETENSORS_DTYPE_BYTES[entry.dtype];
   const total = entry.end - entry.begin;
@@ -218,7 +214,7 @@ function sameLayout(dtype: SafetensorsDtype, target: WeightData): boolean {
   );
 }
 
-function allocate(entry: HeaderEntry, dtype: FloatArrayType): WeightData {
+function allocate(entry: HeaderEntry, dtype: FloatType): WeightData {
   const n = shapeSize(entry.shape);
   if (entry.dtype === "I64") return new BigInt64Array(n);
   if (entry.dtype === "I32") return new Int32Array(n);
@@ -281,7 +277,7 @@ function checkFinite(
   to: number,
   entry: HeaderEntry,
   file: string,
-  dtype: FloatArrayType,
+  dtype: FloatType,
 ): void {
   for (let block = from; block < to; block += 4096) {
     const end = Math.min(to, block + 4096);

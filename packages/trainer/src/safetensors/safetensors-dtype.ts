@@ -14,9 +14,6 @@ export type SafetensorsDtype = keyof typeof SAFETENSORS_DTYPE_BYTES;
 /** The float dtypes a checkpoint can store its weights in. */
 export type FloatSafetensorsDtype = "F32" | "F64" | "F16" | "BF16";
 
-/** In-memory precision of float tensors once read: F16/BF16/F32 widen exactly, F64 narrows to float32. */
-export type FloatArrayType = "float32" | "float64";
-
 /** `config.json`'s `torch_dtype` (or transformers v5's `dtype`) for each float dtype. */
 export const TORCH_DTYPES = {
   F32: "float32",
