@@ -1,8 +1,9 @@
 /**
  * Scale out with TRL: preference pairs in TRL's format exported with the paper's APO-zero settings (β 0.1,
  * RMSProp, lr 2e-7 decaying linearly, effective batch 16, 18 epochs) for an 8-GPU run, then the files a
- * cluster job needs: `data/train.jsonl`, `trl-config.yaml` (DPOConfig fields) and a README with the
- * launch command.
+ * cluster job needs: `data/train.jsonl`, `trl-config.yaml` (TRL 1.13 DPOConfig fields, float32) and a
+ * README with the launch command. The export's warnings say what TRL will do differently (here: no separate
+ * 512-token prompt and completion cuts, only `max_length`).
  *
  *   pnpm --filter @apo-clair/example-export-trl start [out-dir]
  */
@@ -40,7 +41,9 @@ export async function runExample(
     preset: "paper",
     gpus: 8,
     perDeviceBatchSize: 1,
+    force: true, // the example writes the same folder on every run
   });
+  for (const warning of result.warnings) log(`warning: ${warning}`);
   log(`wrote ${result.rows.train} pairs and ${result.configFile}:`);
   log(await readFile(result.configFile, "utf8"));
   log(`launch on the cluster: cd ${out} && ${result.command}`);

@@ -3,12 +3,13 @@ import { TrainConfigError } from "../train-step/train-config-error.js";
 import { type ExportTrlOptions, exportTrl } from "./export-trl.js";
 
 /** Usage of `apo export-trl`, shown by `apo --help`. */
-export const EXPORT_TRL_USAGE = `  apo export-trl --data pairs.jsonl --out DIR [--eval held-out.jsonl] [--model ID|DIR] [--preset paper]
-      [--loss apo_zero] [--beta 0.1] [--lr 1e-6] [--warmup-steps 0] [--epochs 3] [--batch-size 8]
-      [--per-device-batch-size N] [--gpus 1] [--max-grad-norm 1] [--max-prompt-length 512]
-      [--max-completion-length 512] [--seed 42]
-      the dataset in TRL's format, a trl-config.yaml (DPOConfig; KTOConfig for kto, apo_zero_unpaired)
-      and a README with the launch command (trl dpo --config trl-config.yaml), for multi-GPU runs`;
+export const EXPORT_TRL_USAGE = `  apo export-trl --data pairs.jsonl --out DIR [--force] [--eval held-out.jsonl] [--model ID|DIR]
+      [--preset paper] [--loss apo_zero|sigmoid,sft,…] [--loss-weights 1,0.5,…] [--beta 0.1]
+      [--loss-param NAME=VALUE]… [--lr 1e-6] [--warmup-steps 0] [--epochs 3] [--batch-size 8] [--per-device-batch-size N] [--gpus 1]
+      [--max-grad-norm 1] [--max-length 1024] [--truncation-mode keep_start|keep_end] [--seed 42]
+      the dataset in TRL's format, a trl-config.yaml for TRL 1.13 (DPOConfig; KTOConfig for kto,
+      apo_zero_unpaired) and a README with the launch command (trl dpo --config trl-config.yaml), for
+      multi-GPU runs; --force writes into a non-empty DIR`;
 
 const NUMBER_FLAGS = {
   beta: "beta",
@@ -19,15 +20,34 @@ const NUMBER_FLAGS = {
   "per-device-batch-size": "perDeviceBatchSize",
   gpus: "gpus",
   "max-grad-norm": "maxGradNorm",
+  "max-length": "maxLength",
   "max-prompt-length": "maxPromptLength",
   "max-completion-length": "maxCompletionLength",
   seed: "seed",
 } as const satisfies Record<string, keyof ExportTrlOptions>;
 
-const STRING_FLAGS = { data: "data", out: "out", eval: "eval", model: "model", loss: "loss" } as const;
+const STRING_FLAGS = [
+  "data",
+  "out",
+  "eval",
+  "model",
+  "loss",
+  "loss-weights",
+  "truncation-mode",
+  "preset",
+] as const;
+
+function parseNumber(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) throw new TrainConfigError(`--${flag}`, v, "a number");
+  return n;
+}
 
 /**
  * Turn `apo export-trl` arguments into {@link ExportTrlOptions}.
+ *
+ * `--loss a,b` is TRL's `loss_type` list, `--loss-weights 1,0.5` its `loss_weights`, and the repeatable
+ * `--loss-param NAME=VALUE` sets a loss parameter by our name (`labelSmoothing=0.1`), as `apo train` reads them.
  *
  * @throws TrainConfigError naming the flag that is missing or not a number; TypeError on an unknown flag
  * @example
@@ -36,33 +56,70 @@ const STRING_FLAGS = { data: "data", out: "out", eval: "eval", model: "model", l
  * ```
  */
 export function parseExportTrlArgs(args: readonly string[]): ExportTrlOptions {
-  const flags = [...Object.keys(NUMBER_FLAGS), ...Object.keys(STRING_FLAGS), "preset"];
+  const flags = [...Object.keys(NUMBER_FLAGS), ...STRING_FLAGS];
   const { values } = parseArgs({
     args: [...args],
-    options: Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
+    options: {
+      ...Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
+      "loss-param": { type: "string", multiple: true },
+      force: { type: "boolean" },
+    },
     strict: true,
   });
-  const get = (flag: string) => values[flag] as string | undefined;
+  const strings = values as Record<string, string | boolean | undefined>;
+  const get = (flag: string) => strings[flag] as string | undefined;
   const data = get("data");
   const out = get("out");
   if (data === undefined) throw new TrainConfigError("--data", null, "a JSONL file of pairs");
   if (out === undefined) throw new TrainConfigError("--out", null, "a folder to write the export to");
   const options: ExportTrlOptions = { data, out };
-  for (const flag of ["eval", "model", "loss"] as const) {
+  if (values.force === true) options.force = true;
+  for (const flag of ["eval", "model"] as const) {
     const v = get(flag);
     if (v !== undefined) options[flag] = v;
   }
+  const loss = get("loss");
+  if (loss !== undefined) {
+    const names = loss.split(",").map((n) => n.trim());
+    if (names.some((n) => n === ""))
+      throw new TrainConfigError("--loss", loss, "loss names separated by commas");
+    options.loss = names.length === 1 ? (names[0] ?? loss) : names;
+  }
+  const params = values["loss-param"] as string[] | undefined;
+  if (params !== undefined && params.length > 0) {
+    const record: Record<string, number> = {};
+    for (const item of params) {
+      const eq = item.indexOf("=");
+      const value = Number(item.slice(eq + 1));
+      if (eq < 1 || item.slice(eq + 1).trim() === "" || !Number.isFinite(value)) {
+        throw new TrainConfigError(
+          "--loss-param",
+          item,
+          "NAME=VALUE with a finite number, e.g. labelSmoothing=0.1",
+        );
+      }
+      record[item.slice(0, eq)] = value;
+    }
+    options.lossParams = record;
+  }
+  const weights = get("loss-weights");
+  if (weights !== undefined)
+    options.lossWeights = weights.split(",").map((w) => parseNumber("loss-weights", w));
   const preset = get("preset");
   if (preset !== undefined) {
     if (preset !== "paper") throw new TrainConfigError("--preset", preset, "paper");
     options.preset = preset;
   }
+  const mode = get("truncation-mode");
+  if (mode !== undefined) {
+    if (mode !== "keep_start" && mode !== "keep_end") {
+      throw new TrainConfigError("--truncation-mode", mode, "keep_start or keep_end");
+    }
+    options.truncationMode = mode;
+  }
   for (const [flag, key] of Object.entries(NUMBER_FLAGS)) {
     const v = get(flag);
-    if (v === undefined) continue;
-    const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n)) throw new TrainConfigError(`--${flag}`, v, "a number");
-    options[key] = n;
+    if (v !== undefined) options[key] = parseNumber(flag, v);
   }
   return options;
 }
@@ -81,6 +138,7 @@ export async function exportTrlCommand(
 ): Promise<number> {
   const options = parseExportTrlArgs(args);
   const result = await exportTrl(options);
+  for (const warning of result.warnings) write(`warning: ${warning}`);
   write(
     `wrote ${result.rows.train} training rows${result.rows.test > 0 ? ` and ${result.rows.test} held-out rows` : ""}, ` +
       `${result.configFile} and ${result.readme}`,

@@ -1,8 +1,10 @@
 import { ApoError } from "../errors.js";
 
 /**
- * An option of `apo export-trl` cannot be mapped to TRL: a loss TRL's DPOTrainer/KTOTrainer does not
- * have, or batch sizes that do not divide. `field` names the option.
+ * An option of `apo export-trl` cannot be mapped to TRL 1.13: a loss TRL's DPOTrainer/KTOTrainer does not
+ * have, a parameter or weights it cannot take, batch sizes that do not divide (or 1 per device for `kto`), a
+ * relative model path that does not exist, or an output folder that is not empty (without `force`).
+ * `field` names the option.
  *
  * @example
  * ```ts
