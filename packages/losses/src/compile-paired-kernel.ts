@@ -1,3 +1,4 @@
+import { noBatchMeans } from "./batch-means.js";
 import type { PairedLossDefinition } from "./definition.js";
 import { JsSourceMath, KERNEL_HELPERS } from "./math/js-source-math.js";
 import { logSigmoid } from "./ops/log-sigmoid.js";
@@ -74,6 +75,7 @@ export function compilePairedKernel<P extends object>(
       rejectedLength: "lri",
     },
     params,
+    noBatchMeans<string>(definition.name),
   );
   const b = String(beta);
   const rewards = {

@@ -3,6 +3,7 @@
 export { getLoss } from "./compute-loss.js";
 export {
   type BatchCoupling,
+  type BatchMeans,
   definePairedLoss,
   defineUnpairedLoss,
   type LossDefinition,
@@ -14,9 +15,10 @@ export {
   type UnpairedLossDefinition,
   type UnpairedTerms,
   type UnpairedTermsOutput,
+  type WeightedLossPart,
 } from "./definition.js";
 export { aot } from "./losses/aot.js";
-export { aotPair } from "./losses/aot-pair.js";
+export { aotPair, aotUnpaired } from "./losses/aot-unpaired.js";
 export { apoDown } from "./losses/apo-down.js";
 export { apoZero } from "./losses/apo-zero.js";
 export { apoZeroUnpaired } from "./losses/apo-zero-unpaired.js";
@@ -45,3 +47,4 @@ export { sigmoidPrime } from "./ops/sigmoid-prime.js";
 export { softplus } from "./ops/softplus.js";
 export { runPairedLoss } from "./run-paired-loss.js";
 export { runUnpairedLoss } from "./run-unpaired-loss.js";
+export { weightedLossSum } from "./weighted-loss-sum.js";

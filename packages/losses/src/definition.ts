@@ -32,11 +32,52 @@ export interface PairedTermsOutput<T> {
 export type RewardKind = "log-ratio" | "log-prob" | "average-log-prob";
 
 /**
- * Batch couplings that a per-example formula cannot express, applied by the runner before the formula:
+ * Batch couplings that a per-example formula cannot express, applied by the runner (and by the trainer's
+ * graph emitter) around the formula:
+ * - `"none"`: each example's loss depends on that example only.
  * - `"sorted-log-ratios"` (AOT unpaired): Δc and Δr are sorted independently and paired by rank.
  * - `"sorted-margins"` (AOT paired): c − r and c0 − r0 are sorted independently and paired by rank.
+ * - `"batch-means"`: `terms` also reads {@link BatchMeans} (means over the batch, the micro-batch in
+ *   training), and its gradients include the dependence through them: `gradChosen[i]` is
+ *   ∂(Σⱼ lossⱼ)/∂cᵢ, as for AOT. TRL's token-mean NLL (`sft`, CPO's `cpo_alpha` term) is one.
+ * - `"detached-batch-means"`: `terms` reads {@link BatchMeans} as constants (stop-gradient): the gradients
+ *   are those of the per-example formula at fixed means (KTO-pair's batch-estimated anchors).
+ * - `"weighted-sum"`: a sum of other paired definitions ({@link PairedLossDefinition.parts}), each evaluated
+ *   with its own coupling (TRL's `loss_type` list with `loss_weights`); made by `weightedLossSum`.
  */
-export type BatchCoupling = "none" | "sorted-log-ratios" | "sorted-margins";
+export type BatchCoupling =
+  | "none"
+  | "sorted-log-ratios"
+  | "sorted-margins"
+  | "batch-means"
+  | "detached-batch-means"
+  | "weighted-sum";
+
+/**
+ * Means over the batch (the micro-batch in training; scalars in a graph) that a definition with coupling
+ * `"batch-means"` or `"detached-batch-means"` reads. Lengths are the clamped token counts (1 when not given),
+ * log-ratios use 0 for an absent reference.
+ *
+ * ```text
+ * policyChosen = mean cᵢ    chosenLength = mean ℓcᵢ    chosenLogRatio = mean (cᵢ − c0ᵢ)
+ * policyRejected = mean rᵢ  rejectedLength = mean ℓrᵢ  rejectedLogRatio = mean (rᵢ − r0ᵢ)
+ * ```
+ * So −policyChosen/chosenLength = −Σc/Σℓc is the token mean NLL of the chosen completions of the batch.
+ */
+export interface BatchMeans<T> {
+  policyChosen: T;
+  policyRejected: T;
+  chosenLength: T;
+  rejectedLength: T;
+  chosenLogRatio: T;
+  rejectedLogRatio: T;
+}
+
+/** One term of a `"weighted-sum"` definition: a paired definition and its weight. */
+export interface WeightedLossPart {
+  readonly definition: PairedLossDefinition;
+  readonly weight: number;
+}
 
 /**
  * A paired preference loss, defined once for every backend.
@@ -57,9 +98,15 @@ export interface PairedLossDefinition<P extends LossParams = LossParams> {
   readonly coupling: BatchCoupling;
   /** Whether policy log-probs must be < 0 (ORPO's log(1 − eˣ) is undefined at 0). */
   readonly negativeLogProbs: boolean;
+  /** The weighted terms of a `"weighted-sum"` definition (absent otherwise). */
+  readonly parts?: readonly WeightedLossPart[];
   /** Throws a `LossParameterError` naming the parameter when a value is out of range. */
   validate(params: P): void;
-  terms<T>(m: LossMath<T>, x: PairedTerms<T>, params: P): PairedTermsOutput<T>;
+  /**
+   * One example's loss and partial derivatives. `batch` holds the batch means; only definitions whose
+   * coupling is `"batch-means"` or `"detached-batch-means"` may read it (reading it otherwise throws).
+   */
+  terms<T>(m: LossMath<T>, x: PairedTerms<T>, params: P, batch: BatchMeans<T>): PairedTermsOutput<T>;
 }
 
 /** One example of an unpaired (KTO-format) batch as seen by a definition. */
@@ -103,7 +150,7 @@ export type LossDefinition = PairedLossDefinition | UnpairedLossDefinition;
 export function definePairedLoss<P extends LossParams>(
   definition: Omit<
     PairedLossDefinition<P>,
-    "kind" | "coupling" | "usesLengths" | "rewards" | "negativeLogProbs"
+    "kind" | "coupling" | "usesLengths" | "rewards" | "negativeLogProbs" | "parts"
   > &
     Partial<Pick<PairedLossDefinition<P>, "coupling" | "usesLengths" | "rewards" | "negativeLogProbs">>,
 ): PairedLossDefinition<P> {

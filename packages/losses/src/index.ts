@@ -25,7 +25,7 @@ export {
 } from "./errors.js";
 export { estimateKl, type MismatchedLogProbs } from "./estimate-kl.js";
 export { type AotParams, aotLoss } from "./losses/aot.js";
-export { aotUnpairedLoss } from "./losses/aot-pair.js";
+export { aotUnpairedLoss } from "./losses/aot-unpaired.js";
 export { type ApoDownParams, apoDownLoss } from "./losses/apo-down.js";
 export { type ApoZeroParams, apoZeroLoss } from "./losses/apo-zero.js";
 export { type ApoZeroUnpairedParams, apoZeroUnpairedLoss } from "./losses/apo-zero-unpaired.js";
@@ -34,7 +34,13 @@ export { type CpoParams, cpoLoss } from "./losses/cpo.js";
 export { type DiscopopParams, discopopLoss } from "./losses/discopop.js";
 export { type ExoPairParams, exoPairLoss } from "./losses/exo-pair.js";
 export { type HingeParams, hingeLoss } from "./losses/hinge.js";
-export { LOSSES, type LossName, type PairedLossName, type UnpairedLossName } from "./losses/index.js";
+export {
+  DEPRECATED_LOSS_NAMES,
+  LOSSES,
+  type LossName,
+  type PairedLossName,
+  type UnpairedLossName,
+} from "./losses/index.js";
 export { type IpoParams, ipoLoss } from "./losses/ipo.js";
 export { type KtoParams, ktoLoss } from "./losses/kto.js";
 export { type KtoPairParams, ktoPairLoss } from "./losses/kto-pair.js";

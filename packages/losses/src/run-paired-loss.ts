@@ -1,19 +1,23 @@
 import type { PairedBatch, PairedLossResult, ReferenceFreeBatch } from "./batch.js";
+import { computeBatchMeans, noBatchMeans, readsBatchMeans } from "./batch-means.js";
 import { compilePairedKernel } from "./compile-paired-kernel.js";
-import type { LossParams, PairedLossDefinition, PairedTerms } from "./definition.js";
+import type { BatchMeans, LossParams, PairedLossDefinition, PairedTerms } from "./definition.js";
 import {
   LossDomainError,
   LossEmptyBatchError,
   LossMissingInputError,
   LossNonFiniteInputError,
+  LossParameterError,
 } from "./errors.js";
 import { numberMath } from "./math/number-math.js";
 import { resolveParams } from "./params.js";
 import { checkLength, checkOutputs, resolveLengths, stableMean, throwIfNonFiniteAt } from "./validate.js";
+import { partParams } from "./weighted-loss-sum.js";
 
 /**
  * Evaluates a paired loss definition on a batch in float64: validates inputs and parameters, applies the
- * definition's batch coupling, and returns per-example losses, gradients and rewards.
+ * definition's batch coupling (rank sorting, batch means, or a weighted sum of parts), and returns
+ * per-example losses, gradients and rewards.
  *
  * Errors: a `LossLengthMismatchError` naming the field and both lengths, a `LossNonFiniteInputError` naming
  * field and index, a `LossParameterError` naming the parameter, a `LossInvalidLengthError` for token counts
@@ -27,6 +31,7 @@ export function runPairedLoss<P extends LossParams>(
   const name = definition.name;
   const params = resolveParams(name, definition.defaults, given);
   definition.validate(params);
+  if (definition.coupling === "weighted-sum") return runWeightedSum(definition, batch, params);
 
   const c = batch.policyChosen;
   const r = batch.policyRejected;
@@ -81,6 +86,10 @@ export function runPairedLoss<P extends LossParams>(
   };
   const beta = (params as { beta?: number }).beta ?? 1;
   const rewards = definition.rewards;
+  const rankCoupled = definition.coupling === "sorted-log-ratios" || definition.coupling === "sorted-margins";
+  const means: BatchMeans<number> = readsBatchMeans(definition.coupling)
+    ? computeBatchMeans(fields, c, r, c0, r0, lc, lr)
+    : noBatchMeans(name);
   let sum = 0;
   let lossSum = 0;
 
@@ -137,21 +146,21 @@ export function runPairedLoss<P extends LossParams>(
       chosenRewards[i] = (beta * ci) / lci;
       rejectedRewards[i] = (beta * ri) / lri;
     }
-    if (definition.coupling !== "none") continue;
+    if (rankCoupled) continue;
     x.policyChosen = ci;
     x.policyRejected = ri;
     x.referenceChosen = c0i;
     x.referenceRejected = r0i;
     x.chosenLength = lci;
     x.rejectedLength = lri;
-    const out = definition.terms(numberMath, x, params);
+    const out = definition.terms(numberMath, x, params, means);
     losses[i] = out.loss;
     gradChosen[i] = out.gradChosen;
     gradRejected[i] = out.gradRejected;
     lossSum += out.loss;
     sum += out.gradChosen + out.gradRejected;
   }
-  if (definition.coupling !== "none") {
+  if (rankCoupled) {
     const coupled = runRankCoupled(
       definition,
       params,
@@ -258,7 +267,7 @@ function runRankCoupled<P extends LossParams>(
           chosenLength: 1,
           rejectedLength: 1,
         };
-    const o = definition.terms(numberMath, x, params);
+    const o = definition.terms(numberMath, x, params, noBatchMeans<number>(definition.name));
     out.losses[k] = o.loss;
     if (margins) {
       // first = c − r (policy margin) at example i.
@@ -272,4 +281,47 @@ function runRankCoupled<P extends LossParams>(
     gradSum += o.gradChosen + o.gradRejected;
   }
   return { lossSum, gradSum };
+}
+
+/**
+ * A `"weighted-sum"` definition: each part runs on the batch with its own coupling and the parameters it
+ * knows; losses and gradients add up weighted, the rewards are the first part's.
+ *
+ * ```text
+ * loss = Σₖ wₖ·mean_i Lₖ,ᵢ    losses[i] = Σₖ wₖ Lₖ,ᵢ    gradChosen[i] = Σₖ wₖ ∂(Σⱼ Lₖ,ⱼ)/∂cᵢ
+ * ```
+ */
+function runWeightedSum(
+  definition: PairedLossDefinition,
+  batch: PairedBatch | ReferenceFreeBatch,
+  params: LossParams,
+): PairedLossResult {
+  const parts = definition.parts ?? [];
+  if (parts.length === 0) {
+    throw new LossParameterError(definition.name, "parts", "[]", "at least one weighted loss");
+  }
+  let combined: PairedLossResult | undefined;
+  for (const part of parts) {
+    const result = runPairedLoss(part.definition, batch, partParams(part.definition, params));
+    const w = part.weight;
+    if (combined === undefined) {
+      const n = result.losses.length;
+      combined = {
+        loss: 0,
+        losses: new Float64Array(n),
+        gradChosen: new Float64Array(n),
+        gradRejected: new Float64Array(n),
+        chosenRewards: result.chosenRewards,
+        rejectedRewards: result.rejectedRewards,
+      };
+    }
+    combined.loss += w * result.loss;
+    for (let i = 0; i < result.losses.length; i++) {
+      combined.losses[i] = (combined.losses[i] as number) + w * (result.losses[i] as number);
+      combined.gradChosen[i] = (combined.gradChosen[i] as number) + w * (result.gradChosen[i] as number);
+      combined.gradRejected[i] =
+        (combined.gradRejected[i] as number) + w * (result.gradRejected[i] as number);
+    }
+  }
+  return combined as PairedLossResult;
 }

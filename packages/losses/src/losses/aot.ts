@@ -1,14 +1,23 @@
 import type { PairedBatch, PairedLossResult } from "../batch.js";
 import { definePairedLoss } from "../definition.js";
+import { checkBeta, checkRange } from "../params.js";
 import { runPairedLoss } from "../run-paired-loss.js";
-import { sigmoidLoss, smoothedLogisticParams } from "./sigmoid.js";
+import { smoothedMarginTerms } from "./sigmoid.js";
 
-/** Parameters of AOT. */
+/** Parameters of AOT (paired and unpaired). */
 export interface AotParams {
   /** β > 0 (default 0.1). */
   beta: number;
-  /** Label smoothing ε ∈ [0, 0.5] (default 0). */
+  /** Label smoothing ε ∈ [0, 0.5] (TRL's `label_smoothing`, default 0). */
   labelSmoothing: number;
+}
+
+/** β > 0 and ε ∈ [0, 0.5], errors naming `loss`. */
+export function aotParams(loss: string): (p: AotParams) => void {
+  return (p) => {
+    checkBeta(loss, p.beta);
+    checkRange(loss, "labelSmoothing", p.labelSmoothing, 0, 0.5, { hiOpen: false });
+  };
 }
 
 /**
@@ -28,8 +37,8 @@ export const aot = definePairedLoss<AotParams>({
   reference: "Melnyk et al. 2024 (AOT)",
   defaults: { beta: 0.1, labelSmoothing: 0 },
   coupling: "sorted-margins",
-  validate: smoothedLogisticParams("aot"),
-  terms: sigmoidLoss.terms,
+  validate: aotParams("aot"),
+  terms: (m, x, p) => smoothedMarginTerms(m, x, p.beta, p.labelSmoothing),
 });
 
 /**

@@ -1,6 +1,6 @@
 import type { LossDefinition } from "../definition.js";
 import { aot } from "./aot.js";
-import { aotPair } from "./aot-pair.js";
+import { aotUnpaired } from "./aot-unpaired.js";
 import { apoDown } from "./apo-down.js";
 import { apoZero } from "./apo-zero.js";
 import { apoZeroUnpaired } from "./apo-zero-unpaired.js";
@@ -22,7 +22,9 @@ import { simpo } from "./simpo.js";
 import { sppoHard } from "./sppo-hard.js";
 
 /**
- * Every loss, keyed by TRL's `loss_type` name. Adding a loss is one file in this folder plus one line here.
+ * Every loss, keyed by TRL's `loss_type` name (TRL 1.13's DPOTrainer, KTOTrainer and CPOTrainer, plus the
+ * paper's `kto_pair`). Adding a loss is one file in this folder plus one line here. A deprecated alias maps
+ * an old name to the same definition object (see {@link DEPRECATED_LOSS_NAMES}).
  */
 export const LOSSES = {
   apo_zero: apoZero,
@@ -40,13 +42,21 @@ export const LOSSES = {
   sft,
   kto_pair: ktoPair,
   aot,
-  aot_pair: aotPair,
+  aot_unpaired: aotUnpaired,
+  /** @deprecated Our former name of TRL's `aot_unpaired`: the same definition (its `name` is `aot_unpaired`). */
+  aot_pair: aotUnpaired,
   cpo,
   simpo,
   orpo,
   kto,
   apo_zero_unpaired: apoZeroUnpaired,
 } as const satisfies Record<string, LossDefinition>;
+
+/** Registry keys kept for old configurations, and the TRL name each is an alias of. */
+export const DEPRECATED_LOSS_NAMES = { aot_pair: "aot_unpaired" } as const satisfies Record<
+  string,
+  keyof typeof LOSSES
+>;
 
 /** TRL `loss_type` names of every registered loss. */
 export type LossName = keyof typeof LOSSES;

@@ -2,12 +2,19 @@ import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { PairedBatch, UnpairedBatch } from "../batch.js";
-import type { LossDefinition, PairedLossDefinition, UnpairedLossDefinition } from "../definition.js";
+import { computeBatchMeans, noBatchMeans } from "../batch-means.js";
+import type {
+  BatchMeans,
+  LossDefinition,
+  PairedLossDefinition,
+  PairedTerms,
+  UnpairedLossDefinition,
+} from "../definition.js";
 import { numberMath } from "../math/number-math.js";
 import { runPairedLoss } from "../run-paired-loss.js";
 import { runUnpairedLoss } from "../run-unpaired-loss.js";
 import { centralDifference, relativeError, seededRandom } from "../testing/finite-differences.js";
-import { LOSSES } from "./index.js";
+import { DEPRECATED_LOSS_NAMES, LOSSES } from "./index.js";
 
 const folder = fileURLToPath(new URL(".", import.meta.url));
 const files = readdirSync(folder).filter(
@@ -35,14 +42,34 @@ describe("loss registry", () => {
   });
 
   it("keys are the definitions' TRL names and file names follow them", () => {
+    const aliases: Record<string, string> = DEPRECATED_LOSS_NAMES;
     for (const [key, definition] of Object.entries(LOSSES)) {
+      const target = aliases[key];
+      if (target !== undefined) {
+        // A deprecated alias is the very definition of its TRL name.
+        expect(definition).toBe(LOSSES[target as keyof typeof LOSSES]);
+        continue;
+      }
       expect(definition.name).toBe(key);
       expect(files).toContain(`${key.replaceAll("_", "-")}.ts`);
     }
   });
+
+  it("has every loss_type of TRL 1.13's DPOTrainer, KTOTrainer and CPOTrainer under its TRL name", () => {
+    const trl = [
+      ...["sigmoid", "hinge", "ipo", "sigmoid_norm", "exo_pair", "nca_pair", "robust", "bco_pair"],
+      ...["sppo_hard", "aot", "aot_unpaired", "apo_zero", "apo_down", "discopop", "sft"],
+      ...["kto", "apo_zero_unpaired", "simpo"],
+    ];
+    for (const name of trl) {
+      expect(Object.hasOwn(LOSSES, name), name).toBe(true);
+      expect(LOSSES[name as keyof typeof LOSSES].name).toBe(name);
+    }
+  });
 });
 
-const all: readonly LossDefinition[] = Object.values(LOSSES);
+// Each definition once (a deprecated alias is the same object as its TRL name).
+const all: readonly LossDefinition[] = [...new Set<LossDefinition>(Object.values(LOSSES))];
 const paired = all.filter((d): d is PairedLossDefinition => d.kind === "paired");
 const unpaired = all.filter((d): d is UnpairedLossDefinition => d.kind === "unpaired");
 const PAIRED_FIELDS = ["policyChosen", "policyRejected"] as const;
@@ -105,19 +132,54 @@ function pairedBatch(xs: Record<string, Float64Array>): PairedBatch {
   };
 }
 
+/** Example i of a batch as a definition sees it. */
+function termsAt(xs: Record<string, Float64Array>, i: number): PairedTerms<number> {
+  const at = (field: string) => (xs[field] as Float64Array)[i] as number;
+  return {
+    policyChosen: at("policyChosen"),
+    policyRejected: at("policyRejected"),
+    referenceChosen: at("referenceChosen"),
+    referenceRejected: at("referenceRejected"),
+    chosenLength: at("chosenLength"),
+    rejectedLength: at("rejectedLength"),
+  };
+}
+
+function meansOf(xs: Record<string, Float64Array>): BatchMeans<number> {
+  const f = (name: string) => xs[name] as Float64Array;
+  return computeBatchMeans(
+    [],
+    f("policyChosen"),
+    f("policyRejected"),
+    f("referenceChosen"),
+    f("referenceRejected"),
+    f("chosenLength"),
+    f("rejectedLength"),
+  );
+}
+
+/**
+ * What each gradient is the derivative of, by coupling: example i's own loss (separable losses; the
+ * others' only add round-off), the batch's summed loss (AOT's sorting and batch means couple examples), or
+ * example i's loss with the batch means held at their values (detached means are constants).
+ */
 function expectPairedGradientsMatch(
   definition: PairedLossDefinition,
   xs: Record<string, Float64Array>,
+  given: Record<string, number> = {},
 ): void {
-  const result = runPairedLoss(definition, pairedBatch(xs));
+  const params = { ...(definition.defaults as Record<string, number>), ...given };
+  const result = runPairedLoss(definition, pairedBatch(xs), params);
   const n = result.losses.length;
+  const frozen = meansOf(xs);
   for (const field of PAIRED_FIELDS) {
     const grads = field === "policyChosen" ? result.gradChosen : result.gradRejected;
     for (let i = 0; i < n; i++) {
-      // Separable losses: differentiate example i's own loss (the others' losses only add round-off);
-      // AOT couples examples through sorting: differentiate the sum.
       const f = (ys: Record<string, Float64Array>) => {
-        const losses = runPairedLoss(definition, pairedBatch(ys)).losses;
+        if (definition.coupling === "detached-batch-means") {
+          return definition.terms(numberMath, termsAt(ys, i), params, frozen).loss;
+        }
+        const losses = runPairedLoss(definition, pairedBatch(ys), params).losses;
         return definition.coupling === "none" ? (losses[i] as number) : losses.reduce((a, b) => a + b, 0);
       };
       const fd = centralDifference(f, xs, field, i, definition.negativeLogProbs);
@@ -131,10 +193,37 @@ function expectPairedGradientsMatch(
   }
 }
 
+/**
+ * Parameters away from the defaults, so that the branches the defaults skip (ε > 0, a fixed anchor, no NLL
+ * term, …) are checked against finite differences too.
+ */
+const VARIANTS: Readonly<Record<string, ReadonlyArray<Record<string, number>>>> = {
+  sigmoid: [{ cdpoLabelSmoothing: 0.15 }],
+  robust: [{ labelSmoothing: 0.2 }],
+  exo_pair: [{ labelSmoothing: 0.2 }],
+  aot: [{ labelSmoothing: 0.2 }],
+  aot_unpaired: [{ labelSmoothing: 0.2 }],
+  discopop: [{ tau: 0.3 }],
+  bco_pair: [{ delta: 0.3 }],
+  cpo: [{ labelSmoothing: 0.1, cpoAlpha: 0 }, { cpoAlpha: 0.5 }],
+  simpo: [
+    { labelSmoothing: 0.1, cpoAlpha: 0 },
+    { gamma: 1, cpoAlpha: 2 },
+  ],
+  kto_pair: [{ batchAnchor: 0, referencePoint: 0.7 }],
+};
+
 describe.each(paired.map((d) => [d.name, d] as const))("paired loss %s", (_name, definition) => {
   it("gradients equal central finite differences at random points", () => {
     for (const seed of [1, 2, 3]) expectPairedGradientsMatch(definition, randomPairs(seed, 6));
   });
+
+  it.each(VARIANTS[definition.name] ?? [{ beta: 0.7 }])(
+    "gradients equal central finite differences with parameters %o",
+    (given) => {
+      for (const seed of [4, 5]) expectPairedGradientsMatch(definition, randomPairs(seed, 6), given);
+    },
+  );
 
   it("is finite, with gradients equal to finite differences, at extreme points", () => {
     const xs = extremePairs();
@@ -146,24 +235,13 @@ describe.each(paired.map((d) => [d.name, d] as const))("paired loss %s", (_name,
     expectPairedGradientsMatch(definition, xs);
   });
 
-  it("the compiled kernel computes exactly what interpreting the definition with numberMath does", () => {
+  it("the compiled kernel (or the batch-means loop) computes exactly what interpreting the definition does", () => {
     const xs = randomPairs(21, 7);
     const result = runPairedLoss(definition, pairedBatch(xs));
-    if (definition.coupling !== "none") return;
+    if (definition.coupling === "sorted-margins" || definition.coupling === "sorted-log-ratios") return;
+    const means = definition.coupling === "none" ? noBatchMeans<number>(definition.name) : meansOf(xs);
     for (let i = 0; i < 7; i++) {
-      const at = (field: string) => (xs[field] as Float64Array)[i] as number;
-      const out = definition.terms(
-        numberMath,
-        {
-          policyChosen: at("policyChosen"),
-          policyRejected: at("policyRejected"),
-          referenceChosen: at("referenceChosen"),
-          referenceRejected: at("referenceRejected"),
-          chosenLength: at("chosenLength"),
-          rejectedLength: at("rejectedLength"),
-        },
-        definition.defaults,
-      );
+      const out = definition.terms(numberMath, termsAt(xs, i), definition.defaults, means);
       expect(result.losses[i]).toBe(out.loss);
       expect(result.gradChosen[i]).toBe(out.gradChosen);
       expect(result.gradRejected[i]).toBe(out.gradRejected);

@@ -40,10 +40,12 @@ export const robust = definePairedLoss<RobustParams>({
       scale,
       m.sub(m.mul(m.constant(1 - eps), m.softplus(m.neg(u))), m.mul(m.constant(eps), m.softplus(u))),
     );
-    // σ(u) − (1−ε)/(1−2ε) = [ε σ(u) − (1−ε) σ(−u)]/(1−2ε), the form without cancellation for u ≫ 0.
-    const slope = m.mul(
-      scale,
-      m.sub(m.mul(m.constant(eps), m.sigmoid(u)), m.mul(m.constant(1 - eps), m.sigmoid(m.neg(u)))),
+    // σ(u) − (1−ε)/(1−2ε) = −[(1−ε) σ(−u) + ε σ(u)]/(1−2ε), the form without cancellation for u ≫ 0.
+    const slope = m.neg(
+      m.mul(
+        scale,
+        m.add(m.mul(m.constant(1 - eps), m.sigmoid(m.neg(u))), m.mul(m.constant(eps), m.sigmoid(u))),
+      ),
     );
     const g = m.mul(beta, slope);
     return { loss, gradChosen: g, gradRejected: m.neg(g) };

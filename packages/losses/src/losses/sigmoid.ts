@@ -1,5 +1,6 @@
 import type { PairedBatch, PairedLossResult } from "../batch.js";
-import { definePairedLoss } from "../definition.js";
+import { definePairedLoss, type PairedTerms, type PairedTermsOutput } from "../definition.js";
+import type { LossMath } from "../math/loss-math.js";
 import { checkBeta, checkRange } from "../params.js";
 import { runPairedLoss } from "../run-paired-loss.js";
 import { logRatios } from "../terms/log-ratios.js";
@@ -9,42 +10,56 @@ import { smoothedLogistic } from "../terms/smoothed-logistic.js";
 export interface SigmoidParams {
   /** β > 0 (default 0.1). */
   beta: number;
-  /** Label smoothing ε ∈ [0, 0.5] (conservative DPO; default 0). */
-  labelSmoothing: number;
+  /**
+   * cDPO's label smoothing ε ∈ [0, 0.5] (default 0). **Not TRL 1.13**: its `sigmoid` ignores
+   * `label_smoothing`, so this has its own name and the shared `labelSmoothing` of `robust`, `exo_pair` and
+   * AOT never reaches it. Set it only to train conservative DPO on purpose.
+   */
+  cdpoLabelSmoothing: number;
 }
 
 /**
- * The parameter check shared by the label-smoothed logistic losses (DPO, AOT): β > 0, ε ∈ [0, 0.5],
- * errors naming `loss`.
- */
-export function smoothedLogisticParams(loss: string): (p: SigmoidParams) => void {
-  return (p) => {
-    checkBeta(loss, p.beta);
-    checkRange(loss, "labelSmoothing", p.labelSmoothing, 0, 0.5, { hiOpen: false });
-  };
-}
-
-/**
- * DPO's sigmoid loss (TRL `sigmoid`), with optional label smoothing (cDPO).
+ * The label-smoothed logistic loss of the scaled margin βz and its gradients, as TRL writes `aot`,
+ * `aot_unpaired` (and cDPO):
  *
  * ```text
- * L = (1 − ε) sp(−βz) + ε sp(βz),  z = Δc − Δr
+ * L = −(1 − ε) logσ(βz) − ε logσ(−βz) = (1 − ε) sp(−βz) + ε sp(βz),   z = Δc − Δr
  * ∂L/∂c = β(−(1 − ε) σ(−βz) + ε σ(βz)) = −∂L/∂r
  * ```
- * Reference: Rafailov et al. 2023, "Direct Preference Optimization".
+ */
+export function smoothedMarginTerms<T>(
+  m: LossMath<T>,
+  x: PairedTerms<T>,
+  beta: number,
+  epsilon: number,
+): PairedTermsOutput<T> {
+  const b = m.constant(beta);
+  const { z } = logRatios(m, x);
+  const { loss, slope } = smoothedLogistic(m, m.mul(b, z), epsilon);
+  const g = m.mul(b, slope);
+  return { loss, gradChosen: g, gradRejected: m.neg(g) };
+}
+
+/**
+ * DPO's sigmoid loss (TRL `sigmoid`), exactly as TRL 1.13 computes it; cDPO label smoothing only through
+ * the separately named `cdpoLabelSmoothing` (default 0).
+ *
+ * ```text
+ * L = sp(−βz) = −logσ(βz),  z = Δc − Δr          (ε = cdpoLabelSmoothing = 0)
+ * L = (1 − ε) sp(−βz) + ε sp(βz)                   (cDPO, ε > 0: not TRL 1.13)
+ * ∂L/∂c = β(−(1 − ε) σ(−βz) + ε σ(βz)) = −∂L/∂r
+ * ```
+ * Reference: Rafailov et al. 2023, "Direct Preference Optimization"; Mitchell 2023 (cDPO).
  */
 export const sigmoidLoss = definePairedLoss<SigmoidParams>({
   name: "sigmoid",
-  reference: "Rafailov et al. 2023 (DPO); Mitchell 2023 (cDPO label smoothing)",
-  defaults: { beta: 0.1, labelSmoothing: 0 },
-  validate: smoothedLogisticParams("sigmoid"),
-  terms(m, x, p) {
-    const beta = m.constant(p.beta);
-    const { z } = logRatios(m, x);
-    const { loss, slope } = smoothedLogistic(m, m.mul(beta, z), p.labelSmoothing);
-    const g = m.mul(beta, slope);
-    return { loss, gradChosen: g, gradRejected: m.neg(g) };
+  reference: "Rafailov et al. 2023 (DPO); Mitchell 2023 (cDPO label smoothing, opt-in)",
+  defaults: { beta: 0.1, cdpoLabelSmoothing: 0 },
+  validate(p) {
+    checkBeta("sigmoid", p.beta);
+    checkRange("sigmoid", "cdpoLabelSmoothing", p.cdpoLabelSmoothing, 0, 0.5, { hiOpen: false });
   },
+  terms: (m, x, p) => smoothedMarginTerms(m, x, p.beta, p.cdpoLabelSmoothing),
 });
 
 /**

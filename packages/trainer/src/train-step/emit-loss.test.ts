@@ -5,6 +5,7 @@ import {
   runPairedLoss,
   runUnpairedLoss,
   type UnpairedLossDefinition,
+  weightedLossSum,
 } from "@apo/losses/define";
 import { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
@@ -13,7 +14,8 @@ import { GraphBuilder } from "../onnx/builder.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { emitPairedLoss, emitUnpairedLoss } from "./emit-loss.js";
 
-const all: readonly LossDefinition[] = Object.values(LOSSES);
+// Each definition once (a deprecated alias is the same object as its TRL name).
+const all: readonly LossDefinition[] = [...new Set<LossDefinition>(Object.values(LOSSES))];
 const paired = all.filter((d): d is PairedLossDefinition => d.kind === "paired");
 const unpaired = all.filter((d): d is UnpairedLossDefinition => d.kind === "unpaired");
 
@@ -107,33 +109,108 @@ describe.each(["float64", "float32"] as const)("AOT's rank coupling in ONNX (%s)
     referenceChosen: [-5, -6, -5, -7, -7, -6],
     referenceRejected: [-6, -7, -6, -9, -8, -5],
   };
-  it.each([LOSSES.aot, LOSSES.aot_pair].map((d) => [d.name, d] as const))("%s with ties", async (_n, d) => {
-    const definition = d as PairedLossDefinition;
-    const n = tied.policyChosen.length;
-    const g = new GraphBuilder();
-    const x = Object.fromEntries(
-      (Object.keys(tied) as Array<keyof typeof tied>).map((f) => [f, g.input(f, dtype, [n])]),
-    ) as Record<keyof typeof tied, string>;
-    const one = g.scalar(1, dtype);
-    const params = { ...definition.defaults, beta: 0.7 };
-    const out = emitPairedLoss(
-      g,
-      definition,
-      params,
-      { ...x, chosenLength: one, rejectedLength: one },
-      dtype,
-    );
+  it.each([LOSSES.aot, LOSSES.aot_unpaired].map((d) => [d.name, d] as const))(
+    "%s with ties",
+    async (_n, d) => {
+      const definition = d as PairedLossDefinition;
+      const n = tied.policyChosen.length;
+      const g = new GraphBuilder();
+      const x = Object.fromEntries(
+        (Object.keys(tied) as Array<keyof typeof tied>).map((f) => [f, g.input(f, dtype, [n])]),
+      ) as Record<keyof typeof tied, string>;
+      const one = g.scalar(1, dtype);
+      const params = { ...definition.defaults, beta: 0.7 };
+      const out = emitPairedLoss(
+        g,
+        definition,
+        params,
+        { ...x, chosenLength: one, rejectedLength: one },
+        dtype,
+      );
+      for (const name of [out.losses, out.gradChosen, out.gradRejected, out.mean]) g.output(name);
+      const read = await runGraph(g, tied, dtype);
+      const expected = runPairedLoss(definition, tied, params);
+      for (let i = 0; i < n; i++) {
+        close(read(out.losses)[i] as number, expected.losses[i] as number, dtype);
+        close(read(out.gradChosen)[i] as number, expected.gradChosen[i] as number, dtype);
+        close(read(out.gradRejected)[i] as number, expected.gradRejected[i] as number, dtype);
+      }
+      close(read(out.mean)[0] as number, expected.loss, dtype);
+      // A rank-coupled gradient is not the per-example one: some example's gradient differs from DPO's.
+      const dpo = runPairedLoss(LOSSES.sigmoid as PairedLossDefinition, tied, { beta: params.beta });
+      expect(expected.gradChosen.some((v, i) => Math.abs(v - (dpo.gradChosen[i] as number)) > 1e-6)).toBe(
+        true,
+      );
+    },
+  );
+});
+
+const pairedOf = (name: keyof typeof LOSSES) => LOSSES[name] as PairedLossDefinition;
+
+describe.each(["float64", "float32"] as const)("batch couplings and loss lists in ONNX (%s)", (dtype) => {
+  // Batch means (sft's and the NLL term's token mean, kto_pair's anchors) at non-default parameters, and
+  // weighted sums of losses with different couplings (TRL's loss_type list with loss_weights).
+  const cases: Array<readonly [string, PairedLossDefinition, Record<string, number>]> = [
+    ["kto_pair, fixed anchor", pairedOf("kto_pair"), { beta: 0.3, batchAnchor: 0, referencePoint: 0.7 }],
+    [
+      "kto_pair, batch anchors, β 0.5",
+      pairedOf("kto_pair"),
+      { beta: 0.5, batchAnchor: 1, referencePoint: 0 },
+    ],
+    ["simpo, cpo_alpha 0.5", pairedOf("simpo"), { beta: 2, gamma: 1, labelSmoothing: 0.1, cpoAlpha: 0.5 }],
+    ["cpo, cpo_alpha 0", pairedOf("cpo"), { beta: 0.2, labelSmoothing: 0, cpoAlpha: 0 }],
+    [
+      "sigmoid + 0.5·sft",
+      weightedLossSum([
+        { definition: pairedOf("sigmoid"), weight: 1 },
+        { definition: pairedOf("sft"), weight: 0.5 },
+      ]),
+      { beta: 0.1 },
+    ],
+    [
+      "apo_zero + 0.3·sft + 2·aot + 0.1·ipo",
+      weightedLossSum([
+        { definition: pairedOf("apo_zero"), weight: 1 },
+        { definition: pairedOf("sft"), weight: 0.3 },
+        { definition: pairedOf("aot"), weight: 2 },
+        { definition: pairedOf("ipo"), weight: 0.1 },
+      ]),
+      { beta: 0.2, labelSmoothing: 0.1 },
+    ],
+  ];
+  it.each(cases)("%s", async (_name, definition, params) => {
+    const g = new GraphBuilder({ name: "coupled" });
+    const x = Object.fromEntries(FIELDS.map((f) => [f, g.input(f, dtype, [B])])) as Record<
+      keyof typeof data,
+      string
+    >;
+    const out = emitPairedLoss(g, definition, params, x, dtype);
     for (const name of [out.losses, out.gradChosen, out.gradRejected, out.mean]) g.output(name);
-    const read = await runGraph(g, tied, dtype);
-    const expected = runPairedLoss(definition, tied, params);
-    for (let i = 0; i < n; i++) {
+    const read = await runGraph(g, data, dtype);
+    const expected = runPairedLoss(definition, data, params);
+    for (let i = 0; i < B; i++) {
       close(read(out.losses)[i] as number, expected.losses[i] as number, dtype);
       close(read(out.gradChosen)[i] as number, expected.gradChosen[i] as number, dtype);
       close(read(out.gradRejected)[i] as number, expected.gradRejected[i] as number, dtype);
     }
     close(read(out.mean)[0] as number, expected.loss, dtype);
-    // A rank-coupled gradient is not the per-example one: some example's gradient differs from DPO's.
-    const dpo = runPairedLoss(LOSSES.sigmoid as PairedLossDefinition, tied, params);
-    expect(expected.gradChosen.some((v, i) => Math.abs(v - (dpo.gradChosen[i] as number)) > 1e-6)).toBe(true);
+  });
+
+  it("sft's loss is one scalar per batch and its gradient −1/mean(ℓc) per pair", async () => {
+    const g = new GraphBuilder({ name: "sft" });
+    const x = Object.fromEntries(FIELDS.map((f) => [f, g.input(f, dtype, [B])])) as Record<
+      keyof typeof data,
+      string
+    >;
+    const out = emitPairedLoss(g, pairedOf("sft"), { beta: 0.1 }, x, dtype);
+    for (const name of [out.losses, out.gradChosen, out.mean]) g.output(name);
+    const read = await runGraph(g, data, dtype);
+    const tokens = data.chosenLength.reduce((a, b) => a + b, 0);
+    const nll = -data.policyChosen.reduce((a, b) => a + b, 0) / tokens;
+    close(read(out.mean)[0] as number, nll, dtype);
+    for (let i = 0; i < B; i++) {
+      close(read(out.losses)[i] as number, nll, dtype);
+      close(read(out.gradChosen)[i] as number, -B / tokens, dtype);
+    }
   });
 });

@@ -1,5 +1,11 @@
-import { apoZeroLoss, apoZeroUnpairedLoss, computeLoss, dpoLoss, ktoLoss } from "@apo/losses";
-import { definePairedLoss } from "@apo/losses/define";
+import { apoZeroLoss, apoZeroUnpairedLoss, dpoLoss, ktoLoss } from "@apo/losses";
+import {
+  definePairedLoss,
+  getLoss,
+  type PairedLossDefinition,
+  runPairedLoss,
+  weightedLossSum,
+} from "@apo/losses/define";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PackedBatch, packSequences } from "../logprobs/pack-sequences.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
@@ -72,24 +78,44 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
     await s.release();
   });
 
-  it.each(["apo_zero", "apo_down", "sigmoid", "aot", "aot_pair"] as const)(
+  // sft, cpo and simpo couple the pairs through the batch's token-mean NLL; the sums are TRL's loss_type
+  // lists with loss_weights (AOT's sorting and SFT's batch mean in one objective).
+  const rpo = weightedLossSum([
+    { definition: getLoss("sigmoid"), weight: 1 },
+    { definition: getLoss("sft"), weight: 0.5 },
+  ]);
+  const mixed = weightedLossSum([
+    { definition: getLoss("apo_zero"), weight: 1 },
+    { definition: getLoss("aot"), weight: 2 },
+    { definition: getLoss("sft"), weight: 0.3 },
+  ]);
+  it.each(
+    ["apo_zero", "apo_down", "sigmoid", "aot", "aot_unpaired", "sft", "cpo", "simpo", rpo, mixed].map(
+      (loss) => [typeof loss === "string" ? loss : loss.name, loss] as const,
+    ),
+  )(
     "one SGD step (lr 1, no clipping: θ − θ' = ∇L) equals finite differences of the JS %s loss on the graph's log-probs",
-    async (loss) => {
+    async (_name, loss) => {
+      const definition = typeof loss === "string" ? (getLoss(loss) as PairedLossDefinition) : loss;
       const s = await TrainStepSession.create(model, {
         dtype: "float64",
-        loss,
+        loss: definition,
         optimizer: "sgd",
         maxGradNorm: Number.POSITIVE_INFINITY,
       });
       const before = new Map([...s.weights].map(([k, v]) => [k, Float64Array.from(v)]));
-      // The objective as @apo/losses computes it from the log-probs the graph returns.
+      // The objective as @apo/losses computes it from the log-probs (and token counts) the graph returns.
       const lossAt = async () => {
-        const p = copy((await s.step(batch, reference, 0)).policyLogp);
-        return computeLoss(loss, {
+        const out = await s.step(batch, reference, 0);
+        const p = copy(out.policyLogp);
+        const tokens = copy(out.tokens);
+        return runPairedLoss(definition, {
           policyChosen: p.slice(0, 2),
           policyRejected: p.slice(2),
           referenceChosen: reference.slice(0, 2),
           referenceRejected: reference.slice(2),
+          chosenLength: tokens.slice(0, 2),
+          rejectedLength: tokens.slice(2),
         }).loss;
       };
       const base = await s.step(batch, reference, 1);
