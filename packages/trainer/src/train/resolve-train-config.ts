@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { LossParameterError } from "@apo/losses";
+import { DEPRECATED_LOSS_NAMES, LossParameterError } from "@apo/losses";
 import type { LossDefinition } from "@apo/losses/define";
 import { OPTIMIZERS, type OptimizerName } from "../train-step/optimizers/index.js";
 import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";
-import { resolveLossDefinition } from "./loss-definition.js";
+import { lossNames, lossWeightsOf, resolveLossDefinition } from "./loss-definition.js";
 import { paperPreset, TRAIN_DEFAULTS, type TrainConfig, type TrainOptions } from "./train-options.js";
 
 /** Fields a resumed run must keep from its checkpoint: changing one would change the trajectory. */
@@ -13,6 +13,7 @@ const LOCKED_ON_RESUME = [
   "eval",
   "evalFraction",
   "loss",
+  "lossWeights",
   "lossParams",
   "optimizer",
   "optimizerConfig",
@@ -82,6 +83,12 @@ function lossParamsOf(
   return params;
 }
 
+/** A recorded loss with deprecated names replaced by TRL's (`aot_pair` → `aot_unpaired`). */
+function canonicalLoss(loss: string | string[]): string | string[] {
+  const aliases: Readonly<Record<string, string>> = DEPRECATED_LOSS_NAMES;
+  return Array.isArray(loss) ? loss.map((l) => aliases[l] ?? l) : (aliases[loss] ?? loss);
+}
+
 /**
  * Fill in and check a run's configuration: the saved config of a resumed checkpoint (if any), then the
  * preset, then the options, then {@link TRAIN_DEFAULTS}. A resumed run may change only where it writes,
@@ -109,8 +116,8 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
   const data = path("data", merged.data);
   const out = path("out", merged.out);
   const evalFile = merged.eval === undefined ? null : path("eval", merged.eval);
-  const definition = resolveLossDefinition(merged.loss ?? TRAIN_DEFAULTS.loss);
-  const loss = definition.name;
+  const definition = resolveLossDefinition(merged.loss ?? TRAIN_DEFAULTS.loss, merged.lossWeights);
+  const loss = lossNames(definition);
   // An explicit β wins over a preset's; a preset's β over saved or given lossParams only without them.
   const lossParams = lossParamsOf(definition, merged.lossParams, {
     explicit: given.beta,
@@ -127,6 +134,7 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
     eval: evalFile,
     evalFraction: merged.evalFraction ?? TRAIN_DEFAULTS.evalFraction,
     loss,
+    lossWeights: lossWeightsOf(definition),
     lossParams,
     optimizer,
     optimizerConfig: { ...merged.optimizerConfig },
@@ -182,13 +190,15 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
     throw new TrainConfigError("dtype", config.dtype, '"float32" or "float64"');
   }
   if (saved !== undefined) {
+    // A checkpoint's deprecated loss name (aot_pair) is the same run under TRL's name.
+    const before: TrainConfig = { ...saved, loss: canonicalLoss(saved.loss) };
     for (const field of LOCKED_ON_RESUME) {
       // Fields newer than the checkpoint (saved as undefined) take their defaults.
-      if (saved[field] !== undefined && JSON.stringify(config[field]) !== JSON.stringify(saved[field])) {
+      if (before[field] !== undefined && JSON.stringify(config[field]) !== JSON.stringify(before[field])) {
         throw new TrainConfigError(
           field,
           config[field],
-          `${JSON.stringify(saved[field])} as in the checkpoint being resumed (start a new run to change it)`,
+          `${JSON.stringify(before[field])} as in the checkpoint being resumed (start a new run to change it)`,
         );
       }
     }

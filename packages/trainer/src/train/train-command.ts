@@ -6,14 +6,16 @@ import type { TrainOptions } from "./train-options.js";
 
 /** Usage of `apo train`, shown by `apo --help`. */
 export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR [--eval held-out.jsonl] [--eval-fraction 0.1]
-      [--preset paper] [--loss apo_zero] [--beta 0.1] [--optimizer rmsprop|adamw|sgd] [--lr 1e-6]
+      [--preset paper] [--loss apo_zero|sigmoid,sft,…] [--loss-weights 1,0.5,…] [--beta 0.1]
+      [--loss-param NAME=VALUE]… [--optimizer rmsprop|adamw|sgd] [--lr 1e-6]
       [--warmup-steps 0] [--epochs 3] [--batch-size 8] [--micro-batch-size N] [--max-grad-norm 1]
       [--max-length 1024] [--truncation-mode keep_start|keep_end] [--max-prompt-length N]
       [--max-completion-length N] [--eval-every N] [--save-every N|epoch] [--order seeded|torch]
       [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
       [--log-every 10] [--json] [--resume DIR]
       align the model on preference pairs (KTO-format prompt/completion/label rows for --loss kto or
-      apo_zero_unpaired); checkpoints, metrics.jsonl and plots/ go to --out;
+      apo_zero_unpaired); several --loss names train their sum weighted by --loss-weights (TRL's
+      loss_type list and loss_weights); checkpoints, metrics.jsonl and plots/ go to --out;
       Ctrl-C saves a checkpoint, --resume DIR continues from it; --json prints the summary on stdout`;
 
 /** onnxruntime-node execution providers `--device` accepts. */
@@ -40,10 +42,57 @@ const STRING_FLAGS = {
   data: "data",
   out: "out",
   eval: "eval",
-  loss: "loss",
   "cache-dir": "cacheDir",
   resume: "resumeFrom",
 } as const satisfies Record<string, keyof TrainOptions>;
+
+/** A comma-separated list of numbers, or a TrainConfigError naming the flag. */
+function numberList(flag: string, raw: string): number[] {
+  return raw.split(",").map((item) => {
+    const n = Number(item);
+    if (item.trim() === "" || !Number.isFinite(n)) {
+      throw new TrainConfigError(`--${flag}`, raw, "comma-separated finite numbers");
+    }
+    return n;
+  });
+}
+
+/**
+ * `--loss a,b` (TRL's `loss_type` list), `--loss-weights 1,0.5` (its `loss_weights`) and repeatable
+ * `--loss-param NAME=VALUE` (e.g. `labelSmoothing=0.1`, shared by the listed losses as TRL shares its
+ * config fields) as {@link TrainOptions}.
+ */
+function lossFlags(
+  loss: string | undefined,
+  weights: string | undefined,
+  params: readonly string[] | undefined,
+): Pick<TrainOptions, "loss" | "lossWeights" | "lossParams"> {
+  const out: Pick<TrainOptions, "loss" | "lossWeights" | "lossParams"> = {};
+  if (loss !== undefined) {
+    const names = loss.split(",").map((n) => n.trim());
+    if (names.some((n) => n === ""))
+      throw new TrainConfigError("--loss", loss, "loss names separated by commas");
+    out.loss = names.length === 1 ? (names[0] as string) : names;
+  }
+  if (weights !== undefined) out.lossWeights = numberList("loss-weights", weights);
+  if (params !== undefined && params.length > 0) {
+    const record: Record<string, number> = {};
+    for (const item of params) {
+      const eq = item.indexOf("=");
+      const value = Number(item.slice(eq + 1));
+      if (eq <= 0 || item.slice(eq + 1).trim() === "" || !Number.isFinite(value)) {
+        throw new TrainConfigError(
+          "--loss-param",
+          item,
+          "NAME=VALUE with a finite number, e.g. labelSmoothing=0.1",
+        );
+      }
+      record[item.slice(0, eq)] = value;
+    }
+    out.lossParams = record;
+  }
+  return out;
+}
 
 /**
  * Turn `apo train` arguments into {@link TrainOptions} (only the flags given, so a resumed run keeps its
@@ -67,6 +116,9 @@ export function parseTrainArgs(args: readonly string[]): {
     options: {
       ...Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
       preset: { type: "string" },
+      loss: { type: "string" },
+      "loss-weights": { type: "string" },
+      "loss-param": { type: "string", multiple: true },
       optimizer: { type: "string" },
       "save-every": { type: "string" },
       dtype: { type: "string" },
@@ -78,7 +130,8 @@ export function parseTrainArgs(args: readonly string[]): {
     },
   });
   const json = parsed.json === true;
-  const values = parsed as Record<string, string | undefined>;
+  const { "loss-param": lossParamFlags, ...single } = parsed;
+  const values = single as Record<string, string | undefined>;
   const number = (flag: string): number | undefined => {
     const raw = values[flag];
     if (raw === undefined) return undefined;
@@ -92,6 +145,7 @@ export function parseTrainArgs(args: readonly string[]): {
   for (const [flag, field] of Object.entries(NUMBER_FLAGS)) options[field] = number(flag);
   for (const [flag, field] of Object.entries(STRING_FLAGS)) options[field] = values[flag];
   if (values.preset !== undefined) options.preset = values.preset;
+  Object.assign(options, lossFlags(values.loss, values["loss-weights"], lossParamFlags));
   if (values.optimizer !== undefined) options.optimizer = values.optimizer as OptimizerName;
   if (values.dtype !== undefined) options.dtype = values.dtype;
   if (values["truncation-mode"] !== undefined) options.truncationMode = values["truncation-mode"];

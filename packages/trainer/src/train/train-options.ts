@@ -22,10 +22,16 @@ export interface TrainConfig {
   evalFraction: number;
   /**
    * Loss by TRL name (`apo_zero`, `apo_down`, `sigmoid`, …, the unpaired `kto` and `apo_zero_unpaired`, or
-   * a custom definition's name).
+   * a custom definition's name), or a list of paired losses summed with `lossWeights` (TRL's `loss_type`
+   * list, e.g. `["sigmoid", "sft"]`).
    */
-  loss: string;
-  /** Its parameters, defaults filled in (β is `lossParams.beta`). */
+  loss: string | string[];
+  /**
+   * One weight per loss of a list (TRL's `loss_weights`): the objective is Σₖ wₖ·mean_i Lₖ. Null for one loss
+   * (weight 1), or a list with weight 1 each.
+   */
+  lossWeights: number[] | null;
+  /** Its parameters, defaults filled in (β is `lossParams.beta`); a list's losses share them, as in TRL. */
   lossParams: Record<string, number>;
   optimizer: OptimizerName;
   /** Optimizer options over PyTorch's defaults (e.g. `{ alpha: 0.99, eps: 1e-8 }` for RMSProp). */
@@ -76,13 +82,17 @@ export interface TrainConfig {
  * const options: TrainOptions = { preset: "paper", model: "models/llama", data: "clair.jsonl", out: "runs/clair", microBatchSize: 2 };
  * ```
  */
-export interface TrainOptions extends Partial<Omit<TrainConfig, "eval" | "cacheDir" | "loss">> {
+export interface TrainOptions
+  extends Partial<Omit<TrainConfig, "eval" | "cacheDir" | "loss" | "lossWeights">> {
   /**
    * A loss of `@apo/losses` by TRL name, or a definition object (`definePairedLoss`, `defineUnpairedLoss`);
    * the config and checkpoints record its name, so a resumed run with an unregistered loss passes the
    * object again. Unpaired losses read `data` and `eval` in TRL's KTO format (`prompt`, `completion`, `label`).
+   * A list of paired losses trains their weighted sum (TRL's `loss_type` list; see `lossWeights`).
    */
-  loss?: string | LossDefinition;
+  loss?: string | LossDefinition | readonly (string | LossDefinition)[];
+  /** One weight per loss of `loss` (TRL's `loss_weights`; default 1 each), e.g. `[1, 0.5]` for sigmoid + 0.5·sft. */
+  lossWeights?: readonly number[] | null;
   /** Held-out pairs file (default: a seeded `evalFraction` of `data`). */
   eval?: string;
   /** Reference log-prob cache folder (default `<out>/reference-cache`). */

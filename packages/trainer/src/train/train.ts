@@ -113,7 +113,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const resume =
     options.resumeFrom === undefined ? null : await loadCheckpoint(await findCheckpoint(options.resumeFrom));
   const config = resolveTrainConfig(options, resume?.state.config);
-  const loss = resolveLossDefinition(options.loss ?? config.loss);
+  const loss = resolveLossDefinition(options.loss ?? config.loss, config.lossWeights);
   await mkdir(config.out, { recursive: true });
   if (resume === null && (await readdir(config.out)).some((n) => /^checkpoint-\d+$/.test(n))) {
     // A fresh run would interleave its checkpoints with another run's, and --resume would pick the wrong one.
