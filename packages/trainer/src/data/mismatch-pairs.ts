@@ -14,9 +14,10 @@ export interface MismatchedExamples {
 /**
  * Pair every unpaired example with a fixed mismatched sequence for KTO's KL estimate: example i's prompt
  * followed by the completion of example (i + 1) mod N of the same set (file order, after the held-out
- * split), re-truncated to the model's context. The pairing is fixed for the whole run, so the mismatched
- * rows' reference log-probs are computed once and cached with the others, and the shuffled batches of
- * every epoch still draw a mismatched completion from a random other example. It needs N ≥ 2 to mismatch.
+ * split), truncated as a sequence of its own (from that completion before its own truncation, as TRL's
+ * KTOTrainer does). The pairing is fixed for the whole run, so the mismatched rows' reference log-probs
+ * are computed once and cached with the others, and the shuffled batches of every epoch still draw a
+ * mismatched completion from a random other example. It needs N ≥ 2 to mismatch.
  *
  * ```text
  * pairs[i] = { chosen: (prompt_i, completion_i), rejected: (prompt_i, completion_{(i+1) mod N}) }
@@ -47,7 +48,10 @@ export function mismatchExamples(
   const pairs = examples.map((example, i): TrainPair => {
     const next = examples[partner(i)] as UnpairedExample;
     const mismatched: PromptCompletion = truncateSequence(
-      { promptIds: example.completion.promptIds, completionIds: next.completion.completionIds },
+      {
+        promptIds: example.completion.promptIds,
+        completionIds: next.fullCompletionIds ?? next.completion.completionIds,
+      },
       truncation,
       context,
     );

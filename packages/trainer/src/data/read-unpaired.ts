@@ -21,6 +21,11 @@ export interface UnpairedExample {
   readonly completion: PromptCompletion;
   /** Desirable (true) or undesirable (false). */
   readonly label: boolean;
+  /**
+   * The completion before truncation, when truncation shortened it: as TRL's KTOTrainer, another example's
+   * KL sequence (`mismatchExamples`) is that example's prompt plus these ids, truncated on its own.
+   */
+  readonly fullCompletionIds?: readonly number[];
 }
 
 /** What {@link readUnpairedExamples} returns: the usable examples and the rows it left out. */
@@ -127,7 +132,14 @@ export async function readUnpairedExamples(
       skipped.push({ line, reason: "empty prompt" });
       return;
     }
-    examples.push({ line, ...(row.id === undefined ? {} : { id: row.id }), completion, label: row.label });
+    const full = completion.completionIds.length < row.completion.completionIds.length;
+    examples.push({
+      line,
+      ...(row.id === undefined ? {} : { id: row.id }),
+      completion,
+      label: row.label,
+      ...(full ? { fullCompletionIds: row.completion.completionIds } : {}),
+    });
   };
   // Paired rows wait for the end of their block of UNPAIR_BLOCK paired rows, as TRL orders them.
   let block: { line: number; row: ReturnType<typeof parsePreferenceRow> }[] = [];

@@ -13,6 +13,7 @@ const report = (step: number): StepReport => ({
   loss: 0.5,
   chosenReward: 0.01,
   rejectedReward: -0.02,
+  gradNorm: 0.3,
   lr: 2e-7,
   tokens: 1000,
   seconds: 0.5,

@@ -12,9 +12,13 @@ export interface ProgressOptions {
 export interface StepReport {
   readonly step: number;
   readonly epoch: number;
+  /** Mean of the step's micro-batch mean losses (TRL's logged `loss`). */
   readonly loss: number;
+  /** Mean β·(policy − reference) of the chosen (desirable) completions: micro-batch means averaged, as TRL. */
   readonly chosenReward: number;
   readonly rejectedReward: number;
+  /** Global gradient norm before clipping, of the step's (accumulated) gradient: TRL's `grad_norm`. */
+  readonly gradNorm: number;
   readonly lr: number;
   /** Tokens (prompt + completion, chosen and rejected) in the step. */
   readonly tokens: number;
@@ -41,7 +45,7 @@ const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
  * @example
  * ```ts
  * const progress = new Progress(180, 0, { logEvery: 20 });
- * progress.step({ step: 1, epoch: 0.1, loss: 0.99, chosenReward: 0, rejectedReward: 0, lr: 2e-7, tokens: 9000, seconds: 1.2 });
+ * progress.step({ step: 1, epoch: 0.1, loss: 0.99, chosenReward: 0, rejectedReward: 0, gradNorm: 0.4, lr: 2e-7, tokens: 9000, seconds: 1.2 });
  * progress.note("saved out/checkpoint-10");
  * ```
  */

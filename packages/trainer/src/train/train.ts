@@ -63,7 +63,7 @@ export interface TrainSummary {
   readonly skipped: (SkippedRow & { file: string })[];
   /** Whether the reference log-probs came from the cache (`eval` is null without held-out pairs). */
   readonly referenceCache: { train: boolean; eval: boolean | null };
-  /** Mean loss of the last optimizer step (null when none ran). */
+  /** Loss of the last optimizer step, the mean of its micro-batches' mean losses (null when none ran). */
   readonly lastLoss: number | null;
   /** Every evaluation of the run so far (as in `metrics.jsonl`). */
   readonly metrics: EvalMetrics[];
@@ -77,19 +77,37 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
+
+/**
+ * A step's mean rewards as TRL logs them: each micro-batch's mean, averaged over the micro-batches (an
+ * unpaired loss: over those with examples of that label; 0 when none has any).
+ */
 function stepRewards(
   loss: LossDefinition,
   lossParams: Record<string, number>,
   results: readonly TrainStepResult[],
   micro: readonly PreparedMicroBatch[],
-): EvalMetrics {
+): { chosen: number; rejected: number } {
   const at = { step: 0, epoch: 0 };
-  if (loss.kind === "paired") {
-    const { policy, reference } = stepLogProbs(results, micro);
-    return evaluatePairs(loss, lossParams, policy, reference, at);
-  }
-  const { policy, reference, labels } = stepUnpairedLogProbs(results, micro);
-  return evaluateUnpaired(loss, lossParams, policy, reference, labels, at);
+  const chosen: number[] = [];
+  const rejected: number[] = [];
+  results.forEach((result, k) => {
+    const m = [micro[k] as PreparedMicroBatch];
+    if (loss.kind === "paired") {
+      const { policy, reference } = stepLogProbs([result], m);
+      const e = evaluatePairs(loss, lossParams, policy, reference, at);
+      chosen.push(e.chosen_reward);
+      rejected.push(e.rejected_reward);
+      return;
+    }
+    const { policy, reference, labels } = stepUnpairedLogProbs([result], m);
+    const e = evaluateUnpaired(loss, lossParams, policy, reference, labels, at);
+    if (labels.includes(true)) chosen.push(e.chosen_reward);
+    if (labels.includes(false)) rejected.push(e.rejected_reward);
+  });
+  return { chosen: mean(chosen), rejected: mean(rejected) };
 }
 
 /**
@@ -261,17 +279,16 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         const results = await optimizerStep(session, micro, lr);
         const seconds = (performance.now() - t0) / 1000;
         step += 1;
-        const totalPairs = micro.reduce((n, m) => n + m.pairs, 0);
-        lastLoss =
-          results.reduce((sum, r, k) => sum + r.loss * (micro[k] as PreparedMicroBatch).pairs, 0) /
-          totalPairs;
+        // TRL's logged loss: the mean of the micro-batches' mean losses (the objective whose gradient it took).
+        lastLoss = mean(results.map((r) => r.loss));
         const rewards = stepRewards(loss, config.lossParams, results, micro);
         const report: StepReport = {
           step,
           epoch: step / stepsPerEpoch,
           loss: lastLoss,
-          chosenReward: rewards.chosen_reward,
-          rejectedReward: rewards.rejected_reward,
+          chosenReward: rewards.chosen,
+          rejectedReward: rewards.rejected,
+          gradNorm: (results.at(-1) as TrainStepResult).gradNorm,
           lr,
           tokens: micro.reduce((n, m) => n + countTokens(m.batch), 0),
           seconds,
