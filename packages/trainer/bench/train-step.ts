@@ -55,7 +55,6 @@ async function time(f: () => Promise<unknown>, repeat: number, warmup = 2): Prom
 }
 
 const b0 = batch(0);
-const reference = new Array(2 * PAIRS).fill(-500);
 const tokens = 2 * PAIRS * SEQ;
 console.log(
   `trainer bench: Llama ${(params / 1e6).toFixed(1)}M parameters, ${PAIRS} pairs × ${SEQ} tokens, CPU EP`,
@@ -65,6 +64,10 @@ console.log(
 // whose speed drifts between runs does not skew their ratio; the median of each round's own ratio is
 // printed beside it.
 const forward = await LogProbSession.create(model);
+// The reference is the policy itself, as at the start of a real run (margin 0, where APO-zero's gradients
+// are largest): a far-off constant reference saturates the loss and times a step with zero gradients.
+const referenceOf = async (b: PackedBatch) => (await forward.runPacked(b)).map((r) => r.logp);
+const reference = await referenceOf(b0);
 const single = await TrainStepSession.create(model, { loss: "apo_zero", optimizer: "rmsprop" });
 const [forwardRuns = [], stepRuns = []] = await interleavedTimes(
   [() => forward.runPacked(b0), () => single.step(b0, reference, 1e-6)],
@@ -73,9 +76,9 @@ const [forwardRuns = [], stepRuns = []] = await interleavedTimes(
 const forwardMs = Math.min(...forwardRuns);
 const stepMs = Math.min(...stepRuns);
 const medianRatio = pairedMedianRatio(stepRuns, forwardRuns);
+const batches: { batch: PackedBatch; referenceLogp: number[] }[] = [];
+for (let k = 0; k < K; k++) batches.push({ batch: batch(k), referenceLogp: await referenceOf(batch(k)) });
 await forward.release();
-
-const batches = Array.from({ length: K }, (_, k) => ({ batch: batch(k), referenceLogp: reference }));
 const singleK = await time(async () => {
   for (const m of batches) await single.step(m.batch, m.referenceLogp, 1e-6);
 }, 1);
