@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TrainPair } from "../data/read-pairs.js";
 import type { Truncation } from "../data/truncate-pair.js";
+import { IoError, withPath } from "../io-error.js";
 import type { PairLogProbs } from "./pair-log-probs.js";
 
 /** What a cached reference depends on. */
@@ -53,7 +54,7 @@ async function readCacheFile(file: string): Promise<CacheFile | null> {
     text = await readFile(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
+    throw new IoError(file, "read", error);
   }
   try {
     return JSON.parse(text) as CacheFile;
@@ -98,8 +99,8 @@ export async function cachedReferenceLogProbs(
     chosenTokens: [...value.chosenTokens],
     rejectedTokens: [...value.rejectedTokens],
   };
-  await mkdir(dir, { recursive: true });
-  await writeFile(`${file}.tmp`, JSON.stringify(body));
-  await rename(`${file}.tmp`, file);
+  await withPath(dir, "create the folder", () => mkdir(dir, { recursive: true }));
+  await withPath(`${file}.tmp`, "write", () => writeFile(`${file}.tmp`, JSON.stringify(body)));
+  await withPath(file, "rename into", () => rename(`${file}.tmp`, file));
   return { value, hit: false, file };
 }

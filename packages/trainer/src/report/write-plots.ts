@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { withPath } from "../io-error.js";
 import type { EvalMetrics } from "./evaluate-pairs.js";
 import { lineChartSvg } from "./line-chart-svg.js";
 
@@ -24,7 +25,7 @@ export const PLOT_FILES = [
  */
 export async function writeMetricPlots(out: string, metrics: readonly EvalMetrics[]): Promise<string[]> {
   const dir = join(out, "plots");
-  await mkdir(dir, { recursive: true });
+  await withPath(dir, "create the folder", () => mkdir(dir, { recursive: true }));
   const line = (name: string, pick: (m: EvalMetrics) => number) => ({
     name,
     points: metrics.map((m) => [m.step, pick(m)] as const),
@@ -65,7 +66,7 @@ export async function writeMetricPlots(out: string, metrics: readonly EvalMetric
   } satisfies Record<(typeof PLOT_FILES)[number], string>;
   const written: string[] = [];
   for (const [file, svg] of Object.entries(charts)) {
-    await writeFile(join(dir, file), svg);
+    await withPath(join(dir, file), "write", () => writeFile(join(dir, file), svg));
     written.push(join(dir, file));
   }
   return written;

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,7 +7,12 @@ import { loadPretrainedModel, savePretrainedModel } from "../models/pretrained-m
 import type { FloatSafetensorsDtype } from "../safetensors/safetensors-dtype.js";
 import type { WeightMap } from "../safetensors/tensor.js";
 import { writeTinyTrainingSetup } from "../testing/train-fixtures.js";
-import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import {
+  loadCheckpoint,
+  removeStaleCheckpointFolders,
+  saveCheckpoint,
+  type TrainerState,
+} from "./checkpoint.js";
 import { train } from "./train.js";
 import type { TrainConfig } from "./train-options.js";
 
@@ -142,5 +148,35 @@ describe("checkpoint dtypes", () => {
     for (const file of ["model.safetensors", "optimizer.safetensors"]) {
       expect((await readFile(join(a, file))).equals(await readFile(join(b, file))), file).toBe(true);
     }
+  });
+});
+
+describe("temporary checkpoint folders", () => {
+  it("of saves whose process is gone: removed, or renamed into place when finished, at the next start", async () => {
+    const out = await tmp("apo-ckpt-stale-");
+    const base = await loadPretrainedModel(await tinyIn("F32"));
+    const save = (step: number) =>
+      saveCheckpoint(out, {
+        base,
+        weights: new Map(),
+        optimizerState: new Map(),
+        stateSlots: [],
+        state: { ...state("float32"), step },
+      });
+    const { pid: gone } = spawnSync(process.execPath, ["-e", ""]);
+    // Killed between removing checkpoint-2 and renaming its finished replacement: all there but the name.
+    await rename(await save(2), join(out, `checkpoint-2.tmp-${gone}`));
+    // Killed while writing: no trainer_state.json (written last).
+    await rename(await save(3), join(out, `checkpoint-3.tmp-${gone}`));
+    await rm(join(out, `checkpoint-3.tmp-${gone}`, "trainer_state.json"));
+    // A save in progress in a live process (this one's parent) is left alone.
+    await mkdir(join(out, `checkpoint-4.tmp-${process.ppid}`));
+    expect(await removeStaleCheckpointFolders(out)).toEqual([
+      `restored ${join(out, "checkpoint-2")} from checkpoint-2.tmp-${gone}, a finished save whose process (pid ${gone}) stopped before renaming it`,
+      `removed ${join(out, `checkpoint-3.tmp-${gone}`)}: a save that did not finish (its process, pid ${gone}, is gone)`,
+    ]);
+    expect((await readdir(out)).sort()).toEqual(["checkpoint-2", `checkpoint-4.tmp-${process.ppid}`]);
+    expect((await loadCheckpoint(join(out, "checkpoint-2"))).state.step).toBe(2);
+    expect(await removeStaleCheckpointFolders(join(out, "absent"))).toEqual([]);
   });
 });

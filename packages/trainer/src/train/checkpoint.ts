@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { IoError, withPath } from "../io-error.js";
 import {
   loadPretrainedModel,
   type PretrainedModel,
@@ -11,6 +12,8 @@ import type { WeightMap } from "../safetensors/tensor.js";
 import { writeSafetensorsFile } from "../safetensors/write-safetensors.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 import { stateInputName } from "../train-step/train-step-graph.js";
+import type { RunDataDigests } from "./data-digest.js";
+import { isProcessAlive } from "./run-lock.js";
 import type { TrainConfig } from "./train-options.js";
 
 /** Where a run stands, saved as `trainer_state.json` in each checkpoint. */
@@ -27,6 +30,11 @@ export interface TrainerState {
   /** Shuffling generator state before that epoch's permutation was drawn. */
   readonly rngState: number;
   readonly config: TrainConfig;
+  /**
+   * Absolute path, size and SHA-256 of the data and held-out files the run trains on, checked on resume
+   * (absent in checkpoints of older versions).
+   */
+  readonly dataFiles?: RunDataDigests;
 }
 
 /** File names inside `out/checkpoint-<step>/` besides the Hugging Face model files. */
@@ -86,22 +94,107 @@ export function withWeights(
 export async function saveCheckpoint(out: string, contents: CheckpointContents): Promise<string> {
   const dir = join(out, `checkpoint-${contents.state.step}`);
   const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  const model = withWeights(contents.base, contents.weights);
-  await savePretrainedModel(model, tmp);
-  const optimizer: WeightMap = new Map();
-  for (const [name, t] of model.weights) {
-    for (const slot of contents.stateSlots) {
-      const key = stateInputName(slot, name);
-      const value = contents.optimizerState.get(key);
-      if (value !== undefined) optimizer.set(key, { shape: t.shape, data: value });
+  try {
+    await withPath(tmp, "remove", () => rm(tmp, { recursive: true, force: true }));
+    const model = withWeights(contents.base, contents.weights);
+    await withPath(tmp, "save the model to", () => savePretrainedModel(model, tmp));
+    const optimizer: WeightMap = new Map();
+    for (const [name, t] of model.weights) {
+      for (const slot of contents.stateSlots) {
+        const key = stateInputName(slot, name);
+        const value = contents.optimizerState.get(key);
+        if (value !== undefined) optimizer.set(key, { shape: t.shape, data: value });
+      }
+    }
+    const optimizerFile = join(tmp, CHECKPOINT_FILES.optimizer);
+    await withPath(optimizerFile, "write", () => writeSafetensorsFile(optimizerFile, optimizer));
+    // Written last: a temporary folder with a readable state is complete (see removeStaleCheckpointFolders).
+    const stateFile = join(tmp, CHECKPOINT_FILES.state);
+    await withPath(stateFile, "write", () =>
+      writeFile(stateFile, `${JSON.stringify(contents.state, null, 2)}\n`),
+    );
+  } catch (error) {
+    // A failed save (a full disk) leaves no half checkpoint of gigabytes behind.
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
+  }
+  await withPath(dir, "replace", () => rm(dir, { recursive: true, force: true }));
+  await withPath(dir, "rename the finished checkpoint to", () => rename(tmp, dir));
+  return dir;
+}
+
+/**
+ * Clean up the temporary folders of saves that did not finish (`checkpoint-<step>.tmp-<pid>`, left by a
+ * process killed while saving): a folder whose process is gone is removed, unless it is complete (its
+ * `trainer_state.json`, written last, reads back) and its `checkpoint-<step>` is missing (killed between
+ * replacing the old folder and renaming the new one), in which case it is renamed into place. Call it
+ * while holding the run folder's lock. Returns one line per folder, for the log.
+ *
+ * @throws IoError naming the folder that cannot be removed or renamed
+ * @example
+ * ```ts
+ * for (const line of await removeStaleCheckpointFolders("runs/a")) console.error(line);
+ * ```
+ */
+export async function removeStaleCheckpointFolders(out: string): Promise<string[]> {
+  const lines: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(out);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return lines;
+    throw new IoError(out, "list", error);
+  }
+  for (const name of names.sort()) {
+    const m = /^(checkpoint-\d+)\.tmp-(\d+)$/.exec(name);
+    if (m === null) continue;
+    const pid = Number(m[2]);
+    if (pid !== process.pid && isProcessAlive(pid)) continue;
+    const tmp = join(out, name);
+    const dir = join(out, m[1] as string);
+    const complete = await readFile(join(tmp, CHECKPOINT_FILES.state), "utf8").then(
+      (text) => {
+        JSON.parse(text);
+        return true;
+      },
+      () => false,
+    );
+    if (complete && !existsSync(dir)) {
+      await withPath(tmp, "rename", () => rename(tmp, dir));
+      lines.push(
+        `restored ${dir} from ${name}, a finished save whose process (pid ${pid}) stopped before renaming it`,
+      );
+    } else {
+      await withPath(tmp, "remove", () => rm(tmp, { recursive: true, force: true }));
+      lines.push(`removed ${tmp}: a save that did not finish (its process, pid ${pid}, is gone)`);
     }
   }
-  await writeSafetensorsFile(join(tmp, CHECKPOINT_FILES.optimizer), optimizer);
-  await writeFile(join(tmp, CHECKPOINT_FILES.state), `${JSON.stringify(contents.state, null, 2)}\n`);
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
-  return dir;
+  return lines;
+}
+
+/**
+ * Read the `trainer_state.json` of a checkpoint folder (without its weights).
+ *
+ * @throws TrainConfigError (field `resumeFrom`) when it is not a version-1 state; IoError naming the file
+ *   when it cannot be read or is not JSON
+ * @example
+ * ```ts
+ * const state = await readTrainerState("runs/a/checkpoint-180");
+ * ```
+ */
+export async function readTrainerState(dir: string): Promise<TrainerState> {
+  const file = join(dir, CHECKPOINT_FILES.state);
+  const text = await withPath(file, "read", () => readFile(file, "utf8"));
+  let state: TrainerState;
+  try {
+    state = JSON.parse(text) as TrainerState;
+  } catch (error) {
+    throw new IoError(file, "read", error);
+  }
+  if (state?.version !== 1) {
+    throw new TrainConfigError("resumeFrom", dir, "a checkpoint of trainer_state version 1");
+  }
+  return state;
 }
 
 /** A checkpoint read back by {@link loadCheckpoint}. */
@@ -150,10 +243,7 @@ export async function findCheckpoint(path: string): Promise<string> {
  * ```
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const state = JSON.parse(await readFile(join(dir, CHECKPOINT_FILES.state), "utf8")) as TrainerState;
-  if (state.version !== 1) {
-    throw new TrainConfigError("resumeFrom", dir, "a checkpoint of trainer_state version 1");
-  }
+  const state = await readTrainerState(dir);
   // In the run's precision, so a float64 run resumes from exactly the values it saved.
   const dtype = state.config.dtype ?? "float32";
   const model = await loadPretrainedModel(dir, { dtype });
