@@ -86,6 +86,11 @@ export interface Generation {
 export interface Generator {
   /** Model name reported in generations and by `apo serve`'s `/v1/models`. */
   readonly model: string;
+  /**
+   * The model's context in tokens, when known: `apo serve` refuses prompts too long to fit it by their size,
+   * before tokenising them.
+   */
+  readonly contextLength?: number;
   /** Sample `n` completions of a conversation. */
   generate(request: ChatRequest): Promise<Generation>;
   /** Sample one completion per prompt (batched). */

@@ -102,6 +102,11 @@ export class LocalGenerator implements Generator {
     return LocalGenerator.create(await loadPretrainedModel(dir), options);
   }
 
+  /** The model's context in tokens (`max_position_embeddings`). */
+  get contextLength(): number {
+    return this.pretrained.config.maxPositions;
+  }
+
   /** Decoding batches run so far (concurrent calls share batches). */
   get batches(): number {
     return this.#scheduler.batches;

@@ -124,6 +124,11 @@ export class TransformersGenerator implements Generator {
     return new TransformersGenerator(tjs, lm, config, tokenizer, options, path);
   }
 
+  /** The model's context in tokens (`max_position_embeddings`). */
+  get contextLength(): number {
+    return this.config.maxPositions;
+  }
+
   complete(prompts: readonly Prompt[], given: GenerationOptions = {}): Promise<Completion[]> {
     const options = { ...this.#options.defaults, ...given };
     validateGenerationOptions(options);

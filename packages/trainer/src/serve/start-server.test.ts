@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Generator } from "../generate/generator.js";
 import { LocalGenerator } from "../generate/local-generator.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
-import { type RunningServer, startServer } from "./start-server.js";
+import { PROMPT_CHARS_PER_TOKEN, type RunningServer, startServer } from "./start-server.js";
 
 let generator: LocalGenerator;
 let server: RunningServer;
@@ -171,5 +171,76 @@ describe("apo serve (OpenAI chat completions)", () => {
     } finally {
       await local.close();
     }
+  });
+
+  it("answers a bad %-escape or URL in a path with 400, not 500", async () => {
+    for (const path of ["/v1/models/%E0%A4%A", "/v1/models/%zz"]) {
+      const response = await fetch(`${server.url}${path}`, { headers: { authorization: "Bearer sk-test" } });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { message: string; type: string } }).error).toMatchObject({
+        type: "invalid_request_error",
+        message: expect.stringMatching(/invalid %-escape/),
+      });
+    }
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+
+  it("refuses prompts too long for the context by their size, without holding up /health", async () => {
+    expect(generator.contextLength).toBe(128);
+    // A body limit large enough to let 2.5 MB messages through to the prompt check.
+    const local = await startServer({ generator, maxBodyBytes: 8 * 2 ** 20 });
+    try {
+      const body = JSON.stringify({
+        model: "tiny-gpt2",
+        messages: [
+          { role: "system", content: "Be brief. ".repeat(50_000) },
+          { role: "user", content: "Tell me a story. ".repeat(120_000) },
+        ],
+      });
+      expect(body.length).toBeGreaterThan(2.5e6);
+      const post = () =>
+        fetch(`${local.baseURL}/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+      const health: number[] = [];
+      let busy = true;
+      const watch = (async () => {
+        while (busy) {
+          const t0 = performance.now();
+          expect((await fetch(`${local.url}/health`)).status).toBe(200);
+          health.push(performance.now() - t0);
+        }
+      })();
+      const answers = await Promise.all(Array.from({ length: 8 }, post));
+      busy = false;
+      await watch;
+      for (const answer of answers) {
+        expect(answer.status).toBe(400);
+        expect(((await answer.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+          code: "context_length_exceeded",
+          param: "messages",
+        });
+      }
+      // Tokenising each 2.5 MB message list would block the event loop about a second.
+      expect(Math.max(...health)).toBeLessThan(500);
+    } finally {
+      await local.close();
+    }
+    // By default the body limit follows the context too: 6 bytes per character allowed, plus 64 KiB.
+    const response = await fetch(`${server.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk-test", "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "tiny-gpt2",
+        messages: [{ role: "user", content: "x".repeat(200_000) }],
+      }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+      `the request body is larger than ${6 * 128 * PROMPT_CHARS_PER_TOKEN + 65_536} bytes`,
+    );
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 });

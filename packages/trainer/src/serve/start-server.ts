@@ -16,8 +16,54 @@ export interface ServerOptions {
   readonly port?: number;
   /** When set, requests must send `Authorization: Bearer <apiKey>`. */
   readonly apiKey?: string;
-  /** Largest request body in bytes (default 4 MiB). */
+  /**
+   * Largest request body in bytes (default: 6 bytes per character of `maxPromptChars` plus 64 KiB, at
+   * most 4 MiB; 4 MiB when the generator's context is unknown). Larger bodies get 413 before they are read
+   * whole.
+   */
   readonly maxBodyBytes?: number;
+  /**
+   * Most characters of message text (contents and roles) one request may send (default
+   * {@link PROMPT_CHARS_PER_TOKEN} per token of the generator's `contextLength`; no limit when it is
+   * unknown). Longer requests get 400 `context_length_exceeded` without being tokenised, so a huge prompt
+   * cannot hold up the event loop (and `/health`) while it is tokenised only to be refused.
+   */
+  readonly maxPromptChars?: number;
+}
+
+/**
+ * Characters of prompt allowed per token of the model's context: no common vocabulary has a token longer
+ * than 128 characters (Qwen2.5's longest is 128 spaces; Llama 2's 16 letters), so a prompt over this many
+ * characters per token of context could never fit it, and refusing it by its size changes no answer.
+ */
+export const PROMPT_CHARS_PER_TOKEN = 128;
+
+/** Room in a request body for everything but the message text (sampling options, JSON syntax). */
+const BODY_OVERHEAD_BYTES = 64 * 1024;
+
+/** Characters of message text in a request: what tokenising it costs, without tokenising it. */
+function promptChars(messages: readonly { role: string; content: string }[]): number {
+  let chars = 0;
+  for (const m of messages) chars += m.role.length + m.content.length;
+  return chars;
+}
+
+/** The path of a request URL, or a 400 for one that cannot be decoded (a bad %-escape, an invalid URL). */
+function requestPath(url: string | undefined): { path: string; decode: (part: string) => string } {
+  let path: string;
+  try {
+    path = new URL(url ?? "/", "http://localhost").pathname.replace(/\/+$/, "");
+  } catch {
+    throw new HttpError(400, "the request URL is not a valid URL");
+  }
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new HttpError(400, `the request path ${JSON.stringify(path)} has an invalid %-escape`);
+    }
+  };
+  return { path, decode };
 }
 
 /** A running server. */
@@ -32,15 +78,28 @@ export interface RunningServer {
 }
 
 async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `the request body is larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      // Refuse at once and let the rest drain unread: the client still gets its 413 (the connection then
+      // closes) instead of a reset, and nothing more is held.
+      chunks.length = 0;
+      req.off("data", onData);
+      req.resume();
+      reject(new HttpError(413, `the request body is larger than ${limit} bytes`));
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch {
     throw new HttpError(400, "the request body is not valid JSON");
   }
@@ -69,12 +128,20 @@ function authorized(req: IncomingMessage, apiKey: string): boolean {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { generator } = options;
-  const limit = options.maxBodyBytes ?? 4 * 2 ** 20;
+  const context = generator.contextLength;
+  const maxPromptChars =
+    options.maxPromptChars ?? (context === undefined ? undefined : context * PROMPT_CHARS_PER_TOKEN);
+  const limit =
+    options.maxBodyBytes ??
+    Math.min(
+      4 * 2 ** 20,
+      maxPromptChars === undefined ? Number.POSITIVE_INFINITY : 6 * maxPromptChars + BODY_OVERHEAD_BYTES,
+    );
   const created = Math.floor(Date.now() / 1000);
   const modelCard = { id: generator.model, object: "model", created, owned_by: "apo" };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "");
+    const { path, decode } = requestPath(req.url);
     if (req.method === "GET" && path === "/health") {
       sendJson(res, 200, { status: "ok" });
       return;
@@ -87,7 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     if (req.method === "GET" && path.startsWith("/v1/models/")) {
-      const id = decodeURIComponent(path.slice("/v1/models/".length));
+      const id = decode(path.slice("/v1/models/".length));
       if (id !== generator.model) throw notFound(id, generator.model);
       sendJson(res, 200, modelCard);
       return;
@@ -95,6 +162,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (path === "/v1/chat/completions") {
       if (req.method !== "POST") throw new HttpError(405, "use POST for /v1/chat/completions");
       const request = parseChatRequest(await readJson(req, limit));
+      const chars = promptChars(request.messages);
+      if (maxPromptChars !== undefined && chars > maxPromptChars) {
+        throw new HttpError(
+          400,
+          `the messages have ${chars} characters, more than a model with a context of ${context ?? "?"} tokens ` +
+            `can take (at most ${maxPromptChars}); shorten them`,
+          { param: "messages", code: "context_length_exceeded" },
+        );
+      }
       if (request.model !== generator.model) throw notFound(request.model, generator.model);
       const controller = new AbortController();
       res.on("close", () => {
@@ -116,6 +192,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
       const http = httpErrorOf(error);
+      // A refused body may still be arriving: close the connection after the answer rather than reuse it.
+      if (http.status === 413) res.setHeader("connection", "close");
       sendJson(res, http.status, http.body());
     });
   });
