@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CommandLineError } from "./command-line-error.js";
 import { TRL_TRUNCATION } from "./data/truncate-pair.js";
 import { EXPORT_TRL_USAGE, exportTrlCommand } from "./export/export-trl-command.js";
 import { GENERATE_USAGE, generateCommand } from "./generate/generate-command.js";
-import { preferenceLogProbs } from "./logprobs/preference-log-probs.js";
+import { writePreferenceLogProbs } from "./logprobs/preference-log-probs.js";
 import { createTinyModel } from "./models/create-tiny-model.js";
 import { loadPretrainedModel } from "./models/pretrained-model.js";
 import { SERVE_USAGE, serveCommand } from "./serve/serve-command.js";
@@ -13,8 +12,10 @@ import { TRAIN_USAGE, trainCommand } from "./train/train-command.js";
 
 const USAGE = `usage:
   apo logprobs --model DIR --data pairs.jsonl --out FILE.jsonl [--batch-size 8] [--max-length 1024|none]
-      [--truncation-mode keep_start|keep_end]
-      per pair: chosen_logp, rejected_logp, chosen_tokens, rejected_tokens
+      [--truncation-mode keep_start|keep_end] [--max-line-bytes N]
+      per pair: chosen_logp, rejected_logp, chosen_tokens, rejected_tokens, written as batches finish
+      (the file is streamed; rows over 1 KiB per token of --max-length, at least 1 MiB, are refused
+      unless --max-line-bytes raises the limit)
       rows: {prompt, chosen, rejected} (strings or message lists, or no prompt: TRL's implicit form;
             tokenised and truncated as TRL 1.13 does) or {prompt_ids, chosen_ids, rejected_ids}
   apo init-model --family llama|gpt2 --out DIR [--seed 0] [--hidden 32] [--layers 2] [--heads 4]
@@ -46,6 +47,7 @@ async function logprobs(args: string[]): Promise<void> {
       "batch-size": { type: "string" },
       "max-length": { type: "string" },
       "truncation-mode": { type: "string" },
+      "max-line-bytes": { type: "string" },
     },
   });
   if (!values.model || !values.data || !values.out)
@@ -62,13 +64,14 @@ async function logprobs(args: string[]): Promise<void> {
     values["max-length"] === "none"
       ? null
       : (positiveInt(values["max-length"], "max-length") ?? TRL_TRUNCATION.maxLength);
-  const rows = await preferenceLogProbs(model, await readFile(values.data, "utf8"), {
+  const maxLineBytes = positiveInt(values["max-line-bytes"], "max-line-bytes");
+  // Streamed: rows are read line by line and written as each batch finishes, whatever the file's size.
+  const rows = await writePreferenceLogProbs(model, values.data, values.out, {
     ...(batchSize ? { batchSize } : {}),
+    ...(maxLineBytes ? { maxLineBytes } : {}),
     truncation: { ...TRL_TRUNCATION, maxLength, truncationMode: mode },
-    file: values.data,
   });
-  await writeFile(values.out, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  process.stderr.write(`wrote ${rows.length} rows to ${values.out}\n`);
+  process.stderr.write(`wrote ${rows} rows to ${values.out}\n`);
 }
 
 async function initModel(args: string[]): Promise<void> {

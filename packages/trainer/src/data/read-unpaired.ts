@@ -10,6 +10,7 @@ import {
 } from "./preference-rows.js";
 import { readJsonl } from "./read-jsonl.js";
 import { promptTooLong, type SkippedRow, shortened } from "./read-pairs.js";
+import { tokenisedRowLimit } from "./row-byte-limit.js";
 import { type RowLocation, TrainDataError } from "./train-data-error.js";
 import { dropsRow, type Truncation, truncateSequence } from "./truncate-pair.js";
 
@@ -148,7 +149,7 @@ export async function readUnpairedExamples(
     for (const { line, row } of block) add(line, { ...idOf(row), completion: row.rejected, label: false });
     block = [];
   };
-  for await (const { line, value } of readJsonl(file)) {
+  for await (const { line, value } of readJsonl(file, tokenisedRowLimit(truncation, context))) {
     const at = { file, line };
     const r = jsonObject(value, at);
     if (isPairedRow(r)) {

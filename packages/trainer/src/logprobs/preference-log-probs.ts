@@ -1,6 +1,9 @@
-import { parsePreferenceRow } from "../data/preference-rows.js";
-import { parseJsonl } from "../data/read-jsonl.js";
+import { open } from "node:fs/promises";
+import { parsePreferenceRow, type TokenizedPair } from "../data/preference-rows.js";
+import { type JsonlRow, parseJsonl, readJsonl } from "../data/read-jsonl.js";
+import { tokenisedRowLimit } from "../data/row-byte-limit.js";
 import { TRL_TRUNCATION, type Truncation, truncateSequence } from "../data/truncate-pair.js";
+import { withPath } from "../io-error.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { LogProbSession } from "./log-prob-session.js";
 
@@ -13,12 +16,76 @@ export interface PreferenceLogProbRow {
   readonly rejected_tokens: number;
 }
 
+/** Options of {@link preferenceLogProbs} and {@link writePreferenceLogProbs}. */
+export interface PreferenceLogProbOptions {
+  /** Pairs per forward run (default 8). */
+  readonly batchSize?: number;
+  /** How sequences are cut (default TRL's: `max_length` 1024, keep the start). */
+  readonly truncation?: Truncation;
+  /** The source named in errors (for text; {@link writePreferenceLogProbs} names its file itself). */
+  readonly file?: string;
+  /**
+   * Longest row in bytes that {@link writePreferenceLogProbs} reads (default: 1 KiB per token of the
+   * truncation's limit, between 1 and 64 MiB; see `tokenisedRowLimit`).
+   */
+  readonly maxLineBytes?: number;
+}
+
+/**
+ * Score rows as they come: parse and truncate each, run batches of `batchSize` pairs, and yield each
+ * batch's rows as soon as it is done (so nothing but one batch is held).
+ */
+async function* scoreRows(
+  model: PretrainedModel,
+  rows: AsyncIterable<JsonlRow> | Iterable<JsonlRow>,
+  options: PreferenceLogProbOptions,
+): AsyncGenerator<PreferenceLogProbRow[]> {
+  const truncation = options.truncation ?? TRL_TRUNCATION;
+  const context = model.config.maxPositions;
+  const batchSize = options.batchSize ?? 8;
+  const session = await LogProbSession.create(model);
+  try {
+    let batch: TokenizedPair[] = [];
+    const run = async (): Promise<PreferenceLogProbRow[]> => {
+      const results = await session.run(batch.flatMap((p) => [p.chosen, p.rejected]));
+      const out = batch.map((p, i) => {
+        const [c, r] = [results[2 * i]!, results[2 * i + 1]!];
+        return {
+          ...(p.id === undefined ? {} : { id: p.id }),
+          chosen_logp: c.logp,
+          rejected_logp: r.logp,
+          chosen_tokens: c.tokens,
+          rejected_tokens: r.tokens,
+        };
+      });
+      batch = [];
+      return out;
+    };
+    for await (const { line, value } of rows) {
+      const row = parsePreferenceRow(value, model.tokenizer, {
+        ...(options.file === undefined ? {} : { file: options.file }),
+        line,
+      });
+      batch.push({
+        ...row,
+        chosen: truncateSequence(row.chosen, truncation, context),
+        rejected: truncateSequence(row.rejected, truncation, context),
+      });
+      if (batch.length === batchSize) yield await run();
+    }
+    if (batch.length > 0) yield await run();
+  } finally {
+    await session.release();
+  }
+}
+
 /**
  * Summed completion log-probs of the chosen and rejected responses of every preference pair in a JSONL
  * text (rows of token ids or text, tokenised as TRL does, see {@link parsePreferenceRow}), truncated as TRL
  * truncates them (`truncation`, default `max_length` 1024 keeping the start; the model's context bounds it),
  * in batches of `batchSize` pairs. `file` names the source in errors. Rows TRL's trainer would drop (a
  * prompt of `max_length` tokens or more) are still scored: their completions come out with 0 tokens.
+ * For a file of any size, {@link writePreferenceLogProbs} streams instead.
  *
  * @example
  * ```ts
@@ -29,41 +96,46 @@ export interface PreferenceLogProbRow {
 export async function preferenceLogProbs(
   model: PretrainedModel,
   jsonl: string,
-  options: { batchSize?: number; truncation?: Truncation; file?: string } = {},
+  options: PreferenceLogProbOptions = {},
 ): Promise<PreferenceLogProbRow[]> {
-  const truncation = options.truncation ?? TRL_TRUNCATION;
-  const context = model.config.maxPositions;
-  const pairs = parseJsonl(jsonl, options.file).map(({ line, value }) => {
-    const row = parsePreferenceRow(value, model.tokenizer, {
-      ...(options.file === undefined ? {} : { file: options.file }),
-      line,
-    });
-    return {
-      ...row,
-      chosen: truncateSequence(row.chosen, truncation, context),
-      rejected: truncateSequence(row.rejected, truncation, context),
-    };
-  });
-  const batchSize = options.batchSize ?? 8;
-  const session = await LogProbSession.create(model);
   const out: PreferenceLogProbRow[] = [];
-  try {
-    for (let start = 0; start < pairs.length; start += batchSize) {
-      const batch = pairs.slice(start, start + batchSize);
-      const results = await session.run(batch.flatMap((p) => [p.chosen, p.rejected]));
-      batch.forEach((p, i) => {
-        const [c, r] = [results[2 * i]!, results[2 * i + 1]!];
-        out.push({
-          ...(p.id === undefined ? {} : { id: p.id }),
-          chosen_logp: c.logp,
-          rejected_logp: r.logp,
-          chosen_tokens: c.tokens,
-          rejected_tokens: r.tokens,
-        });
-      });
-    }
-  } finally {
-    await session.release();
-  }
+  for await (const rows of scoreRows(model, parseJsonl(jsonl, options.file), options)) out.push(...rows);
   return out;
+}
+
+/**
+ * `apo logprobs`: {@link preferenceLogProbs} of the JSONL file `data`, streamed: rows are read line by line
+ * and each batch's output rows are appended to `out` (one JSON object per line) as soon as it is done, so
+ * memory stays bounded whatever the file's size. Rows over `maxLineBytes` are refused (see
+ * `tokenisedRowLimit`). Returns how many rows were written; after an error, `out` holds the rows done
+ * before it.
+ *
+ * @throws TrainDataError naming the file and line of a bad row; IoError naming `out` when it cannot be written
+ * @example
+ * ```ts
+ * const rows = await writePreferenceLogProbs(model, "pairs.jsonl", "logprobs.jsonl", { batchSize: 16 });
+ * ```
+ */
+export async function writePreferenceLogProbs(
+  model: PretrainedModel,
+  data: string,
+  out: string,
+  options: Omit<PreferenceLogProbOptions, "file"> = {},
+): Promise<number> {
+  const truncation = options.truncation ?? TRL_TRUNCATION;
+  const limit = tokenisedRowLimit(truncation, model.config.maxPositions, options.maxLineBytes);
+  const handle = await withPath(out, "open for writing", () => open(out, "w"));
+  let written = 0;
+  try {
+    for await (const rows of scoreRows(model, readJsonl(data, limit), { ...options, file: data })) {
+      const text = rows.map((r) => `${JSON.stringify(r)}\n`).join("");
+      await withPath(out, "write", () => handle.write(text));
+      written += rows.length;
+    }
+  } catch (error) {
+    await handle.close().catch(() => undefined); // the first error is the one to report
+    throw error;
+  }
+  await withPath(out, "close", () => handle.close());
+  return written;
 }
