@@ -52,6 +52,7 @@ export {
   TransformersGenerator,
   type TransformersGeneratorOptions,
 } from "./generate/transformers-generator.js";
+export { IoError } from "./io-error.js";
 // Log-probs
 export {
   type CompletionLogProb,
@@ -60,7 +61,12 @@ export {
   type LogProbSessionOptions,
 } from "./logprobs/log-prob-session.js";
 export { type PackedBatch, type PromptCompletion, packSequences } from "./logprobs/pack-sequences.js";
-export { type PreferenceLogProbRow, preferenceLogProbs } from "./logprobs/preference-log-probs.js";
+export {
+  type PreferenceLogProbOptions,
+  type PreferenceLogProbRow,
+  preferenceLogProbs,
+  writePreferenceLogProbs,
+} from "./logprobs/preference-log-probs.js";
 export { createTinyModel, type TinyModelOptions } from "./models/create-tiny-model.js";
 export {
   BatchError,
@@ -79,13 +85,20 @@ export {
 export type { EvalMetrics } from "./report/evaluate-pairs.js";
 export { type ChartSeries, type LineChart, lineChartSvg } from "./report/line-chart-svg.js";
 export { NonFiniteWeightError, SafetensorsError, ShardPathError } from "./safetensors/safetensors-error.js";
-export { type RunningServer, type ServerOptions, startServer } from "./serve/start-server.js";
+export {
+  PROMPT_CHARS_PER_TOKEN,
+  type RunningServer,
+  type ServerOptions,
+  startServer,
+} from "./serve/start-server.js";
 export { type ChatMessage, ModelTokenizer } from "./tokenizer/model-tokenizer.js";
 export { TokenizerError } from "./tokenizer/tokenizer-error.js";
 export { findCheckpoint, loadCheckpoint, type TrainerState } from "./train/checkpoint.js";
+export { type DataFileDigest, ResumeDataError, type RunDataDigests } from "./train/data-digest.js";
 export { ExecutionProviderError } from "./train/execution-provider-error.js";
 export type { ProgressOptions, StepReport } from "./train/progress.js";
 // Training
+export { type LockHolder, RunLockedError } from "./train/run-lock.js";
 export { type TrainSummary, train } from "./train/train.js";
 export { paperPreset, TRAIN_DEFAULTS, type TrainConfig, type TrainOptions } from "./train/train-options.js";
 export { UnsupportedTrainLossError } from "./train/unsupported-train-loss-error.js";
