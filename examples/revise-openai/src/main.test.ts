@@ -6,8 +6,10 @@ import { expect, it } from "vitest";
 import { reviseAnswers } from "./main.js";
 
 it("revises through a real OpenAI-compatible endpoint (apo serve on loopback): every row is accounted for", async () => {
-  // A tiny local model stands in for GPT-4: its answers are noise, so rows end as reasoned rejects.
-  const model = await createTinyModel({ family: "llama", seed: 3, maxPositions: 512 });
+  // A tiny local model stands in for GPT-4: its answers are noise, so rows end as reasoned rejects. Its
+  // context fits the reviser prompt and max_tokens: a shorter one is a refusal for the server's
+  // configuration, which stops the run (ENDPOINT_MISCONFIGURED) instead of rejecting every row.
+  const model = await createTinyModel({ family: "llama", seed: 3, maxPositions: 2048 });
   const generator = await LocalGenerator.create(model, { defaults: { maxNewTokens: 24, temperature: 0 } });
   const server = await startServer({ generator, port: 0, apiKey: "test-key" });
   process.env.TINY_KEY = "test-key";

@@ -1,3 +1,6 @@
+import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { samplePairs, temporaryDirectory, writeJsonl, writeTinyTokenizer } from "../test/fixtures.js";
 import { contrastiveness } from "./contrastiveness.js";
@@ -63,6 +66,33 @@ describe("ContrastivenessPool", () => {
     expect(report.invalid).toBe(2);
     expect(report.invalidLines.map((l) => l.line)).toEqual([2, 4]);
     expect(report.invalidLines[1]!.reason).toMatch(/`rejected`: expected a string/);
+  });
+
+  it("names a line that is not UTF-8, or counts it with skipInvalid", async () => {
+    const bad = join(dir, "latin1.jsonl");
+    writeFileSync(
+      bad,
+      Buffer.concat([
+        Buffer.from(`${JSON.stringify(pairs[0])}\n{"chosen":"na`),
+        Buffer.from([0xef, 0x76]),
+        Buffer.from(`e","rejected":"x"}\n${JSON.stringify(pairs[1])}\n`),
+      ]),
+    );
+    const error = await pool.ofFile(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidLineError);
+    expect(error).toMatchObject({ file: bad, line: 2 });
+    expect((error as Error).message).toContain(`${bad}:2: not valid UTF-8`);
+    const report = await pool.ofFile(bad, { skipInvalid: true });
+    expect(report).toMatchObject({ count: 2, invalid: 1 });
+  });
+
+  it("never starts more worker threads than there are cores", async () => {
+    const big = new ContrastivenessPool({ threads: availableParallelism() + 2 });
+    try {
+      expect(big.threads).toBe(availableParallelism());
+    } finally {
+      await big.close();
+    }
   });
 
   it("reports progress", async () => {

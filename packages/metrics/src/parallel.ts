@@ -39,8 +39,9 @@ export interface PoolOptions extends Omit<JaccardOptions, "tokenizer"> {
   /** What a character is for Levenshtein and lengths; code points by default. */
   unit?: CharacterUnit;
   /**
-   * Worker threads. Default: `os.availableParallelism()`. 0 measures in the calling thread (and then
-   * accepts a tokenizer function).
+   * Worker threads. Default and most: `os.availableParallelism()` (more threads than cores only cost
+   * memory: each holds its own copy of the code and tokenizer). 0 measures in the calling thread (and
+   * then accepts a tokenizer function).
    */
   threads?: number;
 }
@@ -62,6 +63,11 @@ export interface FileOptions {
   skipInvalid?: boolean;
   /** Called as the file is read. */
   onProgress?: (progress: FileProgress) => void;
+  /**
+   * The longest line read, in bytes; default 64 MiB. A longer line is not held: it is an invalid line
+   * (skipped with `skipInvalid`), as is a line that is not UTF-8.
+   */
+  maxLineBytes?: number;
 }
 
 /** A skipped line (with `skipInvalid`). */
@@ -111,10 +117,11 @@ export class ContrastivenessPool {
   private closed = false;
 
   constructor(options: PoolOptions = {}) {
-    const threads = options.threads ?? availableParallelism();
-    if (!Number.isInteger(threads) || threads < 0) {
-      throw new MetricsError("INVALID_OPTION", `threads must be a whole number ≥ 0, got ${threads}`);
+    const requested = options.threads ?? availableParallelism();
+    if (!Number.isInteger(requested) || requested < 0) {
+      throw new MetricsError("INVALID_OPTION", `threads must be a whole number ≥ 0, got ${requested}`);
     }
+    const threads = Math.min(requested, availableParallelism());
     const tokenizer = options.tokenizer ?? "whitespace";
     if (threads === 0) {
       this.local = (
@@ -180,16 +187,17 @@ export class ContrastivenessPool {
     const failure: { error?: unknown } = {};
     const track = tracker(failure);
     const limit = Math.max(2, this.workers.length * 3);
+    const noteInvalid = (error: InvalidLine): void => {
+      if (!options.skipInvalid) {
+        if (!firstError || error.line < firstError.line) firstError = error;
+        return;
+      }
+      accumulator.invalid++;
+      if (invalidLines.length < MAX_LISTED_INVALID) invalidLines.push(error);
+    };
     const take = (result: BatchResult) => {
       addResult(accumulator, result);
-      for (const error of result.errors) {
-        if (!options.skipInvalid) {
-          if (!firstError || error.line < firstError.line) firstError = error;
-          continue;
-        }
-        accumulator.invalid++;
-        if (invalidLines.length < MAX_LISTED_INVALID) invalidLines.push(error);
-      }
+      for (const error of result.errors) noteInvalid(error);
       if (options.onProgress) {
         const now = performance.now();
         if (now - lastProgress >= 100) {
@@ -205,7 +213,9 @@ export class ContrastivenessPool {
         }
       }
     };
-    for await (const batch of readLineBatches(file)) {
+    const reading = options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes };
+    for await (const batch of readLineBatches(file, reading)) {
+      for (const problem of batch.unreadable) noteInvalid(problem);
       const readSoFar = batch.bytesRead;
       track(
         inFlight,

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { samplePairs, temporaryDirectory, writeJsonl, writeTinyTokenizer } from "../test/fixtures.js";
@@ -82,6 +83,56 @@ describe("clair-metrics", () => {
     expect(parsed.datasets[0]!.jaccard.mean).toBeCloseTo(60, 10);
     const whitespace = JSON.parse((await run("--json", pairs, "--threads", "0")).stdout) as typeof parsed;
     expect(whitespace.datasets[0]!.jaccard.mean).toBe(0);
+  });
+
+  it("caps --threads at the core count, with a note", async () => {
+    const { code, stdout, stderr } = await run(clair, "--threads", "200");
+    expect(code).toBe(0);
+    expect(stderr).toMatch(
+      new RegExp(
+        `--threads 200 is more than the ${availableParallelism()} cores of this machine; using ${availableParallelism()}`,
+      ),
+    );
+    expect(stdout).toMatch(/^clair\s+40\s/m);
+  });
+
+  it("reads a byte order mark, and names a line that is not UTF-8 or too long", async () => {
+    const bom = join(dir, "bom.jsonl");
+    writeFileSync(bom, `\ufeff${JSON.stringify({ chosen: "a b", rejected: "a c" })}\n`);
+    expect((await run(bom, "--threads", "0")).stdout).toMatch(/^bom\s+1\s/m);
+    const latin1 = join(dir, "latin1.jsonl");
+    writeFileSync(
+      latin1,
+      Buffer.concat([
+        Buffer.from(`${JSON.stringify({ chosen: "a", rejected: "b" })}\n{"chosen":"caf`),
+        Buffer.from([0xe9]),
+        Buffer.from('","rejected":"x"}\n'),
+      ]),
+    );
+    const stopped = await run(latin1, "--threads", "1");
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain(`${latin1}:2: not valid UTF-8`);
+    const skipped = await run(latin1, "--threads", "0", "--skip-invalid");
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toMatch(/skipped .*latin1\.jsonl:2: not valid UTF-8/);
+    const long = join(dir, "long.jsonl");
+    writeFileSync(long, `${JSON.stringify({ chosen: "x".repeat(2 * 2 ** 20), rejected: "y" })}\n`);
+    const tooLong = await run(long, "--threads", "0", "--max-line-mib", "1");
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain(`${long}:1: the line is longer than 1 MiB`);
+  });
+
+  it("prints help with examples, and suggests the nearest flag for an unknown one", async () => {
+    for (const flag of ["--help", "-h"]) {
+      const { code, stdout } = await run(flag);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/\nExamples:\n {2}clair-metrics /);
+    }
+    const typo = await run(clair, "--jsno");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^clair-metrics: unknown option --jsno \(did you mean --json\?\)/);
+    expect((await run(clair, "--thread", "2")).stderr).toContain("did you mean --threads?");
+    expect((await run(clair, "--bogus")).stderr).not.toContain("did you mean");
   });
 
   it("reports usage errors with exit code 2", async () => {

@@ -1,10 +1,11 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { MetricsError } from "./errors.js";
 import { renderHistogramsSvg } from "./histogram-svg.js";
-import type { CharacterUnit } from "./levenshtein.js";
+import { type CharacterUnit, levenshtein } from "./levenshtein.js";
 import { ContrastivenessPool, type FileProgress, type FileReport, type TokenizerSpec } from "./parallel.js";
 import { formatReportTable } from "./report-table.js";
 
@@ -23,10 +24,32 @@ Options:
   --unit UNIT            code-point (default) or code-unit (UTF-16, as fastest-levenshtein)
   --plot FILE.svg        write histograms of both metrics per dataset
   --skip-invalid         count and report lines that are not pairs instead of stopping at the first
-  --threads N            worker threads (default: one per core; 0 = none)
+  --threads N            worker threads (default and most: one per core; 0 = none)
+  --max-line-mib N       longest line read (default 64); a longer one is an invalid line
   -h, --help             show this help
   -v, --version          show the version
+
+Files are read line by line in constant memory; a UTF-8 byte order mark is accepted, a line that is not
+UTF-8 is an invalid line (named by file and line), never read as U+FFFD.
+
+Examples:
+  clair-metrics clair.jsonl onpolicy.jsonl stronger.jsonl
+  clair-metrics --json --tokenizer models/llama/tokenizer.json --plot hist.svg clair.jsonl
 `;
+
+const FLAGS = [
+  "json",
+  "tokenizer",
+  "case-insensitive",
+  "multiset",
+  "unit",
+  "plot",
+  "skip-invalid",
+  "threads",
+  "max-line-mib",
+  "help",
+  "version",
+];
 
 /** Where {@link runCli} writes. */
 export interface CliIo {
@@ -43,7 +66,7 @@ export async function runCli(args: readonly string[], io: CliIo = process): Prom
   try {
     parsed = parse(args);
   } catch (error) {
-    io.stderr.write(`clair-metrics: ${(error as Error).message}\n\n${USAGE}`);
+    io.stderr.write(`clair-metrics: ${usageError(error)}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -63,6 +86,7 @@ export async function runCli(args: readonly string[], io: CliIo = process): Prom
   let tokenizer: TokenizerSpec;
   let unit: CharacterUnit;
   let threads: number | undefined;
+  let maxLineBytes: number | undefined;
   try {
     tokenizer = tokenizerOption(values.tokenizer ?? "whitespace");
     unit = unitOption(values.unit ?? "code-point");
@@ -70,9 +94,21 @@ export async function runCli(args: readonly string[], io: CliIo = process): Prom
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
       throw new MetricsError("INVALID_OPTION", `--threads takes a whole number ≥ 0, got ${values.threads}`);
     }
+    const mib = values["max-line-mib"];
+    maxLineBytes = mib === undefined ? undefined : Math.round(Number(mib) * 2 ** 20);
+    if (maxLineBytes !== undefined && !(maxLineBytes >= 1)) {
+      throw new MetricsError("INVALID_OPTION", `--max-line-mib takes a positive number, got ${mib}`);
+    }
   } catch (error) {
     io.stderr.write(`clair-metrics: ${(error as Error).message}\n`);
     return 2;
+  }
+  const cores = availableParallelism();
+  if (threads !== undefined && threads > cores) {
+    io.stderr.write(
+      `clair-metrics: --threads ${threads} is more than the ${cores} cores of this machine; using ${cores} (more threads only cost memory)\n`,
+    );
+    threads = cores;
   }
 
   const pool = new ContrastivenessPool({
@@ -91,6 +127,7 @@ export async function runCli(args: readonly string[], io: CliIo = process): Prom
         await pool.ofFile(file, {
           skipInvalid: values["skip-invalid"] === true,
           onProgress: progress.update,
+          ...(maxLineBytes === undefined ? {} : { maxLineBytes }),
         }),
       );
       progress.done();
@@ -151,10 +188,32 @@ function parse(args: readonly string[]) {
       plot: { type: "string" },
       "skip-invalid": { type: "boolean" },
       threads: { type: "string" },
+      "max-line-mib": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },
   });
+}
+
+/** The parser's complaint, with the nearest known flag for an unknown one. */
+function usageError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '(-{1,2})([^']+)'/.exec(message);
+  if ((error as { code?: unknown }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION" || unknown?.[2] === undefined)
+    return message;
+  const given = unknown[2].toLowerCase();
+  let nearest: string | undefined;
+  let distance = Number.POSITIVE_INFINITY;
+  for (const flag of FLAGS) {
+    const d = levenshtein(given, flag);
+    if (d < distance) {
+      nearest = flag;
+      distance = d;
+    }
+  }
+  // Two edits: a swap of neighbours ("jsno") is two for Levenshtein.
+  const near = distance <= Math.max(2, Math.floor(given.length / 3)) ? ` (did you mean --${nearest}?)` : "";
+  return `unknown option ${unknown[1]}${unknown[2]}${near}`;
 }
 
 function tokenizerOption(value: string): TokenizerSpec {

@@ -5,13 +5,15 @@ import { BatchAnswers } from "./batch-answers.js";
 import { type BatchScope, batchScope } from "./batch-scope.js";
 import type { RowContext, RowOutcome } from "./builder.js";
 import { EndpointError, ReviseError } from "./errors.js";
-import { Journal, journalPaths } from "./journal.js";
+import { journalPaths } from "./journal.js";
 import { isBlank, readJsonl, readLines, validateRecord } from "./jsonl.js";
+import { linkSignal } from "./linked-signal.js";
 import type { OpenAIGenerator } from "./openai-generator.js";
+import { acquireOutputLock } from "./output-lock.js";
 import { redact } from "./redact.js";
 import { type RetryOptions, sleep, withRetries } from "./retry.js";
 import type { GenerateRequest, Generation } from "./roles.js";
-import { type RunOptions, type RunSummary, rowKey, validateInput } from "./run-dataset.js";
+import { openJournal, type RunOptions, type RunSummary, rowKey, validateInput } from "./run-dataset.js";
 import { RunTally } from "./run-tally.js";
 
 /**
@@ -97,11 +99,21 @@ function customId(key: string, call: number): string {
  * ```
  */
 export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary> {
+  const lock = await acquireOutputLock(options.output, options.onNotice);
+  try {
+    return await runBatchLocked(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runBatchLocked<T>(options: BatchOptions<T>): Promise<RunSummary> {
   const { builder, generator, input } = options;
   const started = performance.now();
-  const total = await validateInput(builder, input);
+  const lines = { maxLineBytes: options.maxLineBytes };
+  const total = await validateInput(builder, input, lines);
   const paths = journalPaths(options.output, options.rejects);
-  const journal = await Journal.open(paths, options.fsync === undefined ? {} : { fsync: options.fsync });
+  const journal = await openJournal(options);
   const events = await AppendFile.open(paths.events);
   const client = generator.client;
   const retry = options.retry ?? {};
@@ -135,7 +147,7 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
     batchScope.run(scope, () => builder.build(row, context, options.signal));
 
   const rows = async function* () {
-    for await (const { line, value } of readJsonl(input)) {
+    for await (const { line, value } of readJsonl(input, lines)) {
       const key = rowKey(line, value);
       const id = (value as { id?: unknown }).id;
       const context: RowContext =
@@ -259,12 +271,11 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
           stoppedBy = options.signal?.aborted ? "aborted" : "stopped";
           break;
         }
-        await Promise.race([
-          sleep(options.pollIntervalMs ?? 30_000, options.signal).catch(() => undefined),
-          new Promise<void>((resolve) =>
-            options.stop?.addEventListener("abort", () => resolve(), { once: true }),
-          ),
-        ]);
+        // Linked, not a listener per poll on the run's signals: a long batch polls thousands of times.
+        const wake = linkSignal(options.signal, options.stop);
+        await sleep(options.pollIntervalMs ?? 30_000, wake.signal)
+          .catch(() => undefined)
+          .finally(() => wake.release());
         if (options.stop?.aborted || options.signal?.aborted) continue;
         batch = await call("poll", (signal) =>
           client.batches.retrieve(id, signal === undefined ? {} : { signal }),

@@ -44,6 +44,11 @@ export interface DatasetBuilder<T> {
   readonly schema: z.ZodType<T>;
   /** The row's prompt, copied unchanged into output and rejects rows. */
   prompt(row: T): string;
+  /**
+   * Throws an `InvalidFieldError` naming the field when this builder cannot build the row (a row without
+   * `response` and no policy model to sample one); runners call it on every row before the first request.
+   */
+  check?(row: T): void;
   build(row: T, context: RowContext, signal?: AbortSignal): Promise<RowOutcome>;
 }
 

@@ -2,7 +2,7 @@ import { type DatasetBuilder, RowTrace } from "./builder.js";
 import { checkRevision, type FilterOptions } from "./filters.js";
 import { type InputRow, InputRowSchema } from "./records.js";
 import type { Generator, Reviser } from "./roles.js";
-import { policyAnswer } from "./sample.js";
+import { checkAnswerSource, policyAnswer } from "./sample.js";
 
 /**
  * Options of the CLAIR builder.
@@ -40,6 +40,7 @@ export function createClairBuilder(options: ClairOptions): DatasetBuilder<InputR
     kind: "clair",
     schema: InputRowSchema,
     prompt: (row) => row.prompt,
+    check: (row) => checkAnswerSource(row, options.policy),
     async build(row, context, signal) {
       const trace = new RowTrace();
       const rejected = await policyAnswer(row, options.policy, trace, context, signal);

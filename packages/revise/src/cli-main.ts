@@ -4,7 +4,9 @@ import { judge, revise, stronger } from "./commands.js";
 import { InvalidFieldError } from "./errors.js";
 import { formatProgress, formatSummary } from "./progress.js";
 import { redact } from "./redact.js";
+import { RetryLog } from "./retry-log.js";
 import type { RunSummary } from "./run-dataset.js";
+import { closest, closestFlag } from "./suggest.js";
 
 const ROLES = ["reviser", "judge", "stronger", "policy"] as const;
 type Role = (typeof ROLES)[number];
@@ -21,6 +23,33 @@ const ROLE_FLAGS = [
   "timeout-ms",
 ];
 
+const ENDPOINT_HELP = (roles: string) => `endpoints (ROLE = ${roles}):
+  --ROLE-model NAME  --ROLE-base-url URL  --ROLE-api-key-env NAME  --ROLE-temperature T  --ROLE-top-p P
+  --ROLE-max-tokens N  --ROLE-seed N  --ROLE-timeout-ms MS  --ROLE-price IN,OUT (USD per 1M tokens)
+  --api-key-env NAME      key variable for every role without its own (default OPENAI_API_KEY)
+  --timeout-ms MS         per-request timeout for every role (default 120000)
+  --max-response-mib N    largest response body taken; past it the request is aborted (default 16)
+`;
+
+const RUN_HELP = `run:
+  --rejects FILE          default <output>.rejects.jsonl
+  --retry-rejects         build the rows of the rejects file again (records move to <rejects>.retried.jsonl)
+  --concurrency N         rows at once (default 16)
+  --rpm N  --tpm N        requests / tokens per minute, per endpoint account (base URL + key variable)
+  --max-tokens-budget N  --max-cost USD   stop cleanly when spent
+  --max-retries N  --retry-base-ms MS  --retry-max-ms MS   (default 6 retries, 1000 ms doubling to 60000)
+  --max-consecutive-failures N   stop when the endpoint seems down (default 20)
+  --max-line-mib N        longest input line read (default 64)
+  --batch [--poll-ms MS]  use the OpenAI Batch API (rows must carry their response)
+  --no-fsync              do not sync every append (faster, not crash-safe against power loss)
+  --progress-ms MS  --quiet
+  -h, --help              this help
+
+The output is the journal: rerun the same command to resume. One run at a time writes an output
+(<output>.lock; a second run exits at once). Ctrl-C stops new requests and waits between retries, waits
+for those in flight and writes them; a second Ctrl-C aborts them (they are redone on resume).
+`;
+
 const HELP = `clair: CLAIR and the paper's baseline preference datasets over OpenAI-compatible endpoints
 
 usage:
@@ -30,58 +59,125 @@ usage:
                  [--judge-model NAME --judge-base-url URL] [--policy-model NAME --policy-base-url URL]
   clair stronger --input FILE --output FILE --stronger-model NAME --stronger-base-url URL
                  [--policy-model NAME --policy-base-url URL]
+  clair COMMAND --help    the flags of one command, with an example
 
-endpoints (ROLE = reviser, judge, stronger, policy):
-  --ROLE-model NAME  --ROLE-base-url URL  --ROLE-api-key-env NAME  --ROLE-temperature T  --ROLE-top-p P
-  --ROLE-max-tokens N  --ROLE-seed N  --ROLE-timeout-ms MS  --ROLE-price IN,OUT (USD per 1M tokens)
-  --api-key-env NAME      key variable for every role without its own (default OPENAI_API_KEY)
-  --timeout-ms MS         per-request timeout for every role (default 600000)
+example:
+  OPENAI_API_KEY=sk-... clair revise --input prompts.jsonl --output clair.jsonl \\
+    --reviser-model gpt-4-turbo --reviser-base-url https://api.openai.com/v1
 
-run:
-  --rejects FILE          default <output>.rejects.jsonl
-  --concurrency N         rows at once (default 16)
-  --rpm N  --tpm N        requests / tokens per minute, per endpoint account (base URL + key variable)
-  --max-tokens-budget N  --max-cost USD   stop cleanly when spent
-  --max-retries N  --retry-base-ms MS  --retry-max-ms MS
-  --max-consecutive-failures N   stop when the endpoint seems down (default 20)
+${ENDPOINT_HELP("reviser, judge, stronger, policy")}
+${RUN_HELP}`;
+
+const COMMAND_HELP: Record<Command, string> = {
+  revise: `clair revise: CLAIR pairs (paper eq. 1): y_l = the row's response or the policy's answer,
+y_w = the reviser's minimal revision of it
+
+usage:
+  clair revise --input FILE --output FILE --reviser-model NAME --reviser-base-url URL
+               [--policy-model NAME --policy-base-url URL] [flags]
+
+input rows: {"prompt": "...", "response": "..."}; "response" may be left out when a policy endpoint
+samples it.
+
+revise:
   --template FILE         prompt template JSON {name, version, system, user}
   --max-length-ratio R  --length-slack N   revision length filter (default 3, 100)
-  --batch [--poll-ms MS]  use the OpenAI Batch API (rows must carry their response)
-  --no-fsync              do not sync every append (faster, not crash-safe against power loss)
-  --progress-ms MS  --quiet
 
-The output is the journal: rerun the same command to resume. Ctrl-C stops new requests, waits for
-those in flight and writes them; a second Ctrl-C aborts them (they are redone on resume).
-`;
+${ENDPOINT_HELP("reviser, policy")}
+${RUN_HELP}
+example:
+  OPENAI_API_KEY=sk-... clair revise --input prompts.jsonl --output clair.jsonl \\
+    --reviser-model gpt-4-turbo --reviser-base-url https://api.openai.com/v1 \\
+    --policy-model llama --policy-base-url http://localhost:8000/v1 --policy-api-key-env VLLM_KEY
+`,
+  judge: `clair judge: judge pairs: on-policy (paper eq. 2: two policy samples, the judge picks one) or
+off-policy (eq. 3: UltraFeedback-style candidates, picked by score or by the judge)
+
+usage:
+  clair judge --input FILE --output FILE [--mode on-policy|off-policy] [--by judge|score]
+              [--judge-model NAME --judge-base-url URL] [--policy-model NAME --policy-base-url URL]
+
+judge:
+  --mode on-policy|off-policy   default on-policy (needs --policy-* and --judge-*)
+  --by judge|score        off-policy: the judge over the first two candidates, or the scores (default judge)
+  --template FILE         prompt template JSON {name, version, system, user}
+
+${ENDPOINT_HELP("judge, policy")}
+${RUN_HELP}
+example:
+  clair judge --mode off-policy --by score --input ultrafeedback.jsonl --output offpolicy.jsonl
+`,
+  stronger: `clair stronger: stronger-preferred pairs (paper eq. 4): y_l = the row's response or the policy's
+answer, y_w = the stronger model's own answer
+
+usage:
+  clair stronger --input FILE --output FILE --stronger-model NAME --stronger-base-url URL
+                 [--policy-model NAME --policy-base-url URL] [flags]
+
+${ENDPOINT_HELP("stronger, policy")}
+${RUN_HELP}
+example:
+  OPENAI_API_KEY=sk-... clair stronger --input prompts.jsonl --output stronger.jsonl \\
+    --stronger-model gpt-4-turbo --stronger-base-url https://api.openai.com/v1
+`,
+};
+
+const COMMANDS = ["revise", "judge", "stronger"] as const;
+type Command = (typeof COMMANDS)[number];
+
+/** The roles of each command, its main role first (the order suggestions are made in). */
+const COMMAND_ROLES: Record<Command, readonly Role[]> = {
+  revise: ["reviser", "policy"],
+  judge: ["judge", "policy"],
+  stronger: ["stronger", "policy"],
+};
+
+/** Flags of one command only (every command accepts the others' too, and ignores them). */
+const COMMAND_FLAGS: Record<Command, readonly string[]> = {
+  revise: ["template", "max-length-ratio", "length-slack"],
+  judge: ["mode", "by", "template"],
+  stronger: [],
+};
+
+const SHARED_FLAGS = [
+  "input",
+  "output",
+  "rejects",
+  "retry-rejects",
+  "concurrency",
+  "api-key-env",
+  "timeout-ms",
+  "max-response-mib",
+  "rpm",
+  "tpm",
+  "max-tokens-budget",
+  "max-cost",
+  "max-retries",
+  "retry-base-ms",
+  "retry-max-ms",
+  "max-consecutive-failures",
+  "max-line-mib",
+  "batch",
+  "poll-ms",
+  "no-fsync",
+  "progress-ms",
+  "quiet",
+  "help",
+];
+
+/** The flags worth suggesting for a command: its roles' first, then its own, then the shared ones. */
+function flagsOf(command: Command): string[] {
+  const roles = COMMAND_ROLES[command].flatMap((role) => ROLE_FLAGS.map((flag) => `${role}-${flag}`));
+  return [...roles, ...COMMAND_FLAGS[command], ...SHARED_FLAGS];
+}
+
+const BOOLEAN_FLAGS = new Set(["batch", "no-fsync", "quiet", "help", "retry-rejects"]);
 
 function options() {
-  const spec: Record<string, { type: "string" | "boolean" }> = {
-    input: { type: "string" },
-    output: { type: "string" },
-    rejects: { type: "string" },
-    concurrency: { type: "string" },
-    "api-key-env": { type: "string" },
-    "timeout-ms": { type: "string" },
-    rpm: { type: "string" },
-    tpm: { type: "string" },
-    "max-tokens-budget": { type: "string" },
-    "max-cost": { type: "string" },
-    "max-retries": { type: "string" },
-    "retry-base-ms": { type: "string" },
-    "retry-max-ms": { type: "string" },
-    "max-consecutive-failures": { type: "string" },
-    template: { type: "string" },
-    "max-length-ratio": { type: "string" },
-    "length-slack": { type: "string" },
-    mode: { type: "string" },
-    by: { type: "string" },
-    batch: { type: "boolean" },
-    "poll-ms": { type: "string" },
-    "no-fsync": { type: "boolean" },
-    "progress-ms": { type: "string" },
-    quiet: { type: "boolean" },
-    help: { type: "boolean" },
-  };
+  const spec: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const command of COMMANDS) for (const flag of COMMAND_FLAGS[command]) spec[flag] = { type: "string" };
+  for (const flag of SHARED_FLAGS) spec[flag] = { type: BOOLEAN_FLAGS.has(flag) ? "boolean" : "string" };
+  spec.help = { type: "boolean", short: "h" };
   for (const role of ROLES) for (const flag of ROLE_FLAGS) spec[`${role}-${flag}`] = { type: "string" };
   return spec;
 }
@@ -91,6 +187,12 @@ type Flags = Record<string, string | boolean | undefined>;
 function num(flags: Flags, name: string): number | undefined {
   const value = flags[name];
   return typeof value === "string" ? Number(value) : undefined;
+}
+
+/** A size flag in MiB as bytes (left as given when not a number, for the option check to name). */
+function mib(flags: Flags, name: string): number | undefined {
+  const value = num(flags, name);
+  return value === undefined ? undefined : Math.round(value * 2 ** 20);
 }
 
 function str(flags: Flags, name: string): string | undefined {
@@ -116,6 +218,7 @@ function endpoint(flags: Flags, role: Role): Record<string, unknown> | undefined
     maxTokens: num(flags, `${role}-max-tokens`),
     seed: num(flags, `${role}-seed`),
     timeoutMs: num(flags, `${role}-timeout-ms`) ?? num(flags, "timeout-ms"),
+    maxResponseBytes: mib(flags, "max-response-mib"),
     price: price === undefined ? undefined : { inputPerMillion: input, outputPerMillion: output },
   });
 }
@@ -135,6 +238,8 @@ function common(flags: Flags): Record<string, unknown> {
     concurrency: num(flags, "concurrency"),
     maxConsecutiveFailures: num(flags, "max-consecutive-failures"),
     fsync: flags["no-fsync"] === true ? false : undefined,
+    retryRejects: flags["retry-rejects"] === true ? true : undefined,
+    maxLineBytes: mib(flags, "max-line-mib"),
     retry: Object.keys(retry).length > 0 ? retry : undefined,
     rateLimits: Object.keys(rateLimits).length > 0 ? rateLimits : undefined,
     budget: Object.keys(budget).length > 0 ? budget : undefined,
@@ -158,6 +263,8 @@ const FLAG_NAMES: Record<string, string> = {
   "filters.maxLengthRatio": "max-length-ratio",
   "filters.lengthSlack": "length-slack",
   "batch.pollIntervalMs": "poll-ms",
+  maxResponseBytes: "max-response-mib",
+  maxLineBytes: "max-line-mib",
 };
 
 /** The command-line flag for an option path such as `reviser.baseURL` → `--reviser-base-url`. */
@@ -168,11 +275,33 @@ function flagFor(field: string): string {
   if ((ROLES as readonly string[]).includes(head)) {
     if (rest === undefined) return `--${head}-model / --${head}-base-url`;
     const leaf = rest.split(".")[0] ?? rest;
+    if (leaf === "maxResponseBytes") return "--max-response-mib";
     const name = FLAG_NAMES[leaf] ?? leaf.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     return `--${head}-${name}`;
   }
   if (head === "template") return "--template";
   return `--${head.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function isCommand(name: string): name is Command {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+/** The parser's complaint in our words, with the nearest known flag for an unknown one. */
+function usageError(command: Command, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  const unknown = /Unknown option '(-{1,2})([^']+)'/.exec(message);
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown?.[2] !== undefined) {
+    const near = closestFlag(unknown[2], flagsOf(command));
+    return `unknown option ${unknown[1]}${unknown[2]}${near === undefined ? "" : ` (did you mean --${near}?)`}`;
+  }
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional?.[1] !== undefined)
+    return `unexpected argument "${positional[1]}" (every value follows its flag)`;
+  const missing = /Option '(?:-\w, )?--([^ ]+) <value>' argument missing/.exec(message);
+  if (missing?.[1] !== undefined) return `--${missing[1]} needs a value`;
+  return message;
 }
 
 /**
@@ -202,25 +331,34 @@ export interface CliIo {
  * ```
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "help") {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    const topic = first === "help" ? rest[0] : undefined;
+    if (topic !== undefined && isCommand(topic)) {
+      io.stdout.write(COMMAND_HELP[topic]);
+      return 0;
+    }
     io.stdout.write(HELP);
-    return command === undefined ? 2 : 0;
+    return first === undefined ? 2 : 0;
   }
-  if (command !== "revise" && command !== "judge" && command !== "stronger") {
-    io.stderr.write(`clair: unknown command "${command}" (expected revise, judge or stronger)\n`);
+  if (!isCommand(first)) {
+    const near = closest(first, COMMANDS);
+    io.stderr.write(
+      `clair: unknown command "${first}"${near === undefined ? "" : ` (did you mean ${near}?)`}; the commands are revise, judge and stronger (clair --help)\n`,
+    );
     return 2;
   }
+  const command = first;
   let flags: Flags;
   try {
     flags = parseArgs({ args: [...rest], options: options(), strict: true, allowPositionals: false })
       .values as Flags;
   } catch (error) {
-    io.stderr.write(`clair ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`clair ${command}: ${usageError(command, error)}; see clair ${command} --help\n`);
     return 2;
   }
   if (flags.help === true) {
-    io.stdout.write(HELP);
+    io.stdout.write(COMMAND_HELP[command]);
     return 0;
   }
 
@@ -230,7 +368,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const onSignal = (name: string): void => {
     interrupts += 1;
     if (interrupts === 1) {
-      io.stderr.write(`\nclair: ${name}: no new requests; finishing those in flight (again to abort them)\n`);
+      io.stderr.write(
+        `\nclair: ${name}: no new requests or retries; finishing those in flight (again to abort them)\n`,
+      );
       stop.abort();
     } else {
       io.stderr.write(`\nclair: ${name}: aborting requests in flight; they are redone on resume\n`);
@@ -240,6 +380,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   io.onSignal?.(onSignal);
 
   const quiet = flags.quiet === true;
+  const retries = new RetryLog((line) => io.stderr.write(`clair: ${line}\n`));
   const controls = {
     ...(io.env === undefined ? {} : { env: io.env }),
     stop: stop.signal,
@@ -251,10 +392,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           onProgress: (p: Parameters<typeof formatProgress>[0]) =>
             io.stderr.write(`clair: ${formatProgress(p)}\n`),
           onRetry: (message: string, attempt: number, delayMs: number) =>
-            io.stderr.write(`clair: retry ${attempt} in ${Math.round(delayMs)} ms: ${message}\n`),
+            retries.note(message, attempt, delayMs),
           onBatchStatus: (id: string, status: string) => io.stderr.write(`clair: batch ${id}: ${status}\n`),
         }),
     onFailure: (line: number, message: string) => io.stderr.write(`clair: line ${line} failed: ${message}\n`),
+    onNotice: (message: string) => io.stderr.write(`clair: ${message}\n`),
   };
 
   try {
@@ -300,11 +442,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         controls,
       );
     }
+    retries.close();
     io.stderr.write(formatSummary(summary));
     if (summary.stoppedBy === "complete") return 0;
     if (summary.stoppedBy === "stopped" || summary.stoppedBy === "aborted") return 130;
     return 3;
   } catch (error) {
+    retries.close();
     if (error instanceof InvalidFieldError && error.file === undefined && error.line === undefined) {
       io.stderr.write(`clair ${command}: ${flagFor(error.field)}: ${redact(error.detail)}\n`);
       return 2;

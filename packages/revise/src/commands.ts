@@ -55,6 +55,10 @@ const CommonSchema = z.object({
   maxConsecutiveFailures: z.number().int().positive().default(20),
   /** Use the OpenAI Batch API (one request per row; every row must carry its `response`). */
   batch: z.object({ pollIntervalMs: z.number().int().positive().default(30_000) }).optional(),
+  /** Build the rows of the rejects file again (their records move to `<rejects>.retried.jsonl`). */
+  retryRejects: z.boolean().default(false),
+  /** The longest input line read, in bytes; default 64 MiB. */
+  maxLineBytes: z.number().int().positive().optional(),
 });
 
 /**
@@ -132,6 +136,8 @@ export interface RunControls {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Batch mode: called with each status seen while polling. */
   readonly onBatchStatus?: (batchId: string, status: string) => void;
+  /** Told what the run does on its own (a stale lock taken over, rejects set aside for a retry). */
+  readonly onNotice?: (message: string) => void;
 }
 
 type Common = z.output<typeof CommonSchema>;
@@ -147,6 +153,7 @@ function endpoints(common: Common, controls: RunControls): Endpoints {
     ...(common.retry === undefined ? {} : { retry: common.retry }),
     ...(controls.env === undefined ? {} : { env: controls.env }),
     ...(controls.onRetry === undefined ? {} : { onRetry: controls.onRetry }),
+    ...(controls.stop === undefined ? {} : { stop: controls.stop }),
   };
   const prices: Record<string, Price> = {};
   return {
@@ -178,7 +185,10 @@ async function execute<T>(
     concurrency: common.concurrency,
     fsync: common.fsync,
     maxConsecutiveFailures: common.maxConsecutiveFailures,
+    retryRejects: common.retryRejects,
     prices,
+    ...(common.maxLineBytes === undefined ? {} : { maxLineBytes: common.maxLineBytes }),
+    ...(controls.onNotice === undefined ? {} : { onNotice: controls.onNotice }),
     ...(common.rejects === undefined ? {} : { rejects: common.rejects }),
     ...(common.budget === undefined ? {} : { budget: common.budget }),
     ...(controls.stop === undefined ? {} : { stop: controls.stop }),

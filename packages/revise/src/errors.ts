@@ -14,7 +14,13 @@ export type ReviseErrorCode =
   | "MISSING_API_KEY"
   | "JOURNAL_CORRUPT"
   | "TEMPLATE_PLACEHOLDER"
-  | "BATCH_UNSUPPORTED";
+  | "BATCH_UNSUPPORTED"
+  | "INPUT_ENCODING"
+  | "LINE_TOO_LONG"
+  | "OUTPUT_LOCKED"
+  | "RESPONSE_TOO_LARGE"
+  | "ENDPOINT_MISCONFIGURED"
+  | "INTERRUPTED";
 
 /**
  * The base class of every error thrown by `@clair/revise`, with a stable `code` string to branch on; a
@@ -136,13 +142,13 @@ export class EndpointError extends ReviseError {
     detail: string,
     retryable: boolean,
     attempts = 1,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { code?: "ENDPOINT_MISCONFIGURED"; message?: string },
   ) {
     const what = status === undefined ? "request failed" : `HTTP ${status}`;
     super(
-      retryable ? "ENDPOINT_UNAVAILABLE" : "ENDPOINT_REFUSED",
-      `${model}: ${what} after ${attempts} attempt(s): ${detail}`,
-      options,
+      options?.code ?? (retryable ? "ENDPOINT_UNAVAILABLE" : "ENDPOINT_REFUSED"),
+      options?.message ?? `${model}: ${what} after ${attempts} attempt(s): ${detail}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.model = model;
     this.status = status;
@@ -206,4 +212,167 @@ export class JournalError extends ReviseError {
     this.file = file;
     this.line = line;
   }
+}
+
+/**
+ * A line of an input file that is not valid UTF-8. The reader never replaces bad bytes with U+FFFD: a
+ * row would be sent (and paid for) with text its author never wrote.
+ *
+ * @example
+ * ```ts
+ * new InputEncodingError("in.jsonl", 4, 17).message; // "in.jsonl:4: not valid UTF-8 (byte 17 of the line); …"
+ * ```
+ */
+export class InputEncodingError extends ReviseError {
+  /** The file that holds the line. */
+  readonly file: string;
+  /** The 1-based line number. */
+  readonly line: number;
+  /** The 1-based byte of the line where the bad sequence starts. */
+  readonly byte: number;
+
+  constructor(file: string, line: number, byte: number) {
+    super(
+      "INPUT_ENCODING",
+      `${file}:${line}: not valid UTF-8 (byte ${byte} of the line); save the file as UTF-8 (for example \`iconv -f latin1 -t utf-8\`)`,
+    );
+    this.file = file;
+    this.line = line;
+    this.byte = byte;
+  }
+}
+
+/**
+ * A line longer than the reader's cap (`maxLineBytes`, `--max-line-mib`): the reader stops before holding
+ * it in memory.
+ *
+ * @example
+ * ```ts
+ * new LineTooLongError("in.jsonl", 9, 64 * 2 ** 20).limitBytes; // 67108864
+ * ```
+ */
+export class LineTooLongError extends ReviseError {
+  /** The file that holds the line. */
+  readonly file: string;
+  /** The 1-based line number. */
+  readonly line: number;
+  /** The cap, in bytes. */
+  readonly limitBytes: number;
+
+  constructor(file: string, line: number, limitBytes: number) {
+    super(
+      "LINE_TOO_LONG",
+      `${file}:${line}: the line is longer than ${formatBytes(limitBytes)}, the most a line may hold; shorten the row or raise the cap (--max-line-mib)`,
+    );
+    this.file = file;
+    this.line = line;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * Another run holds the output's lock (`<output>.lock`): two writers would pay for every row twice and
+ * write it twice.
+ *
+ * @example
+ * ```ts
+ * new OutputLockedError("out.jsonl.lock", { pid: 4242, host: "box", started: "2025-01-01T00:00:00.000Z" });
+ * ```
+ */
+export class OutputLockedError extends ReviseError {
+  /** The lock file. */
+  readonly lock: string;
+  /** Who holds it, as its lock file says. */
+  readonly holder: { readonly pid: number; readonly host: string; readonly started: string };
+
+  constructor(lock: string, holder: { pid: number; host: string; started: string }, detail = "") {
+    super(
+      "OUTPUT_LOCKED",
+      `${lock}: another run writes this output (pid ${holder.pid} on ${holder.host}, started ${holder.started})${detail}; wait for it to finish or stop it, or give another --output. Delete the lock file only if that process is gone`,
+    );
+    this.lock = lock;
+    this.holder = holder;
+  }
+}
+
+/**
+ * A response body larger than the cap (`maxResponseBytes`, `--max-response-mib`): the request was aborted
+ * as the cap was passed, so the body was never held whole.
+ *
+ * @example
+ * ```ts
+ * new ResponseTooLargeError(16 * 2 ** 20, "http://localhost:8000/v1/chat/completions");
+ * ```
+ */
+export class ResponseTooLargeError extends ReviseError {
+  /** The cap, in bytes. */
+  readonly limitBytes: number;
+  /** Where the response came from (a URL or a model name). */
+  readonly source: string;
+
+  constructor(limitBytes: number, source: string) {
+    super(
+      "RESPONSE_TOO_LARGE",
+      `${source}: the response is larger than ${formatBytes(limitBytes)}, far more than a chat completion holds; the request was aborted. Check the server, or raise the cap (--max-response-mib)`,
+    );
+    this.limitBytes = limitBytes;
+    this.source = source;
+  }
+}
+
+/**
+ * A request the server refused because of its own configuration (a prompt longer than its model's context,
+ * no tokenizer or chat template, an unknown model, a refused key): every row would be refused the same way,
+ * so the run stops instead of writing rows to the rejects file, and the rows are retried by the next run.
+ *
+ * @example
+ * ```ts
+ * new EndpointConfigError("llama", 400, "context length exceeded", "the prompt does not fit the model's context", "serve the model with a longer context");
+ * ```
+ */
+export class EndpointConfigError extends EndpointError {
+  /** What about the server's configuration stops the requests. */
+  readonly problem: string;
+  /** What to change. */
+  readonly fix: string;
+
+  constructor(
+    model: string,
+    status: number,
+    detail: string,
+    problem: string,
+    fix: string,
+    options?: ErrorOptions,
+  ) {
+    super(model, status, detail, false, 1, {
+      ...options,
+      code: "ENDPOINT_MISCONFIGURED",
+      message: `${model}: the server refused the request because of its configuration: ${problem} (HTTP ${status}: ${detail}). Fix: ${fix}. No row was marked done; rerun the same command after the fix to resume.`,
+    });
+    this.problem = problem;
+    this.fix = fix;
+  }
+}
+
+/**
+ * A request given up by a graceful stop while it waited (a retry's backoff, the rate limiter): nothing of
+ * it was written, and the row is built by the next run.
+ *
+ * @example
+ * ```ts
+ * new InterruptedError("the rate limiter").code; // "INTERRUPTED"
+ * ```
+ */
+export class InterruptedError extends ReviseError {
+  constructor(waitingFor = "a retry") {
+    super("INTERRUPTED", `stopped while waiting for ${waitingFor}; the row is redone on resume`);
+  }
+}
+
+/** `67108864` → `"64 MiB"`. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30 && bytes % 2 ** 30 === 0) return `${bytes / 2 ** 30} GiB`;
+  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(2)} MiB`;
+  if (bytes >= 2 ** 10) return `${+(bytes / 2 ** 10).toFixed(2)} KiB`;
+  return `${bytes} bytes`;
 }

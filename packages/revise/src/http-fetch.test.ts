@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../test/server.js";
+import { ResponseTooLargeError } from "./errors.js";
 import { createHttpFetch } from "./http-fetch.js";
 
 let server: TestServer;
@@ -50,6 +51,23 @@ describe("createHttpFetch", () => {
     await expect(
       fetch(`${server.url}/chat/completions`, { method: "POST", body, signal: controller.signal }),
     ).rejects.toMatchObject({ name: "AbortError" });
+  });
+
+  it("aborts a body past maxResponseBytes as it streams, and refuses a declared one before reading", async () => {
+    const capped = createHttpFetch({ maxResponseBytes: 2 ** 20 });
+    for (const declared of [false, true]) {
+      server.faults.push({ kind: "huge", bytes: 1.5e9, declared });
+      const sent = server.hugeBytesSent;
+      const error = await capped(`${server.url}/chat/completions`, { method: "POST", body }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ResponseTooLargeError);
+      expect(error).toMatchObject({ code: "RESPONSE_TOO_LARGE", limitBytes: 2 ** 20 });
+      expect((error as Error).message).toContain("larger than 1 MiB");
+      expect(server.hugeBytesSent - sent).toBeLessThan(32 * 2 ** 20);
+    }
+    const small = await capped(`${server.url}/chat/completions`, { method: "POST", body });
+    expect(small.status).toBe(200);
   });
 
   it("hands form bodies to the global fetch", async () => {

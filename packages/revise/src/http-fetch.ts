@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { ResponseTooLargeError } from "./errors.js";
 
 /** The `fetch` signature the `openai` client accepts. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -102,21 +103,82 @@ class BufferedResponse {
 }
 
 /**
+ * An error body as OpenAI shapes it (`{"error": {"message": …}}`). vLLM before 0.10 and some other servers
+ * answer `{"object": "error", "message": …, "type": …, "code": …}`, whose message the `openai` client does
+ * not find ("400 status code (no body)"): such a body is wrapped, so the server's reason reaches the user.
+ */
+function openAIErrorBody(bytes: Buffer): Buffer {
+  if (bytes.length > 1 << 20) return bytes;
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return bytes;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value) || "error" in value) return bytes;
+  if (typeof (value as { message?: unknown }).message !== "string") return bytes;
+  return Buffer.from(JSON.stringify({ error: value }));
+}
+
+/**
+ * Another `fetch` whose error bodies are shaped as OpenAI's (see {@link openAIErrorBody}), so that the
+ * server's reason reaches the user whichever fetch the client uses.
+ *
+ * @example
+ * ```ts
+ * const client = new OpenAI({ apiKey, baseURL, fetch: withOpenAIErrorBodies(globalThis.fetch) });
+ * ```
+ */
+export function withOpenAIErrorBodies(fetch: FetchLike): FetchLike {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (response.status < 400) return response;
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return new Response(new Uint8Array(openAIErrorBody(bytes)), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
+
+/**
+ * Options of {@link createHttpFetch}.
+ *
+ * @example
+ * ```ts
+ * const options: HttpFetchOptions = { maxSockets: 64, maxResponseBytes: 16 * 2 ** 20 };
+ * ```
+ */
+export interface HttpFetchOptions {
+  /** Sockets per origin; default 256. */
+  readonly maxSockets?: number | undefined;
+  /**
+   * The largest response body taken, in bytes; past it the request is aborted and the fetch rejects with a
+   * {@link ResponseTooLargeError} (a declared `content-length` over it is refused before any byte is read).
+   * Default: no cap.
+   */
+  readonly maxResponseBytes?: number | undefined;
+}
+
+/**
  * A small `fetch` over `node:http`/`node:https` with keep-alive agents, for the `openai` client's JSON
  * requests. Node's built-in fetch streams every body through WHATWG streams, which costs more per request
  * than a local model server answering instantly; this one buffers the (small) JSON bodies and answers
  * with a light `Response` look-alike (status, headers, `text()`, `json()`; `body` is null, so it is not
  * for streaming).
  * Requests it cannot handle (streamed or form bodies) go to the global `fetch`. Aborts reject with an
- * `AbortError`, and a body cut short rejects with a `TypeError`, as `fetch` does.
+ * `AbortError`, and a body cut short rejects with a `TypeError`, as `fetch` does. With `maxResponseBytes`,
+ * a body over the cap is never held: the request is aborted as the cap is passed.
  *
  * @example
  * ```ts
  * const client = new OpenAI({ apiKey, baseURL, fetch: createHttpFetch({ maxSockets: 64 }) });
  * ```
  */
-export function createHttpFetch(options: { maxSockets?: number } = {}): FetchLike {
+export function createHttpFetch(options: HttpFetchOptions = {}): FetchLike {
   const maxSockets = options.maxSockets ?? 256;
+  const maxResponseBytes = options.maxResponseBytes ?? Number.POSITIVE_INFINITY;
   const agents = {
     "http:": new HttpAgent({ keepAlive: true, maxSockets }),
     "https:": new HttpsAgent({ keepAlive: true, maxSockets }),
@@ -153,7 +215,19 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): FetchLik
       req.on("error", (error) => fail(new TypeError("fetch failed", { cause: error })));
       req.on("response", (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        const tooLarge = (): void => fail(new ResponseTooLargeError(maxResponseBytes, url.href));
+        const declared = Number(res.headers["content-length"]);
+        if (Number.isFinite(declared) && declared > maxResponseBytes) {
+          tooLarge();
+          return;
+        }
+        let received = 0;
+        res.on("data", (chunk: Buffer) => {
+          if (settled) return;
+          received += chunk.length;
+          if (received > maxResponseBytes) tooLarge();
+          else chunks.push(chunk);
+        });
         res.on("error", (error) => fail(new TypeError("terminated", { cause: error })));
         res.on("aborted", () => fail(new TypeError("terminated: the response body was cut short")));
         res.on("end", () => {
@@ -164,7 +238,8 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): FetchLik
           }
           settled = true;
           signal?.removeEventListener("abort", onAbort);
-          const bytes = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks);
+          const whole = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks);
+          const bytes = (res.statusCode ?? 500) >= 400 ? openAIErrorBody(whole) : whole;
           const response = new BufferedResponse(url.href, res, bytes);
           resolve(response as unknown as Response);
         });

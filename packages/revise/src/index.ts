@@ -14,17 +14,23 @@ export {
   stronger,
 } from "./commands.js";
 export {
+  EndpointConfigError,
   EndpointError,
+  InputEncodingError,
   InputSyntaxError,
+  InterruptedError,
   InvalidFieldError,
   JournalError,
+  LineTooLongError,
   MalformedResponseError,
   MissingApiKeyError,
+  OutputLockedError,
+  ResponseTooLargeError,
   ReviseError,
   type ReviseErrorCode,
 } from "./errors.js";
 export type { FilterOptions } from "./filters.js";
-export { createHttpFetch, type FetchLike } from "./http-fetch.js";
+export { createHttpFetch, type FetchLike, type HttpFetchOptions } from "./http-fetch.js";
 export { createOffPolicyJudgeBuilder, type OffPolicyJudgeOptions } from "./off-policy-judge.js";
 export { createOnPolicyJudgeBuilder, type OnPolicyJudgeOptions } from "./on-policy-judge.js";
 export {

@@ -1,7 +1,7 @@
-import { open, stat } from "node:fs/promises";
+import { open, stat, truncate } from "node:fs/promises";
 import { AppendFile } from "./append-file.js";
 import { JournalError } from "./errors.js";
-import { readLines } from "./jsonl.js";
+import { DEFAULT_MAX_LINE_BYTES, readLines } from "./jsonl.js";
 import { KeySet } from "./key-set.js";
 import type { PreferenceRow, RejectRow } from "./records.js";
 
@@ -82,14 +82,14 @@ export async function repairTail(path: string): Promise<number> {
 const ID_PREFIX = /^\{"id":"((?:[^"\\]|\\.)*)"/;
 
 /** Streams the ids of a journal file, checking every line is a JSON object with an `id`. */
-async function readIds(path: string, into: KeySet): Promise<void> {
+async function readIds(path: string, into: KeySet, maxLineBytes: number): Promise<void> {
   try {
     await stat(path);
   } catch {
     return;
   }
   let line = 0;
-  for await (const text of readLines(path)) {
+  for await (const text of readLines(path, { maxLineBytes })) {
     line += 1;
     if (text === "") continue;
     const fast = ID_PREFIX.exec(text);
@@ -109,6 +109,62 @@ async function readIds(path: string, into: KeySet): Promise<void> {
       throw new JournalError(path, line, 'no string "id"; remove the line to resume');
     into.add(id);
   }
+}
+
+/**
+ * Moves the records of the rejects file to `<rejects>.retried.jsonl` (appended and synced first, then the
+ * rejects file is emptied), so that the run builds those rows again. Returns how many rows were moved.
+ * A crash between the two steps leaves the records in both files: the archive is history, never read.
+ *
+ * @example
+ * ```ts
+ * await setRejectsAside("out.jsonl.rejects.jsonl", DEFAULT_MAX_LINE_BYTES); // 12
+ * ```
+ */
+export async function setRejectsAside(rejects: string, maxLineBytes: number): Promise<number> {
+  try {
+    await stat(rejects);
+  } catch {
+    return 0;
+  }
+  const archive = await AppendFile.open(`${rejects}.retried.jsonl`, { fsync: true });
+  let rows = 0;
+  try {
+    let batch = "";
+    for await (const text of readLines(rejects, { maxLineBytes })) {
+      if (text.trim() === "") continue;
+      rows += 1;
+      batch += `${text}\n`;
+      if (batch.length >= 1 << 20) {
+        await archive.append(batch);
+        batch = "";
+      }
+    }
+    if (batch !== "") await archive.append(batch);
+  } finally {
+    await archive.close();
+  }
+  await truncate(rejects, 0);
+  return rows;
+}
+
+/**
+ * How a journal is opened.
+ *
+ * @example
+ * ```ts
+ * const options: JournalOptions = { fsync: true, retryRejects: true };
+ * ```
+ */
+export interface JournalOptions {
+  /** Sync every append; default true. */
+  readonly fsync?: boolean | undefined;
+  /** Build the rejected rows again: their records are set aside first (see {@link setRejectsAside}). */
+  readonly retryRejects?: boolean | undefined;
+  /** The longest journal line read; default 64 MiB. */
+  readonly maxLineBytes?: number | undefined;
+  /** Told how many rejected rows are retried. */
+  readonly onNotice?: ((message: string) => void) | undefined;
 }
 
 /**
@@ -135,13 +191,22 @@ export class Journal {
     [this.#output, this.#rejects, this.#failures] = files;
   }
 
-  /** Repairs torn tails, reads the ids already done, and opens the files for appending. */
-  static async open(paths: JournalPaths, options: { fsync?: boolean } = {}): Promise<Journal> {
+  /**
+   * Repairs torn tails, sets the rejects aside when they are retried, reads the ids already done, and
+   * opens the files for appending.
+   */
+  static async open(paths: JournalPaths, options: JournalOptions = {}): Promise<Journal> {
     const done = new KeySet();
-    for (const path of [paths.output, paths.rejects]) {
-      await repairTail(path);
-      await readIds(path, done);
+    const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    for (const path of [paths.output, paths.rejects]) await repairTail(path);
+    if (options.retryRejects === true) {
+      const moved = await setRejectsAside(paths.rejects, maxLineBytes);
+      if (moved > 0)
+        options.onNotice?.(
+          `retrying ${moved} rejected row(s); their records moved to ${paths.rejects}.retried.jsonl`,
+        );
     }
+    for (const path of [paths.output, paths.rejects]) await readIds(path, done, maxLineBytes);
     const fsync = options.fsync ?? true;
     const files: [AppendFile, AppendFile, AppendFile] = [
       await AppendFile.open(paths.output, { fsync }),

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../test/helpers.js";
-import { InputSyntaxError, InvalidFieldError } from "./errors.js";
+import { InputEncodingError, InputSyntaxError, InvalidFieldError, LineTooLongError } from "./errors.js";
 import {
   type ByteSource,
   bytesSource,
@@ -57,7 +57,9 @@ describe("readLinesFrom", () => {
       writeFileSync(path, text);
       const expected = await readlineLines(path);
       for (const chunk of [1, 2, 3, 5, 8, 64, 65536]) {
-        expect(await collectLines(readLinesFrom(countingSource(Buffer.from(text)), chunk))).toEqual(expected);
+        expect(
+          await collectLines(readLinesFrom(countingSource(Buffer.from(text)), { chunkBytes: chunk })),
+        ).toEqual(expected);
       }
       expect(await collectLines(readLines(path))).toEqual(expected);
     }
@@ -66,7 +68,7 @@ describe("readLinesFrom", () => {
   it("reads no further ahead than one chunk, however slowly lines are taken", async () => {
     const text = Array.from({ length: 1000 }, (_, i) => `{"line":${i}}`).join("\n");
     const source = countingSource(Buffer.from(text));
-    const lines = readLinesFrom(source, 256);
+    const lines = readLinesFrom(source, { chunkBytes: 256 });
     let taken = 0;
     let bytes = 0;
     for await (const line of lines) {
@@ -138,6 +140,59 @@ describe("readJsonl", () => {
       );
       expect(await collect(path), JSON.stringify(text)).toEqual(expected);
     }
+  });
+});
+
+describe("readJsonl on bad bytes", () => {
+  it("drops a UTF-8 byte order mark at the start of the file", async () => {
+    const path = file('\ufeff{"prompt":"a"}\n{"prompt":"b"}\n');
+    expect(await collect(path)).toEqual([
+      { line: 1, value: { prompt: "a" } },
+      { line: 2, value: { prompt: "b" } },
+    ]);
+  });
+
+  it("rejects bytes that are not UTF-8, naming file, line and byte, instead of reading U+FFFD", async () => {
+    for (const bad of [
+      [0xff],
+      [0xc3],
+      [0xe2, 0x82],
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+    ]) {
+      const path = join(mkdtempSync(join(tmpdir(), "clair-jsonl-")), "in.jsonl");
+      writeFileSync(
+        path,
+        Buffer.concat([Buffer.from('{"prompt":"a"}\n{"prompt":"'), Buffer.from(bad), Buffer.from('"}\n')]),
+      );
+      for (const chunkBytes of [1, 3, 65536]) {
+        const error = await (async () => {
+          for await (const _ of readLines(path, { chunkBytes })) void _;
+        })().catch((e: unknown) => e);
+        expect(error, bad.join(",")).toBeInstanceOf(InputEncodingError);
+        expect(error).toMatchObject({ code: "INPUT_ENCODING", file: path, line: 2, byte: 12 });
+        expect((error as Error).message).toContain(`${path}:2: not valid UTF-8`);
+      }
+    }
+  });
+
+  it("stops at a line longer than the cap without holding it, naming file and line", async () => {
+    const path = file(`{"prompt":"a"}\n{"prompt":"${"x".repeat(5000)}"}\n{"prompt":"c"}\n`);
+    const error = await (async () => {
+      for await (const _ of readJsonl(path, { maxLineBytes: 1000 })) void _;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LineTooLongError);
+    expect(error).toMatchObject({ code: "LINE_TOO_LONG", file: path, line: 2, limitBytes: 1000 });
+    expect((error as Error).message).toMatch(
+      /in\.jsonl:2: the line is longer than 1000 bytes.*--max-line-mib/,
+    );
+    // read in small chunks, it stops once the cap is passed, long before the line ends
+    const source = countingSource(Buffer.from(`{"p":"${"y".repeat(100_000)}"}\n`));
+    const lines = readLinesFrom(source, { chunkBytes: 256, maxLineBytes: 1000, name: "big.jsonl" });
+    await expect(lines.next()).rejects.toMatchObject({ code: "LINE_TOO_LONG", file: "big.jsonl", line: 1 });
+    expect(source.handedOut).toBeLessThan(2000);
+    expect(await collect(file(`{"prompt":"${"z".repeat(900)}"}\n`))).toHaveLength(1);
   });
 });
 

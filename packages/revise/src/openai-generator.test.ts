@@ -1,7 +1,13 @@
 import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../test/server.js";
-import { EndpointError, InvalidFieldError, MissingApiKeyError } from "./errors.js";
+import {
+  EndpointConfigError,
+  EndpointError,
+  InterruptedError,
+  InvalidFieldError,
+  MissingApiKeyError,
+} from "./errors.js";
 import { createOpenAIGenerator, type EndpointShared } from "./openai-generator.js";
 import { RateLimiter } from "./rate-limiter.js";
 
@@ -89,7 +95,12 @@ describe.each([
     expect(performance.now() - start).toBeGreaterThanOrEqual(290);
   });
 
-  it.each([400, 401, 404, 422])("does not retry %i", async (status) => {
+  it.each([
+    [400, "ENDPOINT_REFUSED"],
+    [401, "ENDPOINT_MISCONFIGURED"],
+    [404, "ENDPOINT_MISCONFIGURED"],
+    [422, "ENDPOINT_REFUSED"],
+  ] as const)("does not retry %i", async (status, code) => {
     const before = server.chatRequests;
     server.faults.push({
       kind: "status",
@@ -100,7 +111,7 @@ describe.each([
       .generate({ messages })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EndpointError);
-    expect(error).toMatchObject({ status, retryable: false, attempts: 1, code: "ENDPOINT_REFUSED" });
+    expect(error).toMatchObject({ status, retryable: false, attempts: 1, code });
     expect(server.chatRequests - before).toBe(1);
     expect(String((error as Error).message)).not.toContain(KEY);
     expect(JSON.stringify(error)).not.toContain(KEY);
@@ -132,13 +143,57 @@ describe.each([
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
+  it("puts one listener on a shared signal however many requests are in flight", async () => {
+    const controller = new AbortController();
+    const gen = generator();
+    server.latencyMs = 40;
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, getEventListeners(controller.signal, "abort").length);
+    }, 5);
+    try {
+      await Promise.all(
+        Array.from({ length: 16 }, () => gen.generate({ messages, signal: controller.signal })),
+      );
+    } finally {
+      clearInterval(watch);
+      server.latencyMs = 0;
+    }
+    expect(most).toBe(1);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
+  it("stops a refused request for the server's configuration with the cause and the fix", async () => {
+    // vLLM before 0.10 answers with a flat body, which the openai client alone reads as "(no body)".
+    server.faults.push({
+      kind: "status",
+      status: 400,
+      body: JSON.stringify({
+        object: "error",
+        message:
+          "This model's maximum context length is 2048 tokens. However, you requested 4196 tokens (100 in the messages, 4096 in the completion). Please reduce the length of the messages or completion.",
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      }),
+    });
+    const error = await generator()
+      .generate({ messages })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EndpointConfigError);
+    expect(error).toMatchObject({ code: "ENDPOINT_MISCONFIGURED", status: 400, retryable: false });
+    expect((error as Error).message).toContain("the prompt and max_tokens do not fit the model's context");
+    expect((error as Error).message).toContain("maximum context length is 2048");
+  });
+
   it("applies a requests-per-minute limit", async () => {
     const limiter = new RateLimiter({ requestsPerMinute: 600 }); // a bucket of 600, refilled 10 per second
     const gen = generator({ limiter });
     await Promise.all(Array.from({ length: 600 }, () => limiter.acquire(1)));
     const start = performance.now();
     await gen.generate({ messages });
-    expect(performance.now() - start).toBeGreaterThanOrEqual(80);
+    // The next request is due 100 ms after the bucket was drained; a loaded machine eats into that.
+    expect(performance.now() - start).toBeGreaterThanOrEqual(50);
   });
 
   it("names a missing key variable and invalid options", () => {
@@ -154,5 +209,29 @@ describe.each([
         { env: { OPENAI_API_KEY: "k" } },
       ),
     ).toThrow(/field "temperature"/);
+  });
+});
+
+describe("createOpenAIGenerator defaults", () => {
+  it("times a request out after 120 s and caps a response at 16 MiB", () => {
+    const gen = createOpenAIGenerator({ baseURL: server.url, model: "m" }, { env: { OPENAI_API_KEY: "k" } });
+    expect(gen.endpoint.timeoutMs).toBe(120_000);
+    expect(gen.endpoint.maxResponseBytes).toBe(16 * 2 ** 20);
+  });
+
+  it("gives up a retry's wait at once on a graceful stop, whatever Retry-After asked", async () => {
+    const stop = new AbortController();
+    server.faults.push({ kind: "status", status: 503, headers: { "retry-after": "300" } });
+    const before = server.chatRequests;
+    const gen = createOpenAIGenerator(
+      { baseURL: server.url, model: "m" },
+      { env: { OPENAI_API_KEY: "k" }, stop: stop.signal, onRetry: () => setTimeout(() => stop.abort(), 20) },
+    );
+    const started = performance.now();
+    const error = await gen.generate({ messages }).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(server.chatRequests - before).toBe(1);
+    expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
   });
 });

@@ -1,13 +1,27 @@
 import OpenAI, { APIError } from "openai";
 import { z } from "zod";
 import { batchScope } from "./batch-scope.js";
-import { EndpointError, MalformedResponseError, MissingApiKeyError } from "./errors.js";
-import { createHttpFetch, type FetchLike } from "./http-fetch.js";
+import {
+  EndpointConfigError,
+  EndpointError,
+  InterruptedError,
+  MalformedResponseError,
+  MissingApiKeyError,
+  ReviseError,
+} from "./errors.js";
+import { createHttpFetch, type FetchLike, withOpenAIErrorBodies } from "./http-fetch.js";
 import { validateRecord } from "./jsonl.js";
+import { linkSignal } from "./linked-signal.js";
 import { RateLimiter, RateLimitsSchema } from "./rate-limiter.js";
 import { redact } from "./redact.js";
 import { type RetryOptions, withRetries } from "./retry.js";
 import type { GenerateRequest, Generation, Generator } from "./roles.js";
+import { serverRefusal } from "./server-refusal.js";
+
+/** The default request timeout: 120 s, so a hung endpoint costs minutes per row, not an hour. */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+/** The default cap on one response body: 16 MiB, far more than a chat completion holds. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 2 ** 20;
 
 /**
  * An OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server, …) and its sampling parameters.
@@ -26,8 +40,13 @@ export const EndpointOptionsSchema = z.object({
   topP: z.number().gt(0).max(1).optional(),
   maxTokens: z.number().int().positive().optional(),
   seed: z.number().int().optional(),
-  /** Per-request timeout (one attempt). */
-  timeoutMs: z.number().int().positive().default(600_000),
+  /** Per-request timeout (one attempt, the whole body included); default 120 000 ms. */
+  timeoutMs: z.number().int().positive().default(DEFAULT_TIMEOUT_MS),
+  /**
+   * The largest response body taken, in bytes; past it the request is aborted and the run stops with a
+   * `RESPONSE_TOO_LARGE` error. Default 16 MiB. Applies to the default fetch only (not to `shared.fetch`).
+   */
+  maxResponseBytes: z.number().int().positive().default(DEFAULT_MAX_RESPONSE_BYTES),
   /** Extra body fields for servers with their own parameters (vLLM's `top_k`, `min_p`, …). */
   extraBody: z.record(z.string(), z.unknown()).optional(),
   /** USD per million input and output tokens, for the cost estimate and budget. */
@@ -60,6 +79,12 @@ export interface EndpointShared {
   readonly limiter?: RateLimiter;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onRetry?: (message: string, attempt: number, delayMs: number) => void;
+  /**
+   * Graceful stop: a request waiting for a retry (whatever `Retry-After` asked) or for the rate limiter
+   * gives up at once with an `INTERRUPTED` error, leaving its row for the next run; a request in flight is
+   * not cut.
+   */
+  readonly stop?: AbortSignal;
   /**
    * The `fetch` the `openai` client uses: default {@link createHttpFetch} (keep-alive, buffered JSON);
    * pass `globalThis.fetch` for Node's built-in one, or any fetch (a proxy, a recorder).
@@ -129,8 +154,13 @@ export function createOpenAIGenerator(
     baseURL: endpoint.baseURL,
     timeout: endpoint.timeoutMs,
     maxRetries: 0,
-    fetch: shared.fetch ?? createHttpFetch(),
+    fetch: shared.fetch === undefined ? createHttpFetch() : withOpenAIErrorBodies(shared.fetch),
   });
+  // Chat completions are capped; the client the Batch API mode shares downloads whole batch output files.
+  const chat =
+    shared.fetch === undefined
+      ? client.withOptions({ fetch: createHttpFetch({ maxResponseBytes: endpoint.maxResponseBytes }) })
+      : client;
   const clean = (text: string): string => redact(text, [apiKey]);
 
   const body = (request: Omit<GenerateRequest, "signal">): Record<string, unknown> => {
@@ -179,30 +209,63 @@ export function createOpenAIGenerator(
       if (scope !== undefined) return scope.intercept(self, request);
       const payload = body(request);
       const estimate = estimateTokens(request, endpoint.maxTokens);
-      // The client never removes the listener it adds to a caller's signal: give it a per-request
-      // signal instead, linked to the caller's for as long as the request lasts.
-      const parent = request.signal;
-      const link = parent === undefined ? undefined : new AbortController();
-      const forward = (): void => link?.abort(parent?.reason);
-      if (parent?.aborted) forward();
-      parent?.addEventListener("abort", forward, { once: true });
+      // One listener on the caller's signal however many requests share it (the client adds a listener to
+      // the signal it is given and never removes it): the request, each attempt and the waits between
+      // attempts get linked signals of their own.
+      const hard = linkSignal(request.signal);
+      const wait = linkSignal(request.signal, shared.stop);
       const result = await withRetries(
         async (signal) => {
-          await limiter?.acquire(estimate, signal);
-          const response = await client.chat.completions.create(
-            payload as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
-            signal === undefined ? {} : { signal },
-          );
-          return read(response);
+          if (limiter !== undefined) {
+            try {
+              await limiter.acquire(estimate, wait.signal);
+            } catch (error) {
+              if (wait.signal.aborted && !hard.signal.aborted) throw new InterruptedError("the rate limiter");
+              throw error;
+            }
+          }
+          const attempt = linkSignal(signal);
+          try {
+            const response = await chat.chat.completions.create(
+              payload as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming,
+              { signal: attempt.signal },
+            );
+            return read(response);
+          } finally {
+            attempt.release();
+          }
         },
         shared.retry,
-        link?.signal,
+        hard.signal,
         (error, attempt, delayMs) => shared.onRetry?.(clean(describe(error)), attempt, delayMs),
-      ).finally(() => parent?.removeEventListener("abort", forward));
+        wait.signal,
+      ).finally(() => {
+        hard.release();
+        wait.release();
+      });
       if (result.ok) return result.value;
       const { error, attempts, retryable } = result.failure;
+      const tooLarge = [error, (error as Error | undefined)?.cause].find(
+        (e) => ReviseError.isInstance(e) && e.code === "RESPONSE_TOO_LARGE",
+      );
+      if (tooLarge !== undefined) throw tooLarge;
       const status = error instanceof APIError && typeof error.status === "number" ? error.status : undefined;
-      throw new EndpointError(endpoint.model, status, clean(describe(error)), retryable, attempts);
+      const detail = clean(describe(error));
+      if (status !== undefined && !retryable) {
+        const refusal = serverRefusal({
+          status,
+          code: (error as APIError).code,
+          message: detail,
+          model: endpoint.model,
+          baseURL: endpoint.baseURL,
+        });
+        if (refusal !== undefined) {
+          throw new EndpointConfigError(endpoint.model, status, detail, refusal.problem, refusal.fix, {
+            cause: error,
+          });
+        }
+      }
+      throw new EndpointError(endpoint.model, status, detail, retryable, attempts);
     },
   };
   return self;

@@ -1,4 +1,6 @@
 import { APIError, APIUserAbortError } from "openai";
+import { InterruptedError, ReviseError } from "./errors.js";
+import { linkSignal } from "./linked-signal.js";
 
 /**
  * How failed requests are retried: exponential backoff with jitter, honouring the server's `Retry-After`.
@@ -46,12 +48,18 @@ export const DEFAULT_RETRY = {
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof APIUserAbortError) return false;
+  // A response over the size cap (thrown by our fetch, wrapped by the client) would be as large again.
+  if (tooLarge(error) || tooLarge((error as Error | undefined)?.cause)) return false;
   if (error instanceof Error && error.name === "AbortError") return false;
   if (error instanceof APIError && typeof error.status === "number") {
     const status = error.status;
     return status === 408 || status === 409 || status === 429 || status >= 500;
   }
   return true;
+}
+
+function tooLarge(error: unknown): boolean {
+  return ReviseError.isInstance(error) && error.code === "RESPONSE_TOO_LARGE";
 }
 
 /**
@@ -144,6 +152,8 @@ export interface RetryFailure {
 /**
  * Runs `attempt` until it succeeds, the error is not retryable, retries run out, or `signal` aborts.
  * Resolves `{ ok: true, value }` or `{ ok: false, failure }`; an abort rejects with the signal's reason.
+ * `wait` (a graceful stop) ends the waits between attempts, not an attempt in flight: the retry is given
+ * up at once with an {@link InterruptedError}, however long the server asked to wait.
  *
  * @example
  * ```ts
@@ -155,21 +165,35 @@ export async function withRetries<T>(
   options: RetryOptions = {},
   signal?: AbortSignal,
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void,
+  wait?: AbortSignal,
 ): Promise<{ ok: true; value: T; attempts: number } | { ok: false; failure: RetryFailure }> {
   const maxRetries = options.maxRetries ?? DEFAULT_RETRY.maxRetries;
   for (let tried = 0; ; tried++) {
     if (signal?.aborted) throw signal.reason;
+    let failed: unknown;
     try {
       return { ok: true, value: await attempt(signal), attempts: tried + 1 };
     } catch (error) {
+      failed = error;
+    }
+    if (signal?.aborted) throw signal.reason;
+    if (failed instanceof InterruptedError) throw failed;
+    const retryable = isRetryable(failed);
+    if (!retryable || tried >= maxRetries) {
+      return { ok: false, failure: { error: failed, attempts: tried + 1, retryable } };
+    }
+    if (wait?.aborted) throw new InterruptedError();
+    const delay = backoffDelay(tried, failed, options);
+    onRetry?.(failed, tried + 1, delay);
+    const either = wait === undefined ? undefined : linkSignal(signal, wait);
+    try {
+      await sleep(delay, either?.signal ?? signal);
+    } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const retryable = isRetryable(error);
-      if (!retryable || tried >= maxRetries) {
-        return { ok: false, failure: { error, attempts: tried + 1, retryable } };
-      }
-      const delay = backoffDelay(tried, error, options);
-      onRetry?.(error, tried + 1, delay);
-      await sleep(delay, signal);
+      if (wait?.aborted) throw new InterruptedError();
+      throw error;
+    } finally {
+      either?.release();
     }
   }
 }

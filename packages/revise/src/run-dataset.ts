@@ -3,7 +3,8 @@ import pLimit from "p-limit";
 import type { DatasetBuilder, RowContext, RowOutcome } from "./builder.js";
 import { EndpointError, InvalidFieldError, ReviseError } from "./errors.js";
 import { Journal, journalPaths } from "./journal.js";
-import { readJsonl, validateRecord } from "./jsonl.js";
+import { DEFAULT_MAX_LINE_BYTES, readJsonl, validateRecord } from "./jsonl.js";
+import { acquireOutputLock } from "./output-lock.js";
 import type { Usage } from "./records.js";
 import { redact } from "./redact.js";
 import { type Price, RunTally } from "./run-tally.js";
@@ -101,6 +102,12 @@ export interface RunOptions<T> {
   readonly progressIntervalMs?: number;
   /** Called on each failed row, with a redacted message. */
   readonly onFailure?: (line: number, message: string) => void;
+  /** Build the rows of the rejects file again (their records move to `<rejects>.retried.jsonl`). */
+  readonly retryRejects?: boolean;
+  /** The longest input line read, in bytes; default 64 MiB. */
+  readonly maxLineBytes?: number;
+  /** Told what the run does on its own: a stale lock taken over, rejects set aside for a retry. */
+  readonly onNotice?: (message: string) => void;
 }
 
 /**
@@ -120,27 +127,39 @@ export function rowKey(line: number, value: unknown): string {
   return `L${line}-${createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16)}`;
 }
 
-/** Whether an endpoint error is about this row (bad request) rather than the run's configuration. */
+/**
+ * Whether an endpoint error is about this row (bad request) rather than the run's configuration; a
+ * refusal for the server's configuration (`ENDPOINT_MISCONFIGURED`) stops the run instead.
+ */
 function isRowRefusal(error: EndpointError): boolean {
+  if (error.code === "ENDPOINT_MISCONFIGURED") return false;
   return error.status === 400 || error.status === 413 || error.status === 422;
 }
 
 /**
  * Validates the whole input in one streamed pass (so a bad line fails the run before anything is paid
- * for) and counts its rows.
+ * for) and counts its rows: every line is UTF-8, within the line cap, a JSON object, of the builder's
+ * schema, and buildable with the builder's configuration ({@link DatasetBuilder.check}: a row without
+ * `response` where no policy model can sample one).
  *
- * @throws {InputSyntaxError | InvalidFieldError} naming the line and field.
+ * @throws {InputSyntaxError | InvalidFieldError | InputEncodingError | LineTooLongError} naming file, line
+ * and field.
  * @example
  * ```ts
  * const rows = await validateInput(createClairBuilder({ reviser }), "in.jsonl");
  * ```
  */
-export async function validateInput<T>(builder: DatasetBuilder<T>, input: string): Promise<number> {
+export async function validateInput<T>(
+  builder: DatasetBuilder<T>,
+  input: string,
+  options: { readonly maxLineBytes?: number | undefined } = {},
+): Promise<number> {
   let rows = 0;
-  for await (const { line, value } of readJsonl(input)) {
+  for await (const { line, value } of readJsonl(input, options)) {
     const row = validateRecord(builder.schema, value, { file: input, line });
     try {
       builder.prompt(row);
+      builder.check?.(row);
     } catch (error) {
       if (error instanceof InvalidFieldError)
         throw new InvalidFieldError(error.field, error.detail, { file: input, line });
@@ -157,8 +176,14 @@ export async function validateInput<T>(builder: DatasetBuilder<T>, input: string
  * restart (same command) that skips what is done and retries only what failed, a graceful stop and a hard
  * abort, a token or cost budget, and progress snapshots.
  *
- * @throws {ReviseError} for what no retry can fix: bad input (line and field named), an endpoint refusing
- * the credentials or the model (401/403/404), a journal that cannot be read. Rows finished before are kept.
+ * The run holds `<output>.lock` throughout (see {@link acquireOutputLock}): a second run on the same output
+ * fails at once, before reading its input or sending anything.
+ *
+ * @throws {ReviseError} for what no retry can fix: bad input (file, line and field named), an endpoint
+ * refusing the credentials, the model or a request for its own configuration (`ENDPOINT_MISCONFIGURED`:
+ * context too short, no tokenizer; the rows stay undone for the next run), a response over the size cap, a
+ * journal that cannot be read, an output locked by another run (`OUTPUT_LOCKED`). Rows finished before are
+ * kept.
  * @example
  * ```ts
  * const summary = await runDataset({ builder: createClairBuilder({ reviser, policy }), input: "prompts.jsonl", output: "clair.jsonl" });
@@ -166,14 +191,37 @@ export async function validateInput<T>(builder: DatasetBuilder<T>, input: string
  * ```
  */
 export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary> {
-  const { builder, input } = options;
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ReviseError("INVALID_OPTION", `concurrency must be a positive integer, got ${concurrency}`);
   }
-  const total = await validateInput(builder, input);
+  const lock = await acquireOutputLock(options.output, options.onNotice);
+  try {
+    return await runLocked(options, concurrency);
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Opens a run's journal with the run's options (fsync, retried rejects, the line cap: the journal's is
+ * never below the default, since its rows hold whole answers).
+ */
+export function openJournal<T>(options: RunOptions<T>): Promise<Journal> {
+  return Journal.open(journalPaths(options.output, options.rejects), {
+    fsync: options.fsync,
+    retryRejects: options.retryRejects,
+    maxLineBytes: Math.max(DEFAULT_MAX_LINE_BYTES, options.maxLineBytes ?? 0),
+    onNotice: options.onNotice,
+  });
+}
+
+async function runLocked<T>(options: RunOptions<T>, concurrency: number): Promise<RunSummary> {
+  const { builder, input } = options;
+  const lines = { maxLineBytes: options.maxLineBytes };
+  const total = await validateInput(builder, input, lines);
   const paths = journalPaths(options.output, options.rejects);
-  const journal = await Journal.open(paths, options.fsync === undefined ? {} : { fsync: options.fsync });
+  const journal = await openJournal(options);
   const limit = pLimit(concurrency);
   const started = performance.now();
   const tally = new RunTally(journal, options.prices);
@@ -246,6 +294,8 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
       consecutiveFailures = 0;
     } catch (error) {
       if (options.signal?.aborted) return;
+      // Given up by the graceful stop while waiting to retry: nothing was written, the next run builds it.
+      if (ReviseError.isInstance(error) && error.code === "INTERRUPTED") return;
       if (error instanceof EndpointError && !error.retryable && isRowRefusal(error)) {
         const row = {
           id: context.key,
@@ -278,7 +328,7 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
   };
 
   try {
-    for await (const { line, value } of readJsonl(input)) {
+    for await (const { line, value } of readJsonl(input, lines)) {
       if (stoppedBy !== undefined) break;
       const key = rowKey(line, value);
       if (journal.has(key)) {

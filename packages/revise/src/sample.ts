@@ -33,6 +33,27 @@ export async function sampleAnswers(
 }
 
 /**
+ * Checks that a row's answer y_l can be had: its `response`, or a policy model to sample it.
+ *
+ * @throws InvalidFieldError naming `response` when it is absent and no policy model was given
+ * @example
+ * ```ts
+ * checkAnswerSource({ prompt: "2+2?" }, undefined); // throws: field "response": absent, …
+ * ```
+ */
+export function checkAnswerSource(row: InputRow, policy: Generator | undefined): void {
+  if (row.response === undefined && policy === undefined) throw missingResponse();
+}
+
+function missingResponse(line?: number): InvalidFieldError {
+  return new InvalidFieldError(
+    "response",
+    "absent, and no policy model was given to sample it: give every row its `response`, or a policy endpoint (--policy-model, --policy-base-url)",
+    line === undefined ? {} : { line },
+  );
+}
+
+/**
  * The answer y_l of an input row: its `response` when given, else one sample of the policy model.
  *
  * @throws InvalidFieldError naming `response` when it is absent and no policy model was given
@@ -49,11 +70,7 @@ export async function policyAnswer(
   signal?: AbortSignal,
 ): Promise<string> {
   if (row.response !== undefined) return row.response;
-  if (policy === undefined) {
-    throw new InvalidFieldError("response", "absent, and no policy model was given to sample it", {
-      line: context.line,
-    });
-  }
+  if (policy === undefined) throw missingResponse(context.line);
   const [answer = ""] = await sampleAnswers(policy, row.prompt, 1, trace, "policy", signal);
   return answer;
 }

@@ -2,7 +2,7 @@ import { type DatasetBuilder, RowTrace } from "./builder.js";
 import { checkPair } from "./filters.js";
 import { type InputRow, InputRowSchema } from "./records.js";
 import type { Generator, Stronger } from "./roles.js";
-import { policyAnswer, sampleAnswers } from "./sample.js";
+import { checkAnswerSource, policyAnswer, sampleAnswers } from "./sample.js";
 
 /**
  * Options of the stronger-preferred builder.
@@ -37,6 +37,7 @@ export function createStrongerPreferredBuilder(options: StrongerPreferredOptions
     kind: "stronger-preferred",
     schema: InputRowSchema,
     prompt: (row) => row.prompt,
+    check: (row) => checkAnswerSource(row, options.policy),
     async build(row, context, signal) {
       const trace = new RowTrace();
       const rejected = await policyAnswer(row, options.policy, trace, context, signal);

@@ -1,103 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli-main.js";
+import { describe, expect, it } from "vitest";
 import type { PreferenceRow, RejectRow } from "../src/records.js";
 import { rowKey } from "../src/run-dataset.js";
+import { cliHarness, lineCount, waitFor } from "./cli-run.js";
 import { prompts, readRows, tempDir, writeJsonl } from "./helpers.js";
-import { startTestServer, type TestServer } from "./server.js";
 
-const PACKAGE = fileURLToPath(new URL("..", import.meta.url));
 const KEY = "sk-cli-secret-abcdefghijklmnopqrstuvwxyz";
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.latencyMs = 0;
-  server.faults.length = 0;
-});
-
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }>;
-}
-
-function cli(args: string[]): Run {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=@apo-clair/source", "src/cli.ts", ...args],
-    { cwd: PACKAGE, env: { ...process.env, OPENAI_API_KEY: KEY }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stderr = "";
-  let stdout = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  const done = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stderr: string;
-    stdout: string;
-  }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr, stdout })));
-  return { child, done };
-}
-
-/** Runs the CLI in this process (for everything but the signal tests, to save process start-ups). */
-async function inProcess(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = "";
-  let stdout = "";
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { OPENAI_API_KEY: KEY },
-  });
-  return { code, stderr, stdout };
-}
-
-function reviseArgs(input: string, output: string, extra: string[] = []): string[] {
-  return [
-    "revise",
-    "--input",
-    input,
-    "--output",
-    output,
-    "--reviser-model",
-    "gpt-4",
-    "--reviser-base-url",
-    server.url,
-    "--retry-base-ms",
-    "1",
-    "--progress-ms",
-    "100",
-    ...extra,
-  ];
-}
-
-function lineCount(path: string): number {
-  try {
-    return readFileSync(path, "utf8").split("\n").filter(Boolean).length;
-  } catch {
-    return 0;
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const harness = cliHarness(KEY);
+const { cli, inProcess } = harness;
+const reviseArgs = harness.reviseArgs.bind(harness);
 
 function expectExactlyOnce(input: string, output: string, rejects: string): void {
   const inputs = readRows<{ prompt: string }>(input);
@@ -191,7 +103,7 @@ describe("clair CLI", () => {
     const input = writeJsonl(join(dir, "in.jsonl"), prompts(300));
     const output = join(dir, "out.jsonl");
     const rejects = `${output}.rejects.jsonl`;
-    server.latencyMs = 15;
+    harness.server.latencyMs = 15;
     const first = cli(reviseArgs(input, output, ["--concurrency", "16"]));
     await waitFor(() => lineCount(output) >= 40);
     first.child.kill("SIGKILL");
@@ -199,7 +111,7 @@ describe("clair CLI", () => {
     expect(killed.signal).toBe("SIGKILL");
     const partial = lineCount(output) + lineCount(rejects);
     expect(partial).toBeLessThan(300);
-    server.latencyMs = 0;
+    harness.server.latencyMs = 0;
     const second = await inProcess(reviseArgs(input, output, ["--concurrency", "16"]));
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/skipped {3}\d+/);
@@ -211,8 +123,8 @@ describe("clair CLI", () => {
     const input = writeJsonl(join(dir, "in.jsonl"), prompts(300));
     const output = join(dir, "out.jsonl");
     const rejects = `${output}.rejects.jsonl`;
-    server.latencyMs = 30;
-    const before = server.chatRequests;
+    harness.server.latencyMs = 30;
+    const before = harness.server.chatRequests;
     const first = cli(reviseArgs(input, output, ["--concurrency", "8"]));
     await waitFor(() => lineCount(output) >= 20);
     first.child.kill("SIGINT");
@@ -221,8 +133,8 @@ describe("clair CLI", () => {
     expect(stopped.stderr).toMatch(/finishing those in flight/);
     expect(stopped.stderr).toMatch(/clair: stopped/);
     // every request the server received before the stop was answered and its row written
-    expect(lineCount(output) + lineCount(rejects)).toBe(server.chatRequests - before);
-    server.latencyMs = 0;
+    expect(lineCount(output) + lineCount(rejects)).toBe(harness.server.chatRequests - before);
+    harness.server.latencyMs = 0;
     const second = await inProcess(reviseArgs(input, output, ["--concurrency", "8"]));
     expect(second.code).toBe(0);
     expectExactlyOnce(input, output, rejects);
@@ -274,7 +186,7 @@ describe("clair CLI", () => {
       "--judge-model",
       "gpt-4",
       "--judge-base-url",
-      server.url,
+      harness.server.url,
     ]);
     expect(judged.code).toBe(0);
     expect(readRows(join(dir, "j.jsonl"))).toEqual(
@@ -298,11 +210,11 @@ describe("clair CLI", () => {
       "--stronger-model",
       "gpt-4",
       "--stronger-base-url",
-      server.url,
+      harness.server.url,
       "--policy-model",
       "llama",
       "--policy-base-url",
-      server.url,
+      harness.server.url,
     ]);
     expect(result.code).toBe(0);
     expect(readRows(output)).toEqual(
@@ -316,12 +228,12 @@ describe("clair CLI", () => {
     const dir = tempDir();
     const input = writeJsonl(join(dir, "in.jsonl"), prompts(10));
     const output = join(dir, "out.jsonl");
-    const batches = server.batches.size;
-    server.batchPolls = 1;
+    const batches = harness.server.batches.size;
+    harness.server.batchPolls = 1;
     const result = await inProcess(reviseArgs(input, output, ["--batch", "--poll-ms", "10"]));
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/batch batch_\d+: completed/);
-    expect(server.batches.size - batches).toBe(1);
+    expect(harness.server.batches.size - batches).toBe(1);
     expectExactlyOnce(input, output, `${output}.rejects.jsonl`);
     expect(readRows<{ event: string }>(`${output}.journal.jsonl`).map((e) => e.event)).toEqual([
       "batch-uploaded",

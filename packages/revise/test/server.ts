@@ -8,7 +8,9 @@ export type Fault =
   | { kind: "malformed" }
   | { kind: "truncated" }
   | { kind: "empty-choices" }
-  | { kind: "text"; text: string };
+  | { kind: "text"; text: string }
+  /** A 200 whose body is `bytes` long (spaces, streamed as the client reads them; `declared` sends its length). */
+  | { kind: "huge"; bytes: number; declared?: boolean };
 
 interface ChatBody {
   model?: string;
@@ -89,10 +91,14 @@ export interface TestServer {
   readonly faults: Fault[];
   /** Chat requests received (including faulted ones). */
   chatRequests: number;
+  /** Chat requests received per model name. */
+  readonly requestsByModel: Map<string, number>;
   /** Authorization headers seen. */
   readonly authorizations: Set<string>;
   /** Delay before every chat answer. */
   latencyMs: number;
+  /** Body bytes written by `huge` faults (the socket buffers included). */
+  hugeBytesSent: number;
   /** How many polls a batch stays `in_progress`. */
   batchPolls: number;
   readonly files: Map<string, string>;
@@ -111,8 +117,10 @@ export async function startTestServer(): Promise<TestServer> {
     url: "",
     faults: [],
     chatRequests: 0,
+    requestsByModel: new Map(),
     authorizations: new Set(),
     latencyMs: 0,
+    hugeBytesSent: 0,
     batchPolls: 1,
     files: new Map(),
     batches: new Map(),
@@ -130,6 +138,8 @@ export async function startTestServer(): Promise<TestServer> {
 
   const chat = async (body: ChatBody, res: ServerResponse): Promise<void> => {
     state.chatRequests += 1;
+    const model = body.model ?? "";
+    state.requestsByModel.set(model, (state.requestsByModel.get(model) ?? 0) + 1);
     if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
     const fault = state.faults.shift();
     if (fault === undefined || fault.kind === "text") {
@@ -163,6 +173,33 @@ export async function startTestServer(): Promise<TestServer> {
       case "empty-choices":
         json(res, 200, { ...completion(body, []), choices: [] });
         return;
+      case "huge": {
+        const total = fault.bytes;
+        res.writeHead(200, {
+          "content-type": "application/json",
+          ...(fault.declared === true ? { "content-length": String(total) } : {}),
+        });
+        const piece = Buffer.alloc(64 * 1024, 0x20);
+        let sent = 0;
+        let closed = false;
+        res.on("close", () => {
+          closed = true;
+        });
+        const pump = (): void => {
+          while (!closed && sent < total) {
+            const size = Math.min(piece.length, total - sent);
+            sent += size;
+            state.hugeBytesSent += size;
+            if (!res.write(piece.subarray(0, size))) {
+              res.once("drain", pump);
+              return;
+            }
+          }
+          if (!closed) res.end();
+        };
+        pump();
+        return;
+      }
     }
   };
 
