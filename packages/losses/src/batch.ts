@@ -11,6 +11,12 @@ export interface PairedBatch {
   chosenLength?: ArrayLike<number>;
   /** Completion token counts of the rejected answers. */
   rejectedLength?: ArrayLike<number>;
+  /**
+   * Per-pair anchor weights a ∈ [0, 1]: 0 trains the pair with APO-zero, 1 with APO-down, values between
+   * mix the two (`apo_anchored`, the paper's per-pair choice of anchor). Required by the losses that read
+   * it; ignored by the others.
+   */
+  anchorDown?: ArrayLike<number>;
 }
 
 /** A paired batch for the reference-free losses (CPO, SimPO, ORPO, SFT): reference log-probs are optional. */

@@ -11,6 +11,7 @@ import { softplus } from "./ops/softplus.js";
 export interface KernelShape {
   hasReference: boolean;
   hasLengths: boolean;
+  hasAnchorDown: boolean;
 }
 
 /** Arrays a kernel reads and writes; `sums[0]` receives Σ losses and `sums[1]` Σ gradients. */
@@ -21,6 +22,7 @@ export interface KernelArgs {
   referenceRejected: ArrayLike<number> | undefined;
   chosenLength: ArrayLike<number> | undefined;
   rejectedLength: ArrayLike<number> | undefined;
+  anchorDown: ArrayLike<number> | undefined;
   losses: Float64Array;
   gradChosen: Float64Array;
   gradRejected: Float64Array;
@@ -54,7 +56,7 @@ export function compilePairedKernel<P extends object>(
   beta: number,
   shape: KernelShape,
 ): PairedKernel {
-  const key = `${JSON.stringify(params)}|${beta}|${shape.hasReference}|${shape.hasLengths}`;
+  const key = `${JSON.stringify(params)}|${beta}|${shape.hasReference}|${shape.hasLengths}|${shape.hasAnchorDown}`;
   let kernels = cache.get(definition as PairedLossDefinition);
   if (kernels === undefined) {
     kernels = new Map();
@@ -73,6 +75,7 @@ export function compilePairedKernel<P extends object>(
       referenceRejected: "r0i",
       chosenLength: "lci",
       rejectedLength: "lri",
+      anchorDown: "ai",
     },
     params,
     noBatchMeans<string>(definition.name),
@@ -87,13 +90,14 @@ export function compilePairedKernel<P extends object>(
 "use strict";
 return function ${definition.name}Kernel(n, a) {
   const c = a.policyChosen, r = a.policyRejected, c0 = a.referenceChosen, r0 = a.referenceRejected;
-  const lc = a.chosenLength, lr = a.rejectedLength;
+  const lc = a.chosenLength, lr = a.rejectedLength, ad = a.anchorDown;
   const losses = a.losses, gc = a.gradChosen, gr = a.gradRejected, rc = a.chosenRewards, rr = a.rejectedRewards;
   let lossSum = 0, gradSum = 0;
   for (let i = 0; i < n; i++) {
     const ci = c[i], ri = r[i];
     const c0i = ${shape.hasReference ? "c0[i]" : "0"}, r0i = ${shape.hasReference ? "r0[i]" : "0"};
     const lci = ${shape.hasLengths ? "lc[i]" : "1"}, lri = ${shape.hasLengths ? "lr[i]" : "1"};
+    const ai = ${shape.hasAnchorDown ? "ad[i]" : "0"};
     const s = ci + ri + c0i + r0i;
     if (s - s !== 0) { a.sums[0] = lossSum; a.sums[1] = gradSum; return i; }
     ${js.statements.join("\n    ")}

@@ -19,6 +19,7 @@ export {
 } from "./definition.js";
 export { aot } from "./losses/aot.js";
 export { aotPair, aotUnpaired } from "./losses/aot-unpaired.js";
+export { apoAnchored } from "./losses/apo-anchored.js";
 export { apoDown } from "./losses/apo-down.js";
 export { apoZero } from "./losses/apo-zero.js";
 export { apoZeroUnpaired } from "./losses/apo-zero-unpaired.js";

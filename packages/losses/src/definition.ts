@@ -9,6 +9,8 @@ export type LossParams = object;
 /**
  * One example's inputs as seen by a paired loss definition (numbers in JavaScript, `[batch]` tensors in a
  * graph). `chosenLength`/`rejectedLength` are token counts, already clamped to ≥ 1 (1 when not given).
+ * `anchorDown` is the pair's weight a ∈ [0, 1] between APO-zero (0) and APO-down (1), given per example by
+ * the batch to a definition that declares `usesAnchorDown` (0 for every other definition).
  */
 export interface PairedTerms<T> {
   policyChosen: T;
@@ -17,6 +19,7 @@ export interface PairedTerms<T> {
   referenceRejected: T;
   chosenLength: T;
   rejectedLength: T;
+  anchorDown: T;
 }
 
 /** What a paired definition returns: the per-example loss and its closed-form partial derivatives. */
@@ -94,6 +97,11 @@ export interface PairedLossDefinition<P extends LossParams = LossParams> {
   readonly defaults: P;
   /** Whether the formula reads `chosenLength`/`rejectedLength` (then they are required and must be ≥ 1). */
   readonly usesLengths: boolean;
+  /**
+   * Whether the formula reads `anchorDown`, a per-example weight in [0, 1] (then the batch must give it:
+   * `PairedBatch.anchorDown`, and the trainer's graph takes it as an input).
+   */
+  readonly usesAnchorDown: boolean;
   readonly rewards: RewardKind;
   readonly coupling: BatchCoupling;
   /** Whether policy log-probs must be < 0 (ORPO's log(1 − eˣ) is undefined at 0). */
@@ -150,14 +158,20 @@ export type LossDefinition = PairedLossDefinition | UnpairedLossDefinition;
 export function definePairedLoss<P extends LossParams>(
   definition: Omit<
     PairedLossDefinition<P>,
-    "kind" | "coupling" | "usesLengths" | "rewards" | "negativeLogProbs" | "parts"
+    "kind" | "coupling" | "usesLengths" | "usesAnchorDown" | "rewards" | "negativeLogProbs" | "parts"
   > &
-    Partial<Pick<PairedLossDefinition<P>, "coupling" | "usesLengths" | "rewards" | "negativeLogProbs">>,
+    Partial<
+      Pick<
+        PairedLossDefinition<P>,
+        "coupling" | "usesLengths" | "usesAnchorDown" | "rewards" | "negativeLogProbs"
+      >
+    >,
 ): PairedLossDefinition<P> {
   return {
     kind: "paired",
     coupling: "none",
     usesLengths: false,
+    usesAnchorDown: false,
     rewards: "log-ratio",
     negativeLogProbs: false,
     ...definition,

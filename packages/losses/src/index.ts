@@ -26,6 +26,7 @@ export {
 export { estimateKl, type MismatchedLogProbs } from "./estimate-kl.js";
 export { type AotParams, aotLoss } from "./losses/aot.js";
 export { aotUnpairedLoss } from "./losses/aot-unpaired.js";
+export { type ApoAnchoredParams, apoAnchoredLoss } from "./losses/apo-anchored.js";
 export { type ApoDownParams, apoDownLoss } from "./losses/apo-down.js";
 export { type ApoZeroParams, apoZeroLoss } from "./losses/apo-zero.js";
 export { type ApoZeroUnpairedParams, apoZeroUnpairedLoss } from "./losses/apo-zero-unpaired.js";

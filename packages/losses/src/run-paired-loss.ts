@@ -11,7 +11,14 @@ import {
 } from "./errors.js";
 import { numberMath } from "./math/number-math.js";
 import { resolveParams } from "./params.js";
-import { checkLength, checkOutputs, resolveLengths, stableMean, throwIfNonFiniteAt } from "./validate.js";
+import {
+  checkLength,
+  checkOutputs,
+  resolveAnchorDown,
+  resolveLengths,
+  stableMean,
+  throwIfNonFiniteAt,
+} from "./validate.js";
 import { partParams } from "./weighted-loss-sum.js";
 
 /**
@@ -21,7 +28,9 @@ import { partParams } from "./weighted-loss-sum.js";
  *
  * Errors: a `LossLengthMismatchError` naming the field and both lengths, a `LossNonFiniteInputError` naming
  * field and index, a `LossParameterError` naming the parameter, a `LossInvalidLengthError` for token counts
- * < 1, a `LossOverflowError` if finite inputs still overflow. Never returns NaN.
+ * < 1, a `LossMissingInputError` (field `anchorDown`) when a loss that reads per-pair anchors gets none and
+ * a `LossDomainError` for an anchor outside [0, 1], a `LossOverflowError` if finite inputs still overflow.
+ * Never returns NaN.
  */
 export function runPairedLoss<P extends LossParams>(
   definition: PairedLossDefinition<P>,
@@ -60,6 +69,7 @@ export function runPairedLoss<P extends LossParams>(
     definition.usesLengths,
     "policyChosen",
   );
+  const anchors = resolveAnchorDown(name, batch.anchorDown, n, definition.usesAnchorDown);
 
   if (definition.negativeLogProbs) {
     checkNegative(name, "policyChosen", c);
@@ -83,10 +93,15 @@ export function runPairedLoss<P extends LossParams>(
     referenceRejected: 0,
     chosenLength: 1,
     rejectedLength: 1,
+    anchorDown: 0,
   };
   const beta = (params as { beta?: number }).beta ?? 1;
   const rewards = definition.rewards;
   const rankCoupled = definition.coupling === "sorted-log-ratios" || definition.coupling === "sorted-margins";
+  if (rankCoupled && anchors !== undefined) {
+    // The formula of a rank-coupled loss sees matched ranks, not pairs: a pair's anchor has no place in it.
+    throw new LossParameterError(name, "usesAnchorDown", true, "false for a rank-coupled loss");
+  }
   const means: BatchMeans<number> = readsBatchMeans(definition.coupling)
     ? computeBatchMeans(fields, c, r, c0, r0, lc, lr)
     : noBatchMeans(name);
@@ -103,6 +118,7 @@ export function runPairedLoss<P extends LossParams>(
     const kernel = compilePairedKernel(definition, params, beta, {
       hasReference: c0 !== undefined,
       hasLengths: lc !== undefined,
+      hasAnchorDown: anchors !== undefined,
     });
     const sums = new Float64Array(2);
     const stoppedAt = kernel(n, {
@@ -112,6 +128,7 @@ export function runPairedLoss<P extends LossParams>(
       referenceRejected: r0,
       chosenLength: lc,
       rejectedLength: lr,
+      anchorDown: anchors,
       losses,
       gradChosen,
       gradRejected,
@@ -153,6 +170,7 @@ export function runPairedLoss<P extends LossParams>(
     x.referenceRejected = r0i;
     x.chosenLength = lci;
     x.rejectedLength = lri;
+    x.anchorDown = anchors === undefined ? 0 : (anchors[i] as number);
     const out = definition.terms(numberMath, x, params, means);
     losses[i] = out.loss;
     gradChosen[i] = out.gradChosen;
@@ -258,6 +276,7 @@ function runRankCoupled<P extends LossParams>(
           referenceRejected: 0,
           chosenLength: 1,
           rejectedLength: 1,
+          anchorDown: 0,
         }
       : {
           policyChosen: first[i] as number,
@@ -266,6 +285,7 @@ function runRankCoupled<P extends LossParams>(
           referenceRejected: 0,
           chosenLength: 1,
           rejectedLength: 1,
+          anchorDown: 0,
         };
     const o = definition.terms(numberMath, x, params, noBatchMeans<number>(definition.name));
     out.losses[k] = o.loss;

@@ -1,6 +1,8 @@
 import {
+  LossDomainError,
   LossInvalidLengthError,
   LossLengthMismatchError,
+  LossMissingInputError,
   LossNonFiniteInputError,
   LossOverflowError,
 } from "./errors.js";
@@ -86,4 +88,36 @@ export function stableMean(values: Float64Array, sum: number): number {
   let mean = 0;
   for (let i = 0; i < n; i++) mean += (values[i] as number) / n;
   return mean;
+}
+
+/**
+ * The per-pair anchor weights of a batch for a loss that reads them (`undefined` for one that does not):
+ * one entry per example, each in [0, 1].
+ *
+ * @throws LossMissingInputError (field `anchorDown`) when the loss reads them and none were given;
+ *   LossLengthMismatchError for a wrong count; LossDomainError naming field, index and value for an entry
+ *   outside [0, 1] (NaN included)
+ */
+export function resolveAnchorDown(
+  loss: string,
+  values: ArrayLike<number> | undefined,
+  n: number,
+  required: boolean,
+): ArrayLike<number> | undefined {
+  if (!required) return undefined;
+  if (values === undefined) {
+    throw new LossMissingInputError(
+      loss,
+      "anchorDown",
+      "pass one weight in [0, 1] per pair (0: APO-zero, 1: APO-down)",
+    );
+  }
+  checkLength("anchorDown", values, n, "policyChosen");
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    if (!(v >= 0 && v <= 1)) {
+      throw new LossDomainError(loss, "anchorDown", i, v, "a weight in [0, 1] (0: APO-zero, 1: APO-down)");
+    }
+  }
+  return values;
 }

@@ -81,6 +81,7 @@ export function weightedLossSum(parts: readonly WeightedLossPart[]): PairedLossD
     reference: `TRL loss_type list with loss_weights: ${parts.map((p) => `${p.weight}·${p.definition.name}`).join(" + ")}`,
     defaults,
     usesLengths: parts.some((p) => p.definition.usesLengths),
+    usesAnchorDown: parts.some((p) => p.definition.usesAnchorDown),
     rewards: first.definition.rewards,
     coupling: "weighted-sum",
     negativeLogProbs: parts.some((p) => p.definition.negativeLogProbs),

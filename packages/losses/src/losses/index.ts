@@ -1,6 +1,7 @@
 import type { LossDefinition } from "../definition.js";
 import { aot } from "./aot.js";
 import { aotUnpaired } from "./aot-unpaired.js";
+import { apoAnchored } from "./apo-anchored.js";
 import { apoDown } from "./apo-down.js";
 import { apoZero } from "./apo-zero.js";
 import { apoZeroUnpaired } from "./apo-zero-unpaired.js";
@@ -23,12 +24,13 @@ import { sppoHard } from "./sppo-hard.js";
 
 /**
  * Every loss, keyed by TRL's `loss_type` name (TRL 1.13's DPOTrainer, KTOTrainer and CPOTrainer, plus the
- * paper's `kto_pair`). Adding a loss is one file in this folder plus one line here. A deprecated alias maps
+ * paper's `kto_pair` and `apo_anchored`, its APO variant chosen per pair). Adding a loss is one file in this folder plus one line here. A deprecated alias maps
  * an old name to the same definition object (see {@link DEPRECATED_LOSS_NAMES}).
  */
 export const LOSSES = {
   apo_zero: apoZero,
   apo_down: apoDown,
+  apo_anchored: apoAnchored,
   sigmoid: sigmoidLoss,
   hinge,
   ipo,

@@ -83,8 +83,11 @@ function randomPairs(seed: number, n: number): Record<string, Float64Array> {
     referenceRejected: new Float64Array(n),
     chosenLength: new Float64Array(n),
     rejectedLength: new Float64Array(n),
+    anchorDown: new Float64Array(n),
   };
   for (let i = 0; i < n; i++) {
+    // Per-pair anchors (read by apo_anchored only): the two ends and values between.
+    (xs.anchorDown as Float64Array)[i] = i % 3 === 0 ? 0 : i % 3 === 1 ? 1 : rand();
     (xs.chosenLength as Float64Array)[i] = 1 + Math.floor(rand() * 40);
     (xs.rejectedLength as Float64Array)[i] = 1 + Math.floor(rand() * 40);
     const c = -1 - rand() * 60;
@@ -100,15 +103,15 @@ function randomPairs(seed: number, n: number): Record<string, Float64Array> {
 /** Pairs whose reward margins are huge (|β·z| up to 1e4 at β = 0.1) and average log-probs near 0. */
 function extremePairs(): Record<string, Float64Array> {
   const rows = [
-    // c, r, c0, r0, ℓc, ℓr
-    [-1, -1e5, -1e5, -1, 1, 1],
-    [-1e5, -1, -1, -1e5, 1, 1],
-    [-1, -9000, -8001, -1, 3, 2],
-    [-8001, -1, -1, -9000, 2, 3],
-    [-2e-9, -600, -50, -40, 1, 1],
-    [-700, -3e-9, -40, -50, 2, 1],
-    [-1e-7, -1e-6, -1e-7, -1e-6, 7, 9],
-    [-4000, -4000.5, -20, -20, 1, 1],
+    // c, r, c0, r0, ℓc, ℓr, anchorDown
+    [-1, -1e5, -1e5, -1, 1, 1, 0],
+    [-1e5, -1, -1, -1e5, 1, 1, 1],
+    [-1, -9000, -8001, -1, 3, 2, 0.5],
+    [-8001, -1, -1, -9000, 2, 3, 1],
+    [-2e-9, -600, -50, -40, 1, 1, 0.25],
+    [-700, -3e-9, -40, -50, 2, 1, 0],
+    [-1e-7, -1e-6, -1e-7, -1e-6, 7, 9, 0.9],
+    [-4000, -4000.5, -20, -20, 1, 1, 1],
   ];
   const field = (k: number) => Float64Array.from(rows, (row) => row[k] as number);
   return {
@@ -118,6 +121,7 @@ function extremePairs(): Record<string, Float64Array> {
     referenceRejected: field(3),
     chosenLength: field(4),
     rejectedLength: field(5),
+    anchorDown: field(6),
   };
 }
 
@@ -129,11 +133,16 @@ function pairedBatch(xs: Record<string, Float64Array>): PairedBatch {
     referenceRejected: xs.referenceRejected as Float64Array,
     chosenLength: xs.chosenLength as Float64Array,
     rejectedLength: xs.rejectedLength as Float64Array,
+    anchorDown: xs.anchorDown as Float64Array,
   };
 }
 
 /** Example i of a batch as a definition sees it. */
-function termsAt(xs: Record<string, Float64Array>, i: number): PairedTerms<number> {
+function termsAt(
+  definition: PairedLossDefinition,
+  xs: Record<string, Float64Array>,
+  i: number,
+): PairedTerms<number> {
   const at = (field: string) => (xs[field] as Float64Array)[i] as number;
   return {
     policyChosen: at("policyChosen"),
@@ -142,6 +151,7 @@ function termsAt(xs: Record<string, Float64Array>, i: number): PairedTerms<numbe
     referenceRejected: at("referenceRejected"),
     chosenLength: at("chosenLength"),
     rejectedLength: at("rejectedLength"),
+    anchorDown: definition.usesAnchorDown ? at("anchorDown") : 0,
   };
 }
 
@@ -177,7 +187,7 @@ function expectPairedGradientsMatch(
     for (let i = 0; i < n; i++) {
       const f = (ys: Record<string, Float64Array>) => {
         if (definition.coupling === "detached-batch-means") {
-          return definition.terms(numberMath, termsAt(ys, i), params, frozen).loss;
+          return definition.terms(numberMath, termsAt(definition, ys, i), params, frozen).loss;
         }
         const losses = runPairedLoss(definition, pairedBatch(ys), params).losses;
         return definition.coupling === "none" ? (losses[i] as number) : losses.reduce((a, b) => a + b, 0);
@@ -241,7 +251,7 @@ describe.each(paired.map((d) => [d.name, d] as const))("paired loss %s", (_name,
     if (definition.coupling === "sorted-margins" || definition.coupling === "sorted-log-ratios") return;
     const means = definition.coupling === "none" ? noBatchMeans<number>(definition.name) : meansOf(xs);
     for (let i = 0; i < 7; i++) {
-      const out = definition.terms(numberMath, termsAt(xs, i), definition.defaults, means);
+      const out = definition.terms(numberMath, termsAt(definition, xs, i), definition.defaults, means);
       expect(result.losses[i]).toBe(out.loss);
       expect(result.gradChosen[i]).toBe(out.gradChosen);
       expect(result.gradRejected[i]).toBe(out.gradRejected);
