@@ -42,6 +42,7 @@ const mean = (a: ArrayLike<number>) => {
 /**
  * Figure-4 metrics of the policy's log-probs against the reference's on the same pairs, with the loss
  * computed by its `@apo/losses` JavaScript function (the same definition the training graph emits).
+ * `anchorDown` holds the pairs' anchor weights for a loss that reads them (`apo_anchored`).
  *
  * ```text
  * reward_c = β (c − c₀),  reward_r = β (r − r₀)       (for reference-based losses)
@@ -60,6 +61,7 @@ export function evaluatePairs(
   policy: PairLogProbs,
   reference: PairLogProbs,
   at: { step: number; epoch: number },
+  anchorDown?: ArrayLike<number>,
 ): EvalMetrics {
   const result = runPairedLoss(
     loss,
@@ -70,6 +72,7 @@ export function evaluatePairs(
       referenceRejected: reference.rejected,
       chosenLength: policy.chosenTokens,
       rejectedLength: policy.rejectedTokens,
+      ...(anchorDown === undefined ? {} : { anchorDown }),
     },
     lossParams,
   );

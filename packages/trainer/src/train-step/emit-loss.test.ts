@@ -27,6 +27,8 @@ const data = {
   referenceRejected: [-14, -10, -30, -1, -1e5, -40, -1e-6, -25, -20],
   chosenLength: [5, 2, 17, 1, 1, 1, 7, 3, 1],
   rejectedLength: [6, 4, 11, 1, 1, 1, 9, 3, 1],
+  // Per-pair anchors (an input of the graph for apo_anchored; the other losses do not read them).
+  anchorDown: [0, 1, 0.5, 0.25, 1, 0, 0.9, 0.3, 1],
 };
 const FIELDS = Object.keys(data) as Array<keyof typeof data>;
 const B = data.policyChosen.length;
@@ -124,7 +126,7 @@ describe.each(["float64", "float32"] as const)("AOT's rank coupling in ONNX (%s)
         g,
         definition,
         params,
-        { ...x, chosenLength: one, rejectedLength: one },
+        { ...x, chosenLength: one, rejectedLength: one, anchorDown: one },
         dtype,
       );
       for (const name of [out.losses, out.gradChosen, out.gradRejected, out.mean]) g.output(name);
@@ -176,6 +178,15 @@ describe.each(["float64", "float32"] as const)("batch couplings and loss lists i
         { definition: pairedOf("ipo"), weight: 0.1 },
       ]),
       { beta: 0.2, labelSmoothing: 0.1 },
+    ],
+    [
+      "apo_anchored + 0.5·sft + 0.2·sigmoid, β 0.3",
+      weightedLossSum([
+        { definition: pairedOf("apo_anchored"), weight: 1 },
+        { definition: pairedOf("sft"), weight: 0.5 },
+        { definition: pairedOf("sigmoid"), weight: 0.2 },
+      ]),
+      { beta: 0.3, cdpoLabelSmoothing: 0 },
     ],
   ];
   it.each(cases)("%s", async (_name, definition, params) => {

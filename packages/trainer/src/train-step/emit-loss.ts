@@ -29,6 +29,8 @@ export interface EmittedPairedLoss {
  * the batch means that `sft`, `cpo`, `simpo` (token-mean NLL) and `kto_pair` (detached anchors) read, or a
  * weighted sum of parts (TRL's `loss_type` list with `loss_weights`). The closed-form gradients are the
  * upstream gradients of the log-prob graph's backward pass (divide by the batch size for the mean).
+ * `inputs.anchorDown` is the per-pair anchor weights `[batch]` of a loss that reads them (`apo_anchored`),
+ * a scalar 0 for the others.
  *
  * ```text
  * batch means:   mean_i cᵢ, ℓcᵢ, Δcᵢ, …  = ReduceMean over the batch (scalars, broadcast by the formula)
@@ -186,6 +188,7 @@ function emitRankCoupled<P extends object>(
         referenceRejected: zero,
         chosenLength: one,
         rejectedLength: one,
+        anchorDown: zero,
       },
       params,
       graphBatchMeans(g, inputs),

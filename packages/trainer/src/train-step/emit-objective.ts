@@ -1,10 +1,16 @@
-import type { PairedLossDefinition, UnpairedLossDefinition } from "@apo/losses/define";
+import type { PairedLossDefinition, PairedTerms, UnpairedLossDefinition } from "@apo/losses/define";
 import type { FloatType } from "../models/model-family.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import { emitPairedLoss, emitUnpairedLoss } from "./emit-loss.js";
 
 /** Graph input of the desirable (1) / undesirable (0) labels of an unpaired batch. */
 export const LABELS_INPUT = "labels";
+
+/**
+ * Graph input of the per-pair anchor weights in [0, 1] (0: APO-zero, 1: APO-down), `[pairs]`, present when
+ * the loss reads them (`apo_anchored`, or a weighted sum with such a part).
+ */
+export const ANCHOR_DOWN_INPUT = "anchor_down";
 
 /** The per-row log-prob facts of the forward pass a loss is computed from. */
 export interface ObjectiveInputs {
@@ -33,6 +39,7 @@ function count(g: GraphBuilder, x: string, dtype: FloatType): string {
  *
  * ```text
  * paired:   rows = [chosen (B) | rejected (B)];  seed = [∂L/∂c | ∂L/∂r] / B
+ *           a loss that reads per-pair anchors gets them from the `anchor_down` input [B]
  * unpaired: rows = [completions (N) | mismatched (N), only when the loss uses KL]
  *           KL = max(0, mean(policy − reference over the mismatched rows)), detached
  *           seed = [∂L/∂policy / N | 0]
@@ -50,20 +57,23 @@ export function emitObjective(
     const [c, r] = halves(inputs.logp);
     const [c0, r0] = halves(inputs.reference);
     const [lc, lr] = halves(inputs.tokens);
-    const out = emitPairedLoss(
-      g,
-      definition,
-      params,
-      {
-        policyChosen: c,
-        policyRejected: r,
-        referenceChosen: c0,
-        referenceRejected: r0,
-        chosenLength: lc,
-        rejectedLength: lr,
+    // The anchors are an input only when the loss reads them; any other definition sees 0, as in
+    // JavaScript (a constant emitted only if read, so other losses' graphs are unchanged).
+    let anchorDown: string | undefined =
+      definition.usesAnchorDown === true ? g.input(ANCHOR_DOWN_INPUT, dtype, ["pairs"]) : undefined;
+    const terms: PairedTerms<string> = {
+      policyChosen: c,
+      policyRejected: r,
+      referenceChosen: c0,
+      referenceRejected: r0,
+      chosenLength: lc,
+      rejectedLength: lr,
+      get anchorDown() {
+        anchorDown ??= g.scalar(0, dtype);
+        return anchorDown;
       },
-      dtype,
-    );
+    };
+    const out = emitPairedLoss(g, definition, params, terms, dtype);
     const seed = g.op("Div", [
       g.op("Concat", [out.gradChosen, out.gradRejected], { axis: 0 }),
       count(g, c, dtype),

@@ -2,7 +2,7 @@ import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { PackedBatch } from "../logprobs/pack-sequences.js";
 import { packedFeeds } from "../logprobs/packed-feeds.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
-import { LABELS_INPUT } from "./emit-objective.js";
+import { ANCHOR_DOWN_INPUT, LABELS_INPUT } from "./emit-objective.js";
 import { openTrainingSession } from "./open-session.js";
 import { TrainConfigError } from "./train-config-error.js";
 import {
@@ -40,6 +40,11 @@ export interface MicroBatch {
   referenceLogp: ArrayLike<number>;
   /** Unpaired losses: desirable (true) / undesirable labels of the completions (not of KTO's mismatched rows). */
   labels?: ArrayLike<boolean>;
+  /**
+   * Losses that read per-pair anchors (`apo_anchored`): one weight in [0, 1] per pair (0: APO-zero, 1:
+   * APO-down), in the order of the pairs.
+   */
+  anchorDown?: ArrayLike<number>;
 }
 
 /** Options of {@link TrainStepSession.create}. */
@@ -109,19 +114,23 @@ export class TrainStepSession {
   /**
    * One optimizer step on a packed batch of 2B rows (chosen rows first, then the rejected rows of the same
    * pairs) with the reference log-probs of those rows. `lr = 0` evaluates without changing anything.
+   * `labels` are an unpaired loss's; `anchorDown` the B per-pair anchors of a loss that reads them.
    */
   async step(
     batch: PackedBatch,
     referenceLogp: ArrayLike<number>,
     lr: number,
     labels?: ArrayLike<boolean>,
+    anchorDown?: ArrayLike<number>,
   ): Promise<TrainStepResult> {
-    if (this.artifact.accumulate) {
-      const micro: MicroBatch =
-        labels === undefined ? { batch, referenceLogp } : { batch, referenceLogp, labels };
-      return (await this.stepAccumulated([micro], lr))[0] as TrainStepResult;
-    }
-    return this.#run(batch, referenceLogp, lr, undefined, labels);
+    const micro: MicroBatch = {
+      batch,
+      referenceLogp,
+      ...(labels === undefined ? {} : { labels }),
+      ...(anchorDown === undefined ? {} : { anchorDown }),
+    };
+    if (this.artifact.accumulate) return (await this.stepAccumulated([micro], lr))[0] as TrainStepResult;
+    return this.#run(micro, lr, undefined);
   }
 
   /**
@@ -140,22 +149,20 @@ export class TrainStepSession {
     }
     const results: TrainStepResult[] = [];
     for (let k = 0; k < microBatches.length; k++) {
-      const { batch, referenceLogp, labels } = microBatches[k] as MicroBatch;
       const last = k === microBatches.length - 1;
       results.push(
-        await this.#run(batch, referenceLogp, last ? lr : 0, { sums, count: microBatches.length }, labels),
+        await this.#run(microBatches[k] as MicroBatch, last ? lr : 0, { sums, count: microBatches.length }),
       );
     }
     return results;
   }
 
   async #run(
-    batch: PackedBatch,
-    referenceLogp: ArrayLike<number>,
+    micro: MicroBatch,
     lr: number,
     accumulation: { sums: Map<string, FloatArray>; count: number } | undefined,
-    labels?: ArrayLike<boolean>,
   ): Promise<TrainStepResult> {
+    const { batch, referenceLogp, labels, anchorDown } = micro;
     const { loss } = this.artifact;
     const halved = loss.kind === "paired" || loss.usesKl;
     if (halved && batch.batch % 2 !== 0) {
@@ -172,6 +179,8 @@ export class TrainStepSession {
         );
       }
     }
+    const anchored = loss.kind === "paired" && loss.usesAnchorDown === true;
+    if (anchored) checkAnchorDown(loss.name, anchorDown, batch.batch / 2);
     if (referenceLogp.length !== batch.batch) {
       throw new TrainConfigError("referenceLogp", referenceLogp.length, `${batch.batch} values, one per row`);
     }
@@ -188,6 +197,10 @@ export class TrainStepSession {
         this.artifact.dtype,
         [labels.length],
       );
+    }
+    if (anchored) {
+      const values = anchorDown as ArrayLike<number>;
+      feeds[ANCHOR_DOWN_INPUT] = floatValues(values, this.artifact.dtype, [values.length]);
     }
     for (const [name, data] of this.weights) {
       const shape = this.#shapes.get(name) ?? [];
@@ -226,5 +239,20 @@ export class TrainStepSession {
   /** Release the onnxruntime session. */
   async release(): Promise<void> {
     await this.#session.release();
+  }
+}
+
+/** The per-pair anchors of a micro-batch for a loss that reads them: B values in [0, 1]. */
+function checkAnchorDown(loss: string, anchorDown: ArrayLike<number> | undefined, pairs: number): void {
+  if (anchorDown?.length !== pairs) {
+    throw new TrainConfigError(
+      "anchorDown",
+      anchorDown?.length,
+      `${pairs} per-pair anchors in [0, 1] for ${loss} (0: APO-zero, 1: APO-down)`,
+    );
+  }
+  for (let i = 0; i < pairs; i++) {
+    const a = anchorDown[i] as number;
+    if (!(a >= 0 && a <= 1)) throw new TrainConfigError(`anchorDown[${i}]`, a, "a weight in [0, 1]");
   }
 }

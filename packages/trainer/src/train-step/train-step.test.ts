@@ -1,4 +1,4 @@
-import { apoZeroLoss, apoZeroUnpairedLoss, dpoLoss, ktoLoss } from "@apo/losses";
+import { apoAnchoredLoss, apoZeroLoss, apoZeroUnpairedLoss, dpoLoss, ktoLoss } from "@apo/losses";
 import {
   definePairedLoss,
   getLoss,
@@ -89,10 +89,17 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
     { definition: getLoss("aot"), weight: 2 },
     { definition: getLoss("sft"), weight: 0.3 },
   ]);
+  // apo_anchored reads per-pair anchors: the graph takes them as its `anchor_down` input.
+  const anchoredSft = weightedLossSum([
+    { definition: getLoss("apo_anchored"), weight: 1 },
+    { definition: getLoss("sft"), weight: 0.3 },
+  ]);
+  const anchors = [0.3, 1];
   it.each(
-    ["apo_zero", "apo_down", "sigmoid", "aot", "aot_unpaired", "sft", "cpo", "simpo", rpo, mixed].map(
-      (loss) => [typeof loss === "string" ? loss : loss.name, loss] as const,
-    ),
+    [
+      ...["apo_zero", "apo_down", "apo_anchored", "sigmoid", "aot", "aot_unpaired", "sft", "cpo", "simpo"],
+      ...[rpo, mixed, anchoredSft],
+    ].map((loss) => [typeof loss === "string" ? loss : loss.name, loss] as const),
   )(
     "one SGD step (lr 1, no clipping: θ − θ' = ∇L) equals finite differences of the JS %s loss on the graph's log-probs",
     async (_name, loss) => {
@@ -104,9 +111,10 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
         maxGradNorm: Number.POSITIVE_INFINITY,
       });
       const before = new Map([...s.weights].map(([k, v]) => [k, Float64Array.from(v)]));
+      const anchorDown = definition.usesAnchorDown ? anchors : undefined;
       // The objective as @apo/losses computes it from the log-probs (and token counts) the graph returns.
       const lossAt = async () => {
-        const out = await s.step(batch, reference, 0);
+        const out = await s.step(batch, reference, 0, undefined, anchorDown);
         const p = copy(out.policyLogp);
         const tokens = copy(out.tokens);
         return runPairedLoss(definition, {
@@ -116,9 +124,10 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
           referenceRejected: reference.slice(2),
           chosenLength: tokens.slice(0, 2),
           rejectedLength: tokens.slice(2),
+          ...(anchorDown === undefined ? {} : { anchorDown }),
         }).loss;
       };
-      const base = await s.step(batch, reference, 1);
+      const base = await s.step(batch, reference, 1, undefined, anchorDown);
       const grads = new Map(
         [...before].map(([k, w0]) => [k, w0.map((v, i) => v - (s.weights.get(k)?.[i] as number))]),
       );
@@ -147,6 +156,53 @@ describe.each(["llama", "gpt2"] as const)("training step (%s, float64)", (family
       await s.release();
     },
   );
+
+  it("apo_anchored: the graph's per-pair losses and gradients are the JS definition's, a = 0 is apo_zero", async () => {
+    const anchored = await TrainStepSession.create(model, {
+      dtype: "float64",
+      loss: "apo_anchored",
+      optimizer: "sgd",
+      maxGradNorm: Number.POSITIVE_INFINITY,
+    });
+    const inputs = anchored.artifact.model.graph.inputs.map((i) => i.name);
+    expect(inputs).toContain("anchor_down");
+    const out = await anchored.step(batch, reference, 0, undefined, anchors);
+    const p = copy(out.policyLogp);
+    const js = apoAnchoredLoss({
+      policyChosen: p.slice(0, 2),
+      policyRejected: p.slice(2),
+      referenceChosen: reference.slice(0, 2),
+      referenceRejected: reference.slice(2),
+      anchorDown: anchors,
+    });
+    expect(out.loss).toBeCloseTo(js.loss, 12);
+    for (const [i, l] of copy(out.losses).entries()) expect(l).toBeCloseTo(js.losses[i] as number, 12);
+    // All anchors 0: one SGD step moves the weights exactly as apo_zero's (float64).
+    const zero = await TrainStepSession.create(model, {
+      dtype: "float64",
+      loss: "apo_zero",
+      optimizer: "sgd",
+      maxGradNorm: Number.POSITIVE_INFINITY,
+    });
+    expect(zero.artifact.model.graph.inputs.map((i) => i.name)).not.toContain("anchor_down");
+    await anchored.step(batch, reference, 1, undefined, [0, 0]);
+    await zero.step(batch, reference, 1);
+    for (const [name, w] of zero.weights) {
+      const a = anchored.weights.get(name) as Float64Array;
+      for (let i = 0; i < w.length; i++)
+        expect(Math.abs((a[i] as number) - (w[i] as number))).toBeLessThanOrEqual(1e-15);
+    }
+    await expect(anchored.step(batch, reference, 0)).rejects.toMatchObject({ field: "anchorDown" });
+    await expect(anchored.step(batch, reference, 0, undefined, [0])).rejects.toMatchObject({
+      field: "anchorDown",
+    });
+    await expect(anchored.step(batch, reference, 0, undefined, [0, 1.5])).rejects.toMatchObject({
+      field: "anchorDown[1]",
+      value: 1.5,
+    });
+    await anchored.release();
+    await zero.release();
+  });
 
   it("clips the global norm and applies RMSProp and AdamW as PyTorch defines them", async () => {
     const sgd = await TrainStepSession.create(model, {

@@ -2,7 +2,8 @@ import type { MicroBatch, TrainStepResult, TrainStepSession } from "../train-ste
 
 /**
  * One micro-batch ready for the training graph: 2B packed rows and their reference log-probs (unpaired
- * losses: the B examples, then their B mismatched sequences when the loss uses KL, and the B `labels`).
+ * losses: the B examples, then their B mismatched sequences when the loss uses KL, and the B `labels`;
+ * pairs read with anchors: their B `anchorDown` weights).
  */
 export interface PreparedMicroBatch extends MicroBatch {
   readonly referenceLogp: Float64Array;
@@ -28,7 +29,7 @@ export async function optimizerStep(
 ): Promise<TrainStepResult[]> {
   const [only] = microBatches;
   if (microBatches.length === 1 && only !== undefined) {
-    return [await session.step(only.batch, only.referenceLogp, lr, only.labels)];
+    return [await session.step(only.batch, only.referenceLogp, lr, only.labels, only.anchorDown)];
   }
   return session.stepAccumulated(microBatches, lr);
 }
