@@ -1,0 +1,129 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { createInterface, type Interface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** What `peer_torch.py` answers to `load`. */
+export interface PeerLoaded {
+  readonly ms: number;
+  readonly params: number;
+  readonly torch: string;
+  readonly transformers: string;
+  readonly threads: number;
+}
+
+/** What it answers to `forward`: its time and the rows' summed completion log-probs. */
+export interface PeerForward {
+  readonly ms: number;
+  readonly logp: number[];
+}
+
+/** What it answers to `step`: its time, the mean loss, the pre-clipping gradient norm, the policy log-probs. */
+export interface PeerStep {
+  readonly ms: number;
+  readonly loss: number;
+  readonly grad_norm: number;
+  readonly logp: number[];
+}
+
+/**
+ * The PyTorch worker of `pnpm bench:peer` (`peer_torch.py`), spoken to in JSON lines over stdin/stdout. One
+ * request at a time; a worker that answers `{ error }` or exits fails the pending request.
+ *
+ * @example
+ * ```ts
+ * const torch = PeerWorker.start("python3", 2);
+ * await torch.load({ model: dir, rows: join(dir, "rows.json") });
+ * const { ms, logp } = await torch.forward();
+ * await torch.close();
+ * ```
+ */
+export class PeerWorker {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #lines: Interface;
+  #pending: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
+  #exited: Error | null = null;
+
+  private constructor(child: ChildProcessWithoutNullStreams) {
+    this.#child = child;
+    this.#lines = createInterface({ input: child.stdout });
+    this.#lines.on("line", (line) => {
+      const pending = this.#pending;
+      this.#pending = null;
+      pending?.resolve(line);
+    });
+    child.stderr.pipe(process.stderr);
+    const fail = (e: Error) => {
+      this.#exited = e;
+      const pending = this.#pending;
+      this.#pending = null;
+      pending?.reject(e);
+    };
+    child.on("error", (e) =>
+      fail(new Error(`could not start the PyTorch worker: ${e.message} (set PEER_PYTHON)`, { cause: e })),
+    );
+    child.on("exit", (code, signal) =>
+      fail(new Error(`the PyTorch worker exited (code ${code}, signal ${signal})`)),
+    );
+  }
+
+  /** Starts `python peer_torch.py --threads N`. */
+  static start(python: string, threads: number): PeerWorker {
+    const script = fileURLToPath(new URL("./peer_torch.py", import.meta.url));
+    return new PeerWorker(spawn(python, [script, "--threads", String(threads)], { stdio: "pipe" }));
+  }
+
+  async #request<T>(request: Record<string, unknown>): Promise<T> {
+    if (this.#exited !== null) throw this.#exited;
+    if (this.#pending !== null) throw new Error("one PyTorch worker request at a time");
+    const line = await new Promise<string>((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#child.stdin.write(`${JSON.stringify(request)}\n`);
+    });
+    const answer = JSON.parse(line) as T & { error?: string };
+    if (answer.error !== undefined)
+      throw new Error(`PyTorch worker, ${String(request.cmd)}: ${answer.error}`);
+    return answer;
+  }
+
+  /** Loads the model folder and the packed rows (JSON: input_ids, attention_mask, completion_mask). */
+  load(options: {
+    model: string;
+    rows: string;
+    lr?: number;
+    beta?: number;
+    maxGradNorm?: number;
+  }): Promise<PeerLoaded> {
+    return this.#request({
+      cmd: "load",
+      model: options.model,
+      rows: options.rows,
+      lr: options.lr ?? 1e-6,
+      beta: options.beta ?? 0.1,
+      max_grad_norm: options.maxGradNorm ?? 1,
+    });
+  }
+
+  /** Forward log-probs of the rows (the first call's become the reference of every step). */
+  forward(): Promise<PeerForward> {
+    return this.#request({ cmd: "forward" });
+  }
+
+  /** One APO-zero + clipping + RMSprop step on the rows. */
+  step(): Promise<PeerStep> {
+    return this.#request({ cmd: "step" });
+  }
+
+  /** The worker's peak RSS so far, in MiB. */
+  async maxRssMiB(): Promise<number> {
+    return (await this.#request<{ max_rss_mib: number }>({ cmd: "rss" })).max_rss_mib;
+  }
+
+  /** Asks the worker to exit and waits for it. */
+  async close(): Promise<void> {
+    if (this.#exited !== null) return;
+    const exited = new Promise<void>((resolve) => this.#child.once("exit", () => resolve()));
+    this.#child.stdin.end(`${JSON.stringify({ cmd: "exit" })}\n`);
+    await exited;
+    this.#lines.close();
+  }
+}
