@@ -8,7 +8,8 @@ import type { TrainPair } from "./read-pairs.js";
 
 /**
  * The micro-batch of the pairs at `indices`: packed as 2B rows (chosen, then rejected) with the
- * reference log-probs of those rows in the same order.
+ * reference log-probs of those rows in the same order, and, when the pairs were read with their anchors
+ * (a loss that reads them), the B `anchorDown` weights.
  *
  * @example
  * ```ts
@@ -28,7 +29,27 @@ export function prepareMicroBatch(
     referenceLogp[k] = reference.chosen[i] as number;
     referenceLogp[indices.length + k] = reference.rejected[i] as number;
   });
-  return { batch: packPairs(model, part), referenceLogp, pairs: indices.length };
+  const anchorDown = anchorsOf(part);
+  return {
+    batch: packPairs(model, part),
+    referenceLogp,
+    pairs: indices.length,
+    ...(anchorDown === undefined ? {} : { anchorDown }),
+  };
+}
+
+/**
+ * The per-pair anchor weights of pairs read with their anchors (`TrainPair.anchor`), in order; undefined
+ * when any pair has none (pairs read for a loss that does not use them).
+ *
+ * @example
+ * ```ts
+ * anchorsOf(held); // Float64Array [0, 1, 0.5]
+ * ```
+ */
+export function anchorsOf(pairs: readonly TrainPair[]): Float64Array | undefined {
+  if (pairs.length === 0 || pairs.some((p) => p.anchor === undefined)) return undefined;
+  return Float64Array.from(pairs, (p) => p.anchor as number);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
 import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
-import { parsePreferenceRow } from "./preference-rows.js";
+import { parseAnchor } from "./parse-anchor.js";
+import { jsonObject, parsePreferenceRow } from "./preference-rows.js";
 import { readJsonl } from "./read-jsonl.js";
 import { dropsRow, type Truncation, truncateSequence } from "./truncate-pair.js";
 
@@ -11,6 +12,11 @@ export interface TrainPair {
   readonly id?: unknown;
   readonly chosen: PromptCompletion;
   readonly rejected: PromptCompletion;
+  /**
+   * The row's `anchor` as a weight in [0, 1] (`"zero"` 0, `"down"` 1), read when the loss uses per-pair
+   * anchors (`apo_anchored`); absent otherwise.
+   */
+  readonly anchor?: number;
 }
 
 /** A row left out of training, with why. */
@@ -34,9 +40,12 @@ export interface PreferenceData {
  * `prompt_ids`/`chosen_ids`/`rejected_ids`), tokenise and truncate every row as TRL 1.13 does. Rows TRL
  * drops (a prompt of `maxLength` tokens or more), and rows whose chosen or rejected completion is empty
  * after truncation (their log-prob would be 0 and length-normalised losses NaN), come back in `skipped`
- * with their line; `truncated` counts the sequences truncation shortened.
+ * with their line; `truncated` counts the sequences truncation shortened. With `anchors`, every row must
+ * carry `anchor` (`"zero"`, `"down"` or a number in [0, 1]; see {@link parseAnchor}), kept as
+ * `TrainPair.anchor`.
  *
- * @throws TrainDataError naming the file and line of a malformed row, or the file when it cannot be read
+ * @throws TrainDataError naming the file and line of a malformed row (with `anchors`: a missing or invalid
+ *   `anchor`, with its value), or the file when it cannot be read
  * @example
  * ```ts
  * const { pairs, skipped } = await readPreferencePairs("pairs.jsonl", model.tokenizer, TRL_TRUNCATION, 4096);
@@ -47,12 +56,15 @@ export async function readPreferencePairs(
   tokenizer: ModelTokenizer | null,
   truncation: Truncation,
   context: number,
+  options: { readonly anchors?: boolean } = {},
 ): Promise<PreferenceData> {
   const pairs: TrainPair[] = [];
   const skipped: SkippedRow[] = [];
   let truncated = 0;
   for await (const { line, value } of readJsonl(file)) {
     const row = parsePreferenceRow(value, tokenizer, { file, line });
+    const anchor =
+      options.anchors === true ? parseAnchor(jsonObject(value, { file, line }), { file, line }) : undefined;
     if (dropsRow(row.chosen.promptIds, truncation)) {
       skipped.push({ line, reason: promptTooLong(row.chosen.promptIds.length, truncation) });
       continue;
@@ -74,7 +86,13 @@ export async function readPreferencePairs(
       skipped.push({ line, reason: "empty prompt" });
       continue;
     }
-    pairs.push({ line, ...(row.id === undefined ? {} : { id: row.id }), chosen, rejected });
+    pairs.push({
+      line,
+      ...(row.id === undefined ? {} : { id: row.id }),
+      chosen,
+      rejected,
+      ...(anchor === undefined ? {} : { anchor }),
+    });
   }
   return { file, pairs, skipped, truncated };
 }

@@ -39,6 +39,8 @@ export const truncationOf = (c: TrainConfig): Truncation => ({
  * Read a run's training file and its held-out pairs (the `eval` file, or a seeded `evalFraction` of the
  * training file), and report the rows left out, by file and line, through `progress`. With `format`
  * `"unpaired"` the files are in TRL's KTO format and each example comes with its mismatched sequence.
+ * With `anchors` (a loss that reads per-pair anchors, `apo_anchored`) every paired row of both files must
+ * carry `anchor`, and the pairs keep it (so the held-out split and the evaluation file carry theirs).
  *
  * @throws TrainDataError naming file and line, or when no training pair is left
  * @example
@@ -51,6 +53,7 @@ export async function readRunData(
   model: PretrainedModel,
   progress: Progress,
   format: "paired" | "unpaired" = "paired",
+  options: { readonly anchors?: boolean } = {},
 ): Promise<RunData> {
   const truncation = truncationOf(config);
   const context = model.config.maxPositions;
@@ -58,7 +61,7 @@ export async function readRunData(
   const read = async (file: string): Promise<{ rows: Row[]; skipped: (SkippedRow & { file: string })[] }> => {
     const data =
       format === "paired"
-        ? await readPreferencePairs(file, model.tokenizer, truncation, context)
+        ? await readPreferencePairs(file, model.tokenizer, truncation, context, options)
         : await readUnpairedExamples(file, model.tokenizer, truncation, context);
     const rows = "pairs" in data ? data.pairs : data.examples;
     if (data.truncated > 0) {

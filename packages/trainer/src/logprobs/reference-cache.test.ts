@@ -38,6 +38,16 @@ describe("reference cache", () => {
     expect(new Set([key, ...other]).size).toBe(5);
   });
 
+  it("keys on the pairs' anchors when they were read with them (apo_anchored), as before without", () => {
+    const keyOf = (ps: typeof pairs) =>
+      referenceKey({ weights: "w", pairs: ps, truncation: PAPER_TRUNCATION, dtype: "float32" });
+    // The key of pairs without anchors is the one earlier versions wrote (existing caches stay valid).
+    expect(keyOf(pairs)).toBe("a6f4cc1dda2eed6356dfba7961ca0cbd8b88587e9c2d7819c40abf40d8bbfea7");
+    const zero = keyOf(pairs.map((p) => ({ ...p, anchor: 0 })));
+    const down = keyOf(pairs.map((p) => ({ ...p, anchor: 1 })));
+    expect(new Set([keyOf(pairs), zero, down]).size).toBe(3);
+  });
+
   it("computes once, then reads back the exact doubles; recomputes over a partial file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "apo-refcache-"));
     let calls = 0;

@@ -19,7 +19,8 @@ export interface ReferenceKeyParts {
 
 /**
  * The cache key of reference log-probs: SHA-256 over the model's weight digest, the token ids of every
- * pair, the truncation settings and the precision.
+ * pair (and its `anchor` when the pairs were read with anchors, for `apo_anchored`), the truncation
+ * settings and the precision. Pairs without anchors hash as before, so existing caches stay valid.
  *
  * @example
  * ```ts
@@ -32,9 +33,11 @@ export function referenceKey(parts: ReferenceKeyParts): string {
   const t = parts.truncation;
   hash.update(`${t.maxLength},${t.truncationMode},${t.maxPromptLength},${t.maxCompletionLength}\0`);
   for (const p of parts.pairs) {
+    // An anchor does not change a log-prob, but the cache records the very rows it was computed for.
+    const anchor = p.anchor === undefined ? "" : `|anchor=${p.anchor}`;
     hash.update(
       `${p.chosen.promptIds.join(",")}|${p.chosen.completionIds.join(",")}|` +
-        `${p.rejected.promptIds.join(",")}|${p.rejected.completionIds.join(",")}\n`,
+        `${p.rejected.promptIds.join(",")}|${p.rejected.completionIds.join(",")}${anchor}\n`,
     );
   }
   return hash.digest("hex");

@@ -14,7 +14,8 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
       [--log-every 10] [--json] [--resume DIR]
       align the model on preference pairs (KTO-format prompt/completion/label rows for --loss kto or
-      apo_zero_unpaired); several --loss names train their sum weighted by --loss-weights (TRL's
+      apo_zero_unpaired; --loss apo_anchored reads each pair's anchor: "zero", "down" or a number in
+      [0, 1]); several --loss names train their sum weighted by --loss-weights (TRL's
       loss_type list and loss_weights); checkpoints, metrics.jsonl and plots/ go to --out;
       Ctrl-C saves a checkpoint, --resume DIR continues from it; --json prints the summary on stdout`;
 

@@ -2,6 +2,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { LossDefinition } from "@apo/losses/define";
 import {
+  anchorsOf,
   prepareMicroBatch,
   prepareUnpairedMicroBatch,
   stepLogProbs,
@@ -97,7 +98,7 @@ function stepRewards(
     const m = [micro[k] as PreparedMicroBatch];
     if (loss.kind === "paired") {
       const { policy, reference } = stepLogProbs([result], m);
-      const e = evaluatePairs(loss, lossParams, policy, reference, at);
+      const e = evaluatePairs(loss, lossParams, policy, reference, at, m[0]?.anchorDown);
       chosen.push(e.chosen_reward);
       rejected.push(e.rejected_reward);
       return;
@@ -149,7 +150,10 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     held,
     skipped,
     labels,
-  } = await readRunData(config, base, notes, loss.kind === "paired" ? "paired" : "unpaired");
+  } = await readRunData(config, base, notes, loss.kind === "paired" ? "paired" : "unpaired", {
+    // apo_anchored: every row's `anchor`, kept with its pair (held-out pairs and the eval file's too).
+    anchors: loss.kind === "paired" && loss.usesAnchorDown === true,
+  });
   if (loss.kind === "unpaired" && loss.usesKl && pairs.length < 2) {
     // One example has no other completion to mismatch with: its "KL" would be its own log-ratio.
     throw new TrainDataError(config.data, 0, `${loss.name} needs at least 2 training examples (KL estimate)`);
@@ -219,6 +223,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       keepUpToStep: resume === null ? -1 : resume.state.step,
     });
 
+    const heldAnchors = anchorsOf(held);
     const evaluate = async () => {
       if (evalRef === null) return;
       const policy = await policyLogProbs(base, session.weights, held, {
@@ -229,7 +234,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       const at = { step, epoch: step / stepsPerEpoch };
       const m =
         loss.kind === "paired"
-          ? evaluatePairs(loss, config.lossParams, policy, evalRef, at)
+          ? evaluatePairs(loss, config.lossParams, policy, evalRef, at, heldAnchors)
           : evaluateUnpaired(loss, config.lossParams, policy, evalRef, labels?.held ?? [], at);
       await log.append(m);
       await writeMetricPlots(config.out, log.entries);
