@@ -3,6 +3,7 @@ import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
 import { parseAnchor } from "./parse-anchor.js";
 import { jsonObject, parsePreferenceRow } from "./preference-rows.js";
 import { readJsonl } from "./read-jsonl.js";
+import { tokenisedRowLimit } from "./row-byte-limit.js";
 import { dropsRow, type Truncation, truncateSequence } from "./truncate-pair.js";
 
 /** A tokenised, truncated preference pair of a training or evaluation file. */
@@ -61,7 +62,7 @@ export async function readPreferencePairs(
   const pairs: TrainPair[] = [];
   const skipped: SkippedRow[] = [];
   let truncated = 0;
-  for await (const { line, value } of readJsonl(file)) {
+  for await (const { line, value } of readJsonl(file, tokenisedRowLimit(truncation, context))) {
     const row = parsePreferenceRow(value, tokenizer, { file, line });
     const anchor =
       options.anchors === true ? parseAnchor(jsonObject(value, { file, line }), { file, line }) : undefined;
