@@ -3,6 +3,7 @@ import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { LossDefinition } from "@apo/losses/define";
 import { resolveLossDefinition } from "../train/loss-definition.js";
+import type { ProgressOptions } from "../train/progress.js";
 import { paperPreset } from "../train/train-options.js";
 import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";
 import { checkTrlDataset } from "./copy-trl-dataset.js";
@@ -66,6 +67,11 @@ export interface ExportTrlOptions {
   /** The paper's completion cut of `apo train`; see `maxPromptLength`. */
   maxCompletionLength?: number | null;
   seed?: number;
+  /**
+   * Where checking a data file over 2 s shows its progress (rows, rate, ETA): default stderr, a live line on
+   * a TTY, else a line every 30 s; `{ stream: null }` is silent.
+   */
+  progress?: Pick<ProgressOptions, "stream" | "live">;
 }
 
 /** What {@link exportTrl} wrote. */
@@ -282,11 +288,11 @@ export async function exportTrl(options: ExportTrlOptions): Promise<ExportTrlRes
     ...warnings,
   ];
   const format = trainer === "dpo" ? "paired" : "unpaired";
-  const train = await checkTrlDataset(o.data, format);
+  const train = await checkTrlDataset(o.data, format, undefined, o.progress);
   const test =
     o.eval === undefined
       ? undefined
-      : await checkTrlDataset(o.eval, format, { shape: train.shape, file: o.data });
+      : await checkTrlDataset(o.eval, format, { shape: train.shape, file: o.data }, o.progress);
   await prepareOut(o.out, o.force === true);
   await mkdir(join(o.out, "data"), { recursive: true });
   await writeFile(join(o.out, "data", "train.jsonl"), train.text);

@@ -75,6 +75,7 @@ export class CompletionRow implements DecodeRow {
     if (this.#finish !== null) return true;
     const { stopTokenIds, tokenizer, options } = this.#setup;
     this.#tokens.push(token);
+    options.onToken?.(this.#setup.index);
     if (stopTokenIds.has(token)) {
       this.#end("stop");
       return true;

@@ -28,6 +28,8 @@ export interface GenerationOptions extends SamplingParams {
   readonly signal?: AbortSignal;
   /** Streaming: called with each piece of completion `index`'s text as soon as it is final. */
   readonly onText?: (index: number, delta: string) => void;
+  /** Progress: called for each token completion `index` samples (nothing is decoded for it). */
+  readonly onToken?: (index: number) => void;
 }
 
 /** Why a completion ended, in OpenAI's words: an EOS token or stop text (`stop`) or the token budget (`length`). */

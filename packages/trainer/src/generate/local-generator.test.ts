@@ -92,6 +92,19 @@ describe("LocalGenerator", () => {
     expect(pieces).toEqual(out.map((c) => c.text));
   });
 
+  it("reports each sampled token to onToken, as many as each completion counts", async () => {
+    const tokens = [0, 0, 0];
+    const out = await generator.complete(["Hi", "Once", "Hi"], {
+      temperature: 1,
+      seed: 3,
+      maxNewTokens: 15,
+      onToken: (i) => {
+        tokens[i] = (tokens[i] ?? 0) + 1;
+      },
+    });
+    expect(tokens).toEqual(out.map((c) => c.completionTokens));
+  });
+
   it("batches concurrent calls, each with its own options, like running them alone", async () => {
     const alone = [
       await generator.complete(["Once upon a time"], { temperature: 0, maxNewTokens: 10 }),

@@ -13,7 +13,8 @@ export interface PairLogProbs {
 
 /**
  * Log-probs of every pair under a log-prob session, `batchSize` pairs (2·batchSize rows) per run, packed
- * as in training. Used for the reference model (once) and for the policy at each evaluation.
+ * as in training. Used for the reference model (once) and for the policy at each evaluation. `onBatch` hears
+ * how many pairs each finished run scored (for progress).
  *
  * @example
  * ```ts
@@ -26,6 +27,7 @@ export async function pairLogProbs(
   model: PretrainedModel,
   pairs: readonly TrainPair[],
   batchSize: number,
+  onBatch?: (pairs: number) => void,
 ): Promise<PairLogProbs> {
   const n = pairs.length;
   const out: PairLogProbs = {
@@ -45,6 +47,7 @@ export async function pairLogProbs(
       out.chosenTokens[start + i] = c.tokens;
       out.rejectedTokens[start + i] = r.tokens;
     });
+    onBatch?.(part.length);
   }
   return out;
 }

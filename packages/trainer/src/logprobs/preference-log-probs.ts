@@ -1,10 +1,13 @@
 import { open } from "node:fs/promises";
+import { countLines } from "../data/count-lines.js";
 import { parsePreferenceRow, type TokenizedPair } from "../data/preference-rows.js";
 import { type JsonlRow, parseJsonl, readJsonl } from "../data/read-jsonl.js";
 import { tokenisedRowLimit } from "../data/row-byte-limit.js";
 import { TRL_TRUNCATION, type Truncation, truncateSequence } from "../data/truncate-pair.js";
 import { withPath } from "../io-error.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
+import { StageProgress } from "../stage-progress.js";
+import type { ProgressOptions } from "../train/progress.js";
 import { LogProbSession } from "./log-prob-session.js";
 
 /** One output row of `apo logprobs`. */
@@ -29,6 +32,11 @@ export interface PreferenceLogProbOptions {
    * truncation's limit, between 1 and 64 MiB; see `tokenisedRowLimit`).
    */
   readonly maxLineBytes?: number;
+  /**
+   * Where {@link writePreferenceLogProbs} shows its progress (rows, rate, ETA) when it runs over 2 s: default
+   * stderr, a live line on a TTY, else a line every 30 s; `{ stream: null }` is silent.
+   */
+  readonly progress?: Pick<ProgressOptions, "stream" | "live">;
 }
 
 /**
@@ -108,7 +116,7 @@ export async function preferenceLogProbs(
  * and each batch's output rows are appended to `out` (one JSON object per line) as soon as it is done, so
  * memory stays bounded whatever the file's size. Rows over `maxLineBytes` are refused (see
  * `tokenisedRowLimit`). Returns how many rows were written; after an error, `out` holds the rows done
- * before it.
+ * before it. A run over 2 s shows its progress with rate and ETA on stderr (see `progress`).
  *
  * @throws TrainDataError naming the file and line of a bad row; IoError naming `out` when it cannot be written
  * @example
@@ -124,18 +132,25 @@ export async function writePreferenceLogProbs(
 ): Promise<number> {
   const truncation = options.truncation ?? TRL_TRUNCATION;
   const limit = tokenisedRowLimit(truncation, model.config.maxPositions, options.maxLineBytes);
+  const shown = options.progress?.stream !== null;
+  // The total for the ETA: one quick pass over the bytes, skipped when nothing is shown.
+  const total = shown ? await countLines(data) : null;
   const handle = await withPath(out, "open for writing", () => open(out, "w"));
+  const progress = new StageProgress("logprobs", { total, unit: "rows" }, options.progress);
   let written = 0;
   try {
     for await (const rows of scoreRows(model, readJsonl(data, limit), { ...options, file: data })) {
       const text = rows.map((r) => `${JSON.stringify(r)}\n`).join("");
       await withPath(out, "write", () => handle.write(text));
       written += rows.length;
+      progress.advance(rows.length);
     }
   } catch (error) {
+    progress.close();
     await handle.close().catch(() => undefined); // the first error is the one to report
     throw error;
   }
+  progress.done();
   await withPath(out, "close", () => handle.close());
   return written;
 }

@@ -2,6 +2,8 @@ import type { InferenceSession } from "onnxruntime-node";
 import type { TrainPair } from "../data/read-pairs.js";
 import { truncationOf } from "../data/run-data.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
+import { StageProgress } from "../stage-progress.js";
+import type { ProgressOptions } from "../train/progress.js";
 import type { TrainConfig } from "../train/train-options.js";
 import { LogProbSession } from "./log-prob-session.js";
 import { type PairLogProbs, pairLogProbs } from "./pair-log-probs.js";
@@ -19,7 +21,8 @@ export interface RunReference {
 /**
  * The reference model's log-probs of the training and held-out pairs: read from `config.cacheDir` when a
  * run on the same weights, pairs and truncation computed them, else computed once with the log-prob graph
- * (one session for both sets, opened only on a cache miss) and cached.
+ * (one session for both sets, opened only on a cache miss) and cached. A pass over 2 s shows its progress
+ * (pairs done, rate, ETA) on `progress.stream` (default stderr) unless `progress.stages` is false.
  *
  * @example
  * ```ts
@@ -33,19 +36,33 @@ export async function runReferenceLogProbs(
   train: readonly TrainPair[],
   held: readonly TrainPair[],
   sessionOptions: InferenceSession.SessionOptions,
+  progress: ProgressOptions = {},
 ): Promise<RunReference> {
   const digest = weightsDigest(model.weights);
   const keyOf = (pairs: readonly TrainPair[]) =>
     referenceKey({ weights: digest, pairs, truncation: truncationOf(config), dtype: config.dtype });
   let session: LogProbSession | null = null;
-  const compute = (pairs: readonly TrainPair[]) => async () => {
+  const compute = (pairs: readonly TrainPair[], set: string) => async () => {
     session ??= await LogProbSession.create(model, sessionOptions, { dtype: config.dtype });
-    return pairLogProbs(session, model, pairs, config.microBatchSize);
+    const stage = new StageProgress(
+      `reference log-probs (${set})`,
+      { total: pairs.length, unit: "pairs" },
+      { stream: progress.stages === false ? null : progress.stream, live: progress.live },
+    );
+    try {
+      const result = await pairLogProbs(session, model, pairs, config.microBatchSize, (n) =>
+        stage.advance(n),
+      );
+      stage.done();
+      return result;
+    } finally {
+      stage.close();
+    }
   };
   try {
-    const t = await cachedReferenceLogProbs(config.cacheDir, keyOf(train), compute(train));
+    const t = await cachedReferenceLogProbs(config.cacheDir, keyOf(train), compute(train, "training pairs"));
     if (held.length === 0) return { train: t.value, eval: null, cached: { train: t.hit, eval: null } };
-    const e = await cachedReferenceLogProbs(config.cacheDir, keyOf(held), compute(held));
+    const e = await cachedReferenceLogProbs(config.cacheDir, keyOf(held), compute(held, "held-out pairs"));
     return { train: t.value, eval: e.value, cached: { train: t.hit, eval: e.hit } };
   } finally {
     await (session as LogProbSession | null)?.release();

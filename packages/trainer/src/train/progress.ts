@@ -1,3 +1,5 @@
+import { formatDuration } from "../stage-progress.js";
+
 /** Where and how often {@link Progress} writes. */
 export interface ProgressOptions {
   /** Stream to write to (default `process.stderr`); `null` is silent. */
@@ -6,6 +8,11 @@ export interface ProgressOptions {
   readonly logEvery?: number;
   /** Rewrite one live line (default: whether the stream is a TTY). */
   readonly live?: boolean;
+  /**
+   * Show the progress of stages over 2 s, such as the reference log-prob pass, with rate and ETA (default
+   * true; `apo train --json` turns it off).
+   */
+  readonly stages?: boolean;
 }
 
 /** What one optimizer step reports to {@link Progress}. */
@@ -24,14 +31,6 @@ export interface StepReport {
   readonly tokens: number;
   /** Wall time of the optimizer step alone (evaluations and checkpoints excluded), for tokens/s. */
   readonly seconds: number;
-}
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "?";
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
 const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
@@ -84,7 +83,7 @@ export class Progress {
     const line =
       `step ${report.step}/${this.#total} epoch ${report.epoch.toFixed(2)} loss ${report.loss.toFixed(4)} ` +
       `rewards chosen ${signed(report.chosenReward)} rejected ${signed(report.rejectedReward)} ` +
-      `lr ${report.lr.toExponential(2)} ${Math.round(this.tokensPerSecond)} tok/s ETA ${duration(eta)}`;
+      `lr ${report.lr.toExponential(2)} ${Math.round(this.tokensPerSecond)} tok/s ETA ${formatDuration(eta)}`;
     if (this.#live) {
       this.#stream.write(`\r\x1b[2K${line}`);
       this.#pending = true;
