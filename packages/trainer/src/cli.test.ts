@@ -17,7 +17,110 @@ async function apo(...args: string[]): Promise<{ stdout: string; stderr: string 
   });
 }
 
+/** Exit code, stdout and stderr of `apo ARGS`, failing or not. */
+async function outcome(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return apo(...args).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
+  );
+}
+
+const COMMANDS = ["train", "logprobs", "init-model", "generate", "serve", "export-trl"];
+
 describe("apo CLI", () => {
+  it("prints help with an example for apo, apo help COMMAND and every COMMAND --help / -h", async () => {
+    const runs = await Promise.all([
+      outcome("--help"),
+      outcome(),
+      outcome("help", "serve"),
+      ...COMMANDS.map((c, i) => outcome(c, i % 2 === 0 ? "--help" : "-h")),
+      // Help wins over flags that would fail.
+      outcome("train", "--model", "missing", "--epochs", "zero", "--help"),
+    ]);
+    for (const r of runs) {
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/usage:\n/);
+      expect(r.stdout).toMatch(/examples?:\n {2}apo /);
+    }
+    const [top, bare, helpServe, ...each] = runs;
+    for (const c of COMMANDS) expect(top?.stdout).toContain(`  apo ${c} --`);
+    expect(bare?.stdout).toBe(top?.stdout);
+    expect(helpServe?.stdout).toBe(each[COMMANDS.indexOf("serve")]?.stdout);
+    COMMANDS.forEach((c, i) => {
+      expect(each[i]?.stdout.startsWith(`apo ${c}: `)).toBe(true);
+    });
+    expect(each.at(-1)?.stdout.startsWith("apo train: ")).toBe(true);
+  }, 60_000);
+
+  it("suggests the nearest flag, command or loss name", async () => {
+    const [flag, logprobsFlag, command, helpTopic, loss, far] = await Promise.all([
+      outcome("train", "--modle", "m"),
+      outcome("logprobs", "--dat", "x"),
+      outcome("trian"),
+      outcome("help", "genrate"),
+      outcome("export-trl", "--data", "x.jsonl", "--out", "y", "--loss", "apo-zero"),
+      outcome("serve", "--bogus-flag"),
+    ]);
+    expect(flag).toMatchObject({ code: 1, stdout: "" });
+    expect(flag.stderr).toBe(
+      "apo: unknown option --modle: did you mean --model? (apo train --help lists its flags)\n",
+    );
+    expect(logprobsFlag.stderr).toMatch(/unknown option --dat: did you mean --data\?/);
+    expect(command.stderr).toMatch(
+      /^apo: unknown command trian: did you mean train\? \(the commands: train, /,
+    );
+    expect(helpTopic.stderr).toMatch(/unknown command genrate: did you mean generate\?/);
+    expect(loss.stderr).toMatch(
+      /loss = "apo-zero" is invalid: expected a registered loss name \(did you mean apo_zero\?\)/,
+    );
+    expect(far.stderr).toBe("apo: unknown option --bogus-flag (apo serve --help lists its flags)\n");
+    for (const r of [logprobsFlag, command, helpTopic, loss, far]) expect(r.code).toBe(1);
+  }, 60_000);
+
+  it("init-model defaults to a 2048-token context, pads the vocabulary and ties the embeddings", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "apo-cli-init-"));
+    const [plain, tied] = await Promise.all([
+      apo("init-model", "--family", "llama", "--out", join(dir, "plain")),
+      apo(
+        "init-model",
+        "--family",
+        "llama",
+        "--out",
+        join(dir, "tied"),
+        "--vocab-size",
+        "320",
+        "--tie-embeddings",
+      ),
+    ]);
+    expect(plain.stderr).toMatch(/model to .*plain \(context 2048, vocabulary 259\)\n$/);
+    expect(tied.stderr).toMatch(/\(context 2048, vocabulary 320, tied embeddings\)\n$/);
+    const model = await loadPretrainedModel(join(dir, "tied"));
+    expect(model.config).toMatchObject({ maxPositions: 2048, vocabSize: 320, tieWordEmbeddings: true });
+    expect(model.weights.has("lm_head.weight")).toBe(false);
+    expect(model.weights.get("model.embed_tokens.weight")?.shape).toEqual([320, 32]);
+    const ids = tokenizeCompletion(model.tokenizer!, "Hi", "Hello!", { line: 1 });
+    const [scored] = await computeLogProbs(model, [ids]);
+    expect(Number.isFinite(scored?.logp)).toBe(true);
+    const small = await outcome(
+      "init-model",
+      "--family",
+      "llama",
+      "--out",
+      join(dir, "small"),
+      "--vocab-size",
+      "100",
+    );
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(
+      /vocabSize = 100 is invalid: expected an integer ≥ 259, the byte-level tokenizer's size/,
+    );
+  }, 60_000);
+
   it("init-model then logprobs on text and token-id rows", async () => {
     const dir = await mkdtemp(join(tmpdir(), "apo-cli-"));
     const modelDir = join(dir, "model");

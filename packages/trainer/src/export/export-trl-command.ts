@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 import { type ExportTrlOptions, exportTrl } from "./export-trl.js";
 
@@ -10,6 +10,21 @@ export const EXPORT_TRL_USAGE = `  apo export-trl --data pairs.jsonl --out DIR [
       the dataset in TRL's format, a trl-config.yaml for TRL 1.13 (DPOConfig; KTOConfig for kto,
       apo_zero_unpaired) and a README with the launch command (trl dpo --config trl-config.yaml), for
       multi-GPU runs; --force writes into a non-empty DIR`;
+
+/** `apo export-trl --help`: the usage and examples. */
+export const EXPORT_TRL_HELP = `apo export-trl: a run for TRL 1.13 on GPUs (the dataset, trl-config.yaml, a README)
+
+usage:
+${EXPORT_TRL_USAGE}
+
+examples:
+  apo export-trl --data pairs.jsonl --out trl-run --loss apo_zero --preset paper
+  apo export-trl --data pairs.jsonl --eval held-out.jsonl --out trl-run --model meta-llama/Meta-Llama-3-8B-Instruct \\
+    --loss apo_down --gpus 8
+  cd trl-run && trl dpo --config trl-config.yaml
+
+Checking a data file over 2 s shows its progress (rows, rate, ETA) on stderr. See docs/trainer.md.
+`;
 
 const NUMBER_FLAGS = {
   beta: "beta",
@@ -49,22 +64,19 @@ function parseNumber(flag: string, v: string): number {
  * `--loss a,b` is TRL's `loss_type` list, `--loss-weights 1,0.5` its `loss_weights`, and the repeatable
  * `--loss-param NAME=VALUE` sets a loss parameter by our name (`labelSmoothing=0.1`), as `apo train` reads them.
  *
- * @throws TrainConfigError naming the flag that is missing or not a number; TypeError on an unknown flag
+ * @throws TrainConfigError naming the flag that is missing or not a number; CommandLineError on an unknown
+ *   flag (suggesting the nearest known one)
  * @example
  * ```ts
  * parseExportTrlArgs(["--data", "pairs.jsonl", "--out", "trl", "--loss", "apo_down", "--beta", "0.2"]);
  * ```
  */
 export function parseExportTrlArgs(args: readonly string[]): ExportTrlOptions {
-  const flags = [...Object.keys(NUMBER_FLAGS), ...STRING_FLAGS];
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      ...Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
-      "loss-param": { type: "string", multiple: true },
-      force: { type: "boolean" },
-    },
-    strict: true,
+  const flags = [...STRING_FLAGS, ...Object.keys(NUMBER_FLAGS)];
+  const values = parseCommandLine("export-trl", args, {
+    ...Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
+    "loss-param": { type: "string", multiple: true },
+    force: { type: "boolean" },
   });
   const strings = values as Record<string, string | boolean | undefined>;
   const get = (flag: string) => strings[flag] as string | undefined;
@@ -136,6 +148,10 @@ export async function exportTrlCommand(
   args: readonly string[],
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<number> {
+  if (wantsHelp(args)) {
+    process.stdout.write(EXPORT_TRL_HELP);
+    return 0;
+  }
   const options = parseExportTrlArgs(args);
   const result = await exportTrl(options);
   for (const warning of result.warnings) write(`warning: ${warning}`);

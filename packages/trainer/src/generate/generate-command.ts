@@ -1,6 +1,7 @@
-import { parseArgs } from "node:util";
 import { CommandLineError } from "../command-line-error.js";
-import type { Prompt } from "./generator.js";
+import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
+import { StageProgress } from "../stage-progress.js";
+import type { Completion, Prompt } from "./generator.js";
 import { openGenerator } from "./open-generator.js";
 import { validateGenerationOptions } from "./prepare-prompts.js";
 import { SAMPLING_FLAG_OPTIONS, SAMPLING_FLAGS_USAGE, samplingFromFlags } from "./sampling-flags.js";
@@ -10,6 +11,21 @@ export const GENERATE_USAGE = `  apo generate --model DIR (--chat TEXT | --promp
       ${SAMPLING_FLAGS_USAGE}
       sample completions (a chat message through the chat template, raw text, or token ids); the text
       streams to stdout, one JSON line per completion with --json`;
+
+/** `apo generate --help`: the usage and examples. */
+export const GENERATE_HELP = `apo generate: sample completions from a model folder
+
+usage:
+${GENERATE_USAGE}
+
+examples:
+  apo init-model --family llama --out models/tiny
+  apo generate --model models/tiny --chat "Sort 3 1 2" --temperature 0 --max-tokens 16
+  apo generate --model models/tiny --prompt "Once upon a time" --n 4 --seed 1 --json
+
+With --n above 1 and no --json, a generation over 2 s shows its progress (tokens, rate, ETA) on stderr.
+See docs/generate.md.
+`;
 
 /**
  * `apo generate`: sample from a model folder (checkpoint or transformers.js export) and print the
@@ -21,18 +37,18 @@ export const GENERATE_USAGE = `  apo generate --model DIR (--chat TEXT | --promp
  * ```
  */
 export async function generateCommand(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    strict: true,
-    options: {
-      model: { type: "string" },
-      chat: { type: "string" },
-      prompt: { type: "string" },
-      ids: { type: "string" },
-      n: { type: "string" },
-      json: { type: "boolean" },
-      ...SAMPLING_FLAG_OPTIONS,
-    },
+  if (wantsHelp(args)) {
+    process.stdout.write(GENERATE_HELP);
+    return 0;
+  }
+  const values = parseCommandLine("generate", args, {
+    model: { type: "string" },
+    chat: { type: "string" },
+    prompt: { type: "string" },
+    ids: { type: "string" },
+    n: { type: "string" },
+    json: { type: "boolean" },
+    ...SAMPLING_FLAG_OPTIONS,
   });
   if (values.model === undefined)
     throw new CommandLineError("apo generate needs --model DIR", { flag: "model" });
@@ -53,10 +69,31 @@ export async function generateCommand(args: readonly string[]): Promise<number> 
   const generator = await openGenerator(values.model);
   try {
     const stream = n === 1 && values.json !== true;
-    const completions = await generator.complete(
-      Array.from({ length: n }, () => prompt),
-      stream ? { ...options, onText: (_, delta) => process.stdout.write(delta) } : options,
-    );
+    // One completion streams its text, which shows the progress; --json stays quiet. Each completion
+    // takes at most --max-tokens (else the rest of the context) tokens.
+    const budget = options.maxNewTokens ?? generator.contextLength;
+    const progress =
+      stream || values.json === true
+        ? null
+        : new StageProgress("generate", {
+            total: budget === undefined ? null : n * budget,
+            unit: "tokens",
+            upperBound: true,
+          });
+    let completions: Completion[];
+    try {
+      completions = await generator.complete(
+        Array.from({ length: n }, () => prompt),
+        stream
+          ? { ...options, onText: (_, delta) => process.stdout.write(delta) }
+          : progress === null
+            ? options
+            : { ...options, onToken: () => progress.advance() },
+      );
+      progress?.done();
+    } finally {
+      progress?.close();
+    }
     if (stream) process.stdout.write("\n");
     else for (const c of completions) process.stdout.write(`${JSON.stringify(c)}\n`);
     const tokens = completions.reduce((sum, c) => sum + c.completionTokens, 0);

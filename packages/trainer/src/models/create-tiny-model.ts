@@ -7,6 +7,7 @@ import { shapeSize } from "../safetensors/tensor.js";
 import { writeSafetensorsFile } from "../safetensors/write-safetensors.js";
 import { createByteLevelTokenizer } from "../tokenizer/byte-level-tokenizer.js";
 import { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
+import { TrainConfigError } from "../train-step/train-config-error.js";
 import { familyOf } from "./family-of.js";
 import type { TinyDims } from "./model-family.js";
 import type { PretrainedModel } from "./pretrained-model.js";
@@ -14,11 +15,17 @@ import { SeededRandom } from "./seeded-random.js";
 
 /**
  * Options of {@link createTinyModel}. Every dimension has a small default; the vocabulary is the local
- * byte-level tokenizer's (259 tokens).
+ * byte-level tokenizer's (259 tokens) unless `vocabSize` pads it.
  */
 export interface TinyModelOptions
   extends Partial<Omit<TinyDims, "vocabSize" | "bosTokenId" | "eosTokenId" | "padTokenId">> {
   readonly family: ModelFamilyName;
+  /**
+   * Rows of the embedding and the LM head (default: the tokenizer's 259). The byte-level tokenizer is fixed,
+   * so a larger size pads the vocabulary as Qwen2 and Phi pad theirs: ids past the tokenizer's exist in the
+   * model but no text encodes to them. Smaller than the tokenizer is an error.
+   */
+  readonly vocabSize?: number;
   /** Seed of the random weights (default 0). */
   readonly seed?: number;
   /** Standard deviation of the normal weights (default 0.2: large enough for non-trivial log-probs). */
@@ -60,11 +67,19 @@ export async function createTinyModel(options: TinyModelOptions): Promise<Pretra
     maxLength: options.maxPositions ?? TINY_DEFAULTS.maxPositions,
   });
   const vocab = Object.keys((tokenizerJson.model as { vocab: object }).vocab).length;
+  const vocabSize = options.vocabSize ?? vocab;
+  if (!Number.isInteger(vocabSize) || vocabSize < vocab) {
+    throw new TrainConfigError(
+      "vocabSize",
+      vocabSize,
+      `an integer ≥ ${vocab}, the byte-level tokenizer's size (the tokenizer is fixed; a larger size pads the embedding)`,
+    );
+  }
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const dims: TinyDims = {
     ...TINY_DEFAULTS,
     ...given,
-    vocabSize: vocab,
+    vocabSize,
     padTokenId: 0,
     bosTokenId: 1,
     eosTokenId: 2,

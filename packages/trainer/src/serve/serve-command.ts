@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { CommandLineError } from "../command-line-error.js";
 import { openGenerator } from "../generate/open-generator.js";
 import { validateGenerationOptions } from "../generate/prepare-prompts.js";
@@ -8,6 +7,7 @@ import {
   SAMPLING_FLAGS_USAGE,
   samplingFromFlags,
 } from "../generate/sampling-flags.js";
+import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
 import { startServer } from "./start-server.js";
 
 /** Usage of `apo serve`, shown by `apo --help`. */
@@ -17,6 +17,22 @@ export const SERVE_USAGE = `  apo serve --model DIR [--port 8000] [--host 127.0.
       transformers.js export; sampling flags are defaults that requests override (--max-tokens: the
       rest of the context unless given); with --api-key-env,
       requests must send that variable's value as their bearer key; Ctrl-C stops it`;
+
+/** `apo serve --help`: the usage and examples. */
+export const SERVE_HELP = `apo serve: an OpenAI-compatible endpoint for a model folder
+
+usage:
+${SERVE_USAGE}
+
+examples:
+  apo init-model --family llama --out models/tiny
+  apo serve --model models/tiny --port 8000
+  curl -s http://127.0.0.1:8000/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model": "tiny", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8}'
+  APO_KEY=secret apo serve --model models/tiny --host 0.0.0.0 --api-key-env APO_KEY
+
+See docs/generate.md.
+`;
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -30,18 +46,18 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
  * ```
  */
 export async function serveCommand(args: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...args],
-    strict: true,
-    options: {
-      model: { type: "string" },
-      port: { type: "string" },
-      host: { type: "string" },
-      "api-key-env": { type: "string" },
-      name: { type: "string" },
-      "max-batch": { type: "string" },
-      ...SAMPLING_FLAG_OPTIONS,
-    },
+  if (wantsHelp(args)) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const values = parseCommandLine("serve", args, {
+    model: { type: "string" },
+    port: { type: "string" },
+    host: { type: "string" },
+    "api-key-env": { type: "string" },
+    name: { type: "string" },
+    "max-batch": { type: "string" },
+    ...SAMPLING_FLAG_OPTIONS,
   });
   if (values.model === undefined)
     throw new CommandLineError("apo serve needs --model DIR", { flag: "model" });

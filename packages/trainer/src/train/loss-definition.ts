@@ -1,5 +1,6 @@
-import { DEPRECATED_LOSS_NAMES, LossError } from "@apo/losses";
+import { DEPRECATED_LOSS_NAMES, LOSSES, LossError } from "@apo/losses";
 import { getLoss, type LossDefinition, type PairedLossDefinition, weightedLossSum } from "@apo/losses/define";
+import { closest } from "../suggest.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 
 /** One loss of a run: a registered loss by TRL name, or a definition object. */
@@ -20,15 +21,22 @@ function resolveOne(loss: LossSpec, field: string): LossDefinition {
   try {
     return getLoss(loss);
   } catch (cause) {
-    if (LossError.isInstance(cause)) {
-      throw new TrainConfigError(
-        field,
-        loss,
-        `${cause.message} (a custom loss must be passed as its definition object, on resume too)`,
-      );
+    if (LossError.isInstance(cause) && cause.code === "UNKNOWN_LOSS") {
+      throw new TrainConfigError(field, loss, unknownLossHint(loss));
     }
     throw cause;
   }
+}
+
+/** What an unknown loss name should have been: the nearest registered name, then every name. */
+function unknownLossHint(name: string): string {
+  const known = Object.keys(LOSSES).filter((n) => !Object.hasOwn(DEPRECATED_LOSS_NAMES, n));
+  // DPO's loss goes by its TRL name, which no edit distance finds.
+  const near = name.toLowerCase() === "dpo" ? "sigmoid (TRL's name for DPO's loss)" : closest(name, known);
+  return (
+    `a registered loss name${near === undefined ? "" : ` (did you mean ${near}?)`}; the losses: ` +
+    `${known.join(", ")} (a custom loss must be passed as its definition object, on resume too)`
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
 import type { OptimizerName } from "../train-step/optimizers/index.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 import { train } from "./train.js";
@@ -18,6 +18,23 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       [0, 1]); several --loss names train their sum weighted by --loss-weights (TRL's
       loss_type list and loss_weights); checkpoints, metrics.jsonl and plots/ go to --out;
       Ctrl-C saves a checkpoint, --resume DIR continues from it; --json prints the summary on stdout`;
+
+/** `apo train --help`: the usage and examples. */
+export const TRAIN_HELP = `apo train: align a model on preference pairs with APO, DPO or any TRL 1.13 loss
+
+usage:
+${TRAIN_USAGE}
+
+examples:
+  apo init-model --family llama --out models/tiny
+  apo train --model models/tiny --data pairs.jsonl --out runs/apo-zero --loss apo_zero --epochs 1
+  apo train --model models/tiny --data pairs.jsonl --out runs/rpo --loss sigmoid,sft --loss-weights 1,0.5
+  apo train --model models/tiny --data pairs.jsonl --out runs/apo-zero --resume runs/apo-zero
+
+The reference log-prob pass and the training steps show their progress with rate and ETA on stderr (one
+live line on a terminal, else a line every --log-every steps); --json turns the pass's progress off.
+See docs/trainer.md.
+`;
 
 /** onnxruntime-node execution providers `--device` accepts. */
 const DEVICES = ["cpu", "cuda", "webgpu"] as const;
@@ -99,7 +116,8 @@ function lossFlags(
  * Turn `apo train` arguments into {@link TrainOptions} (only the flags given, so a resumed run keeps its
  * checkpoint's config) and the progress interval.
  *
- * @throws TrainConfigError naming the flag when a value is not a number; TypeError on an unknown flag
+ * @throws TrainConfigError naming the flag when a value is not a number; CommandLineError on an unknown
+ *   flag (suggesting the nearest known one)
  * @example
  * ```ts
  * parseTrainArgs(["--model", "m", "--data", "d.jsonl", "--out", "runs/a", "--preset", "paper"]);
@@ -110,25 +128,21 @@ export function parseTrainArgs(args: readonly string[]): {
   logEvery: number;
   json: boolean;
 } {
-  const flags = [...Object.keys(NUMBER_FLAGS), ...Object.keys(STRING_FLAGS)];
-  const { values: parsed } = parseArgs({
-    args: [...args],
-    strict: true,
-    options: {
-      ...Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
-      preset: { type: "string" },
-      loss: { type: "string" },
-      "loss-weights": { type: "string" },
-      "loss-param": { type: "string", multiple: true },
-      optimizer: { type: "string" },
-      "save-every": { type: "string" },
-      dtype: { type: "string" },
-      "truncation-mode": { type: "string" },
-      order: { type: "string" },
-      device: { type: "string" },
-      "log-every": { type: "string" },
-      json: { type: "boolean" },
-    },
+  const flags = [...Object.keys(STRING_FLAGS), ...Object.keys(NUMBER_FLAGS)];
+  const parsed = parseCommandLine("train", args, {
+    ...Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
+    preset: { type: "string" },
+    loss: { type: "string" },
+    "loss-weights": { type: "string" },
+    "loss-param": { type: "string", multiple: true },
+    optimizer: { type: "string" },
+    "save-every": { type: "string" },
+    dtype: { type: "string" },
+    "truncation-mode": { type: "string" },
+    order: { type: "string" },
+    device: { type: "string" },
+    "log-every": { type: "string" },
+    json: { type: "boolean" },
   });
   const json = parsed.json === true;
   const { "loss-param": lossParamFlags, ...single } = parsed;
@@ -174,6 +188,10 @@ export function parseTrainArgs(args: readonly string[]): {
  * ```
  */
 export async function trainCommand(args: readonly string[]): Promise<number> {
+  if (wantsHelp(args)) {
+    process.stdout.write(TRAIN_HELP);
+    return 0;
+  }
   const { options, logEvery, json } = parseTrainArgs(args);
   const controller = new AbortController();
   const onSigint = () => {
@@ -183,7 +201,11 @@ export async function trainCommand(args: readonly string[]): Promise<number> {
   };
   process.on("SIGINT", onSigint);
   try {
-    const summary = await train({ ...options, signal: controller.signal, progress: { logEvery } });
+    const summary = await train({
+      ...options,
+      signal: controller.signal,
+      progress: { logEvery, ...(json ? { stages: false } : {}) },
+    });
     const last = summary.metrics.at(-1);
     process.stderr.write(
       `${summary.interrupted ? "interrupted" : "done"}: ${summary.step}/${summary.totalSteps} steps, ` +
