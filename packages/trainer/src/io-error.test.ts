@@ -6,7 +6,7 @@ import { IoError, withPath } from "./io-error.js";
 
 describe("IoError", () => {
   it.skipIf(!existsSync("/dev/full"))(
-    "names the path of a failed write, which Node's ENOSPC does not",
+    "names the path of a failed write, which Node's ENOSPC does not (skipped where /dev/full is missing)",
     async () => {
       // /dev/full: every write fails with ENOSPC, as on a full disk.
       const error = await withPath("/dev/full", "write", () => writeFile("/dev/full", "x")).catch(

@@ -303,7 +303,10 @@ describe("bad checkpoints", () => {
   });
 });
 
-describe.skipIf(!existsSync(STORIES))("stories260K (real llama2.c checkpoint in HF layout)", () => {
+// A fresh clone has no ../shared: then this suite is skipped, and its name says so.
+const STORIES_SUITE = "stories260K (real llama2.c checkpoint in HF layout; skipped without ../shared)";
+
+describe.skipIf(!existsSync(STORIES))(STORIES_SUITE, () => {
   it("loads and the reference forward writes the story it was trained on", async () => {
     const model = await loadPretrainedModel(STORIES);
     expect(model.config).toMatchObject({

@@ -1,6 +1,7 @@
 import { InferenceSession } from "onnxruntime-node";
 import type { FloatType } from "../models/model-family.js";
 import { encodeModel } from "../onnx/protobuf.js";
+import { withoutUnusedInitializers } from "../onnx/prune-initializers.js";
 import type { Model } from "../onnx/types.js";
 
 /**
@@ -33,13 +34,17 @@ const FLUSH_DENORMALS = { session: { set_denormal_as_zero: "1" } } as const;
  * Opens a training graph in onnxruntime-node with {@link TRAINING_SESSION_DEFAULTS}. float32 graphs flush
  * denormals to zero (see `FLUSH_DENORMALS`); float64 graphs, used for exact checks, keep them and get only
  * the basic optimisations: the extended fusions (e.g. SiLU → QuickGelu) have float32-only kernels.
+ * Constants no node reads are left out (onnxruntime would warn about each; see `withoutUnusedInitializers`).
  */
 export function openTrainingSession(
   model: Model,
   dtype: FloatType,
   sessionOptions: InferenceSession.SessionOptions = {},
 ): Promise<InferenceSession> {
-  return InferenceSession.create(encodeModel(model), trainingSessionOptions(dtype, sessionOptions));
+  return InferenceSession.create(
+    encodeModel(withoutUnusedInitializers(model)),
+    trainingSessionOptions(dtype, sessionOptions),
+  );
 }
 
 /**

@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
 import { ApoError } from "../errors.js";
 
@@ -54,4 +57,60 @@ export function explainProviderFailure(error: unknown, options: InferenceSession
   return provider === undefined || ApoError.isInstance(error)
     ? error
     : new ExecutionProviderError(provider, error);
+}
+
+/** The shared libraries onnxruntime-node loads from its binary folder for a provider, by platform. */
+const PROVIDER_LIBRARIES: Record<string, Partial<Record<NodeJS.Platform, readonly string[]>>> = {
+  cuda: {
+    linux: ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_cuda.so"],
+    win32: ["onnxruntime_providers_shared.dll", "onnxruntime_providers_cuda.dll"],
+  },
+  tensorrt: {
+    linux: ["libonnxruntime_providers_shared.so", "libonnxruntime_providers_tensorrt.so"],
+    win32: ["onnxruntime_providers_shared.dll", "onnxruntime_providers_tensorrt.dll"],
+  },
+};
+
+/** onnxruntime-node's folder of native libraries, or undefined where it cannot be found from here. */
+function onnxruntimeBinaryFolder(): string | undefined {
+  let main: string;
+  try {
+    main = createRequire(import.meta.url).resolve("onnxruntime-node");
+  } catch {
+    // Not resolvable from this module (an unusual install): onnxruntime's own load reports the failure.
+    return undefined;
+  }
+  return join(dirname(main), "..", "bin", "napi-v6", process.platform, process.arch);
+}
+
+/**
+ * Check, before any session is opened, that the shared libraries of each execution provider asked for
+ * (CUDA, TensorRT) are installed beside onnxruntime-node. Without this, onnxruntime tries to load them,
+ * prints a red "Failed to load library" line of its own to stderr, and only then fails.
+ *
+ * @throws ExecutionProviderError naming the provider and the missing library, with how to install it
+ * @example
+ * ```ts
+ * checkProvidersInstalled({ executionProviders: ["cuda"] }); // throws on a machine without the CUDA build
+ * ```
+ */
+export function checkProvidersInstalled(options: InferenceSession.SessionOptions): void {
+  const asked = (options.executionProviders ?? []).map((p) => (typeof p === "string" ? p : p.name));
+  const folder = asked.some((p) => PROVIDER_LIBRARIES[p] !== undefined)
+    ? onnxruntimeBinaryFolder()
+    : undefined;
+  if (folder === undefined || !existsSync(folder)) return;
+  for (const provider of asked) {
+    const libraries = PROVIDER_LIBRARIES[provider];
+    if (libraries === undefined) continue;
+    const needed = libraries[process.platform];
+    const missing =
+      needed === undefined
+        ? `onnxruntime-node has no ${provider} provider on ${process.platform}`
+        : needed.find((file) => !existsSync(join(folder, file)));
+    if (missing !== undefined) {
+      const cause = new Error(needed === undefined ? missing : `${missing} is not installed in ${folder}`);
+      throw new ExecutionProviderError(provider, cause);
+    }
+  }
 }
