@@ -3,13 +3,14 @@ import { rm, stat } from "node:fs/promises";
 import { AppendFile } from "./append-file.js";
 import { BatchAnswers } from "./batch-answers.js";
 import { type BatchScope, batchScope } from "./batch-scope.js";
-import type { RowContext, RowOutcome } from "./builder.js";
+import type { JournalRow, RowContext, RowOutcome } from "./builder.js";
 import { EndpointError, ReviseError } from "./errors.js";
 import { journalPaths } from "./journal.js";
 import { isBlank, readJsonl, readLines, validateRecord } from "./jsonl.js";
 import { linkSignal } from "./linked-signal.js";
 import type { OpenAIGenerator } from "./openai-generator.js";
 import { acquireOutputLock } from "./output-lock.js";
+import type { PreferenceRow } from "./records.js";
 import { redact } from "./redact.js";
 import { type RetryOptions, sleep, withRetries } from "./retry.js";
 import type { GenerateRequest, Generation } from "./roles.js";
@@ -25,7 +26,7 @@ import { RunTally } from "./run-tally.js";
  * const options: BatchOptions<InputRow> = { builder, generator: reviser, input: "in.jsonl", output: "out.jsonl" };
  * ```
  */
-export interface BatchOptions<T> extends RunOptions<T> {
+export interface BatchOptions<T, R extends JournalRow = PreferenceRow> extends RunOptions<T, R> {
   readonly generator: OpenAIGenerator;
   /** Default 30 000 ms. */
   readonly pollIntervalMs?: number;
@@ -45,7 +46,9 @@ type BatchEvent =
  * rejected before any request), or it asked, and that request was written to the batch input instead of
  * being sent: the row is built again in the merge, from the batch's answer.
  */
-type Collected = { readonly kind: "built"; readonly outcome: RowOutcome } | { readonly kind: "deferred" };
+type Collected =
+  | { readonly kind: "built"; readonly outcome: RowOutcome<JournalRow> }
+  | { readonly kind: "deferred" };
 
 const FINAL = new Set(["completed", "failed", "expired", "cancelled"]);
 
@@ -98,7 +101,9 @@ function customId(key: string, call: number): string {
  * await runBatch({ builder, generator: reviser, input: "in.jsonl", output: "clair.jsonl" });
  * ```
  */
-export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary> {
+export async function runBatch<T, R extends JournalRow = PreferenceRow>(
+  options: BatchOptions<T, R>,
+): Promise<RunSummary> {
   const lock = await acquireOutputLock(options.output, options.onNotice);
   try {
     return await runBatchLocked(options);
@@ -107,7 +112,7 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<RunSummary>
   }
 }
 
-async function runBatchLocked<T>(options: BatchOptions<T>): Promise<RunSummary> {
+async function runBatchLocked<T, R extends JournalRow>(options: BatchOptions<T, R>): Promise<RunSummary> {
   const { builder, generator, input } = options;
   const started = performance.now();
   const lines = { maxLineBytes: options.maxLineBytes };
@@ -139,11 +144,11 @@ async function runBatchLocked<T>(options: BatchOptions<T>): Promise<RunSummary> 
     );
   };
 
-  const record = async (outcome: RowOutcome) => {
+  const record = async (outcome: RowOutcome<JournalRow>) => {
     tally.account(outcome);
     await tally.record(outcome);
   };
-  const build = (row: T, context: RowContext, scope: BatchScope): Promise<RowOutcome> =>
+  const build = (row: T, context: RowContext, scope: BatchScope): Promise<RowOutcome<JournalRow>> =>
     batchScope.run(scope, () => builder.build(row, context, options.signal));
 
   const rows = async function* () {

@@ -16,7 +16,21 @@ export interface RowContext {
 }
 
 /**
- * What building one row gives: an accepted preference pair or a rejection with its reason, plus the
+ * What every row a run writes to its output has: `id`, the input row's stable key (see `rowKey`), first,
+ * so that a resumed run finds it.
+ *
+ * @example
+ * ```ts
+ * const row: JournalRow = { id: "L12-3f2a9c0e1b7d4a55" };
+ * ```
+ */
+export interface JournalRow {
+  readonly id: string;
+}
+
+/**
+ * What building one row gives: an accepted row (a preference pair for the dataset builders, an anchored
+ * pair for `clair anchor`, a judged comparison for `clair eval`) or a rejection with its reason, plus the
  * tokens spent per model (for the cost estimate and the budget).
  *
  * @example
@@ -24,14 +38,15 @@ export interface RowContext {
  * if (outcome.kind === "accepted") console.log(outcome.row.chosen);
  * ```
  */
-export type RowOutcome = (
-  | { readonly kind: "accepted"; readonly row: PreferenceRow }
+export type RowOutcome<R extends JournalRow = PreferenceRow> = (
+  | { readonly kind: "accepted"; readonly row: R }
   | { readonly kind: "rejected"; readonly row: RejectRow }
 ) & { readonly usageByModel: Readonly<Record<string, Usage>> };
 
 /**
- * A dataset builder of the paper's section 3: the input schema it reads and how it turns one input row
- * into an outcome. The runner adds the journal, concurrency, retries and budget around it.
+ * A dataset builder of the paper's section 3 (or any per-row job of the runner: anchoring, evaluation):
+ * the input schema it reads and how it turns one input row into an outcome whose accepted rows are `R`.
+ * The runner adds the journal, concurrency, retries and budget around it.
  *
  * @example
  * ```ts
@@ -39,17 +54,18 @@ export type RowOutcome = (
  * const outcome = await builder.build({ prompt: "2+2?", response: "5" }, { key: "L1-x", line: 1 });
  * ```
  */
-export interface DatasetBuilder<T> {
+export interface DatasetBuilder<T, R extends JournalRow = PreferenceRow> {
   readonly kind: DatasetKind;
   readonly schema: z.ZodType<T>;
   /** The row's prompt, copied unchanged into output and rejects rows. */
   prompt(row: T): string;
   /**
    * Throws an `InvalidFieldError` naming the field when this builder cannot build the row (a row without
-   * `response` and no policy model to sample one); runners call it on every row before the first request.
+   * `response` and no policy model to sample one); runners call it on every row before the first request,
+   * with the row's 1-based input line.
    */
-  check?(row: T): void;
-  build(row: T, context: RowContext, signal?: AbortSignal): Promise<RowOutcome>;
+  check?(row: T, line: number): void;
+  build(row: T, context: RowContext, signal?: AbortSignal): Promise<RowOutcome<R>>;
 }
 
 /**
@@ -115,15 +131,20 @@ export class RowTrace {
     };
   }
 
-  /** A rejected outcome. */
-  reject(
+  /** An accepted outcome whose row is not a preference pair (an anchored pair, a judged comparison). */
+  acceptRow<R extends JournalRow>(row: R): RowOutcome<R> {
+    return { kind: "accepted", row, usageByModel: this.usageByModel };
+  }
+
+  /** A rejected outcome (of a builder of any accepted row type `R`). */
+  reject<R extends JournalRow = PreferenceRow>(
     dataset: DatasetKind,
     context: RowContext,
     prompt: string,
     reason: RejectReason,
     detail: string,
     extra: Partial<RowMeta> = {},
-  ): RowOutcome {
+  ): RowOutcome<R> {
     return {
       kind: "rejected",
       row: { id: context.key, prompt, reason, detail, meta: this.meta(dataset, context, extra) },

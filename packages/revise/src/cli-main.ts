@@ -1,14 +1,17 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { type AnchorSummary, anchor } from "./anchor-command.js";
 import { judge, revise, stronger } from "./commands.js";
 import { InvalidFieldError } from "./errors.js";
+import { evaluate } from "./eval-command.js";
+import { formatEvalMarkdown } from "./eval-report.js";
 import { formatProgress, formatSummary } from "./progress.js";
 import { redact } from "./redact.js";
 import { RetryLog } from "./retry-log.js";
 import type { RunSummary } from "./run-dataset.js";
 import { closest, closestFlag } from "./suggest.js";
 
-const ROLES = ["reviser", "judge", "stronger", "policy"] as const;
+const ROLES = ["reviser", "judge", "stronger", "policy", "candidate", "baseline"] as const;
 type Role = (typeof ROLES)[number];
 
 const ROLE_FLAGS = [
@@ -59,13 +62,19 @@ usage:
                  [--judge-model NAME --judge-base-url URL] [--policy-model NAME --policy-base-url URL]
   clair stronger --input FILE --output FILE --stronger-model NAME --stronger-base-url URL
                  [--policy-model NAME --policy-base-url URL]
+  clair anchor   --input PAIRS --output FILE --judge-model NAME --judge-base-url URL
+                 [--response-field FIELD | --policy-model NAME --policy-base-url URL] [--tie zero|down|0.5]
+  clair anchor   --anchor-from margin --input PAIRS --output FILE [--logprobs FILE]
+  clair eval     --input PROMPTS --output FILE --candidate-model NAME --candidate-base-url URL
+                 --baseline-model NAME --baseline-base-url URL
+                 (--judge-model NAME --judge-base-url URL | --answer-regex RE)
   clair COMMAND --help    the flags of one command, with an example
 
 example:
   OPENAI_API_KEY=sk-... clair revise --input prompts.jsonl --output clair.jsonl \\
     --reviser-model gpt-4-turbo --reviser-base-url https://api.openai.com/v1
 
-${ENDPOINT_HELP("reviser, judge, stronger, policy")}
+${ENDPOINT_HELP("reviser, judge, stronger, policy, candidate, baseline")}
 ${RUN_HELP}`;
 
 const COMMAND_HELP: Record<Command, string> = {
@@ -120,9 +129,74 @@ example:
   OPENAI_API_KEY=sk-... clair stronger --input prompts.jsonl --output stronger.jsonl \\
     --stronger-model gpt-4-turbo --stronger-base-url https://api.openai.com/v1
 `,
+  anchor: `clair anchor: fill each pair's "anchor" for apo train --loss apo_anchored: is the pair's chosen
+answer better than the target model's own answer? The judge (the paper's prompt) answers in both orders:
+chosen wins both -> "zero" (APO-zero), the model's answer wins both -> "down" (APO-down), a split or an
+identical answer -> --tie. A reply naming neither answer is asked again once, then the row is rejected.
+
+usage:
+  clair anchor --input PAIRS --output FILE --judge-model NAME --judge-base-url URL
+               [--response-field FIELD | --policy-model NAME --policy-base-url URL] [flags]
+  clair anchor --anchor-from margin --input PAIRS --output FILE [--logprobs FILE] [flags]
+
+input rows: {"prompt": ..., "chosen": ..., "rejected": ..., "response": ...} (strings or message lists);
+the model's answer is --response-field (default response; a CLAIR file has it in rejected), or a sample
+of the policy endpoint. Output rows: the input rows with "anchor" and "meta" (the input's id moves to
+meta.inputId).
+
+anchor:
+  --anchor-from judge|margin   default judge
+  --response-field FIELD  the row field with the model's own answer (default response)
+  --tie zero|down|W       the anchor of a split verdict or an identical answer (default 0.5)
+  --template FILE         judge prompt template JSON {name, version, system, user}
+  margin (a heuristic, no judge: "down" where the reference model already prefers chosen):
+  --logprobs FILE         apo logprobs output for PAIRS (else the rows carry chosen_logp, rejected_logp,
+                          chosen_tokens, rejected_tokens)
+  --margin-unit token|sequence   per-token margins (default) or summed log-probs
+  --margin-threshold T    anchor "down" where the margin exceeds T nats (default 0)
+  --margin-scale S        soft anchors sigmoid((margin - T) / S) instead of "zero"/"down"
+
+${ENDPOINT_HELP("judge, policy")}
+${RUN_HELP}
+example:
+  OPENAI_API_KEY=sk-... clair anchor --input clair.jsonl --output anchored.jsonl \\
+    --response-field rejected --judge-model gpt-4-turbo --judge-base-url https://api.openai.com/v1
+  apo logprobs --model base --data pairs.jsonl --out ref.jsonl && \\
+    clair anchor --anchor-from margin --input pairs.jsonl --logprobs ref.jsonl --output anchored.jsonl
+`,
+  eval: `clair eval: pairwise evaluation of a candidate model against a baseline on held-out prompts: win
+rate, tie rate and length-controlled win rate (AlpacaEval 2's logistic regression on the length
+difference), each with a seeded bootstrap 95 % interval, as a Markdown table (stdout and a file) and JSON.
+A judge compares the two answers in both orders (won both: win, lost both: loss, split: tie); or, with
+--answer-regex, each answer is checked against the row's expected answer instead.
+
+usage:
+  clair eval --input PROMPTS --output FILE --candidate-model NAME --candidate-base-url URL
+             --baseline-model NAME --baseline-base-url URL
+             (--judge-model NAME --judge-base-url URL | --answer-regex RE) [flags]
+
+input rows: {"prompt": ...} (a string or messages); "candidate" and "baseline" may carry answers already
+sampled; with --answer-regex, the expected answer in --answer-field.
+
+eval:
+  --answer-regex RE       verifiable answers: the last match in an answer (its first group, if any) must
+                          equal the expected answer (trimmed, case-insensitive); no judge
+  --answer-field FIELD    the row field with the expected answer (default answer)
+  --bootstrap N           bootstrap resamples (default 1000)  --seed N  their seed (default 0)
+  --report FILE  --json FILE   the reports (default <output>.report.md, <output>.report.json)
+  --template FILE         judge prompt template JSON {name, version, system, user}
+
+${ENDPOINT_HELP("candidate, baseline, judge")}
+${RUN_HELP}
+example:
+  LOCAL_KEY=x OPENAI_API_KEY=sk-... clair eval --input heldout.jsonl --output eval.jsonl \\
+    --candidate-model aligned --candidate-base-url http://localhost:8001/v1 --candidate-api-key-env LOCAL_KEY \\
+    --baseline-model base --baseline-base-url http://localhost:8002/v1 --baseline-api-key-env LOCAL_KEY \\
+    --judge-model gpt-4-turbo --judge-base-url https://api.openai.com/v1
+`,
 };
 
-const COMMANDS = ["revise", "judge", "stronger"] as const;
+const COMMANDS = ["revise", "judge", "stronger", "anchor", "eval"] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** The roles of each command, its main role first (the order suggestions are made in). */
@@ -130,6 +204,8 @@ const COMMAND_ROLES: Record<Command, readonly Role[]> = {
   revise: ["reviser", "policy"],
   judge: ["judge", "policy"],
   stronger: ["stronger", "policy"],
+  anchor: ["judge", "policy"],
+  eval: ["candidate", "baseline", "judge"],
 };
 
 /** Flags of one command only (every command accepts the others' too, and ignores them). */
@@ -137,6 +213,17 @@ const COMMAND_FLAGS: Record<Command, readonly string[]> = {
   revise: ["template", "max-length-ratio", "length-slack"],
   judge: ["mode", "by", "template"],
   stronger: [],
+  anchor: [
+    "anchor-from",
+    "response-field",
+    "tie",
+    "template",
+    "logprobs",
+    "margin-unit",
+    "margin-threshold",
+    "margin-scale",
+  ],
+  eval: ["answer-regex", "answer-field", "bootstrap", "seed", "report", "json", "template"],
 };
 
 const SHARED_FLAGS = [
@@ -263,6 +350,8 @@ const FLAG_NAMES: Record<string, string> = {
   "filters.maxLengthRatio": "max-length-ratio",
   "filters.lengthSlack": "length-slack",
   "batch.pollIntervalMs": "poll-ms",
+  "bootstrap.resamples": "bootstrap",
+  "bootstrap.seed": "seed",
   maxResponseBytes: "max-response-mib",
   maxLineBytes: "max-line-mib",
 };
@@ -281,6 +370,21 @@ function flagFor(field: string): string {
   }
   if (head === "template") return "--template";
   return `--${head.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The anchors of an anchor run's output, for the end-of-run summary. */
+function formatAnchors(s: AnchorSummary): string {
+  const verdicts = Object.entries(s.verdicts)
+    .map(([verdict, count]) => `${verdict} ${count}`)
+    .join(", ");
+  const judged = Object.keys(s.verdicts).some((verdict) => verdict !== "margin");
+  return (
+    `  anchors   zero ${s.anchors.zero}, down ${s.anchors.down}, weighted ${s.anchors.mixed}` +
+    `${verdicts === "" ? "" : ` (verdicts: ${verdicts})`}\n` +
+    (judged || s.unparseableReplies > 0
+      ? `  judge replies naming neither answer: ${s.unparseableReplies} (each asked again once; a second one rejects the row)\n`
+      : "")
+  );
 }
 
 function isCommand(name: string): name is Command {
@@ -344,7 +448,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (!isCommand(first)) {
     const near = closest(first, COMMANDS);
     io.stderr.write(
-      `clair: unknown command "${first}"${near === undefined ? "" : ` (did you mean ${near}?)`}; the commands are revise, judge and stronger (clair --help)\n`,
+      `clair: unknown command "${first}"${near === undefined ? "" : ` (did you mean ${near}?)`}; the commands are ${COMMANDS.slice(0, -1).join(", ")} and ${COMMANDS.at(-1)} (clair --help)\n`,
     );
     return 2;
   }
@@ -401,6 +505,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   try {
     let summary: RunSummary;
+    let after = "";
     const base = common(flags);
     const templateFile = str(flags, "template");
     const template =
@@ -432,6 +537,46 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         }) as Parameters<typeof judge>[0],
         controls,
       );
+    } else if (command === "anchor") {
+      const tie = str(flags, "tie");
+      const anchored = await anchor(
+        defined({
+          ...base,
+          anchorFrom: str(flags, "anchor-from"),
+          judge: endpoint(flags, "judge"),
+          policy: endpoint(flags, "policy"),
+          template,
+          responseField: str(flags, "response-field"),
+          tie: tie === undefined || tie === "zero" || tie === "down" ? tie : Number(tie),
+          logprobs: str(flags, "logprobs"),
+          marginUnit: str(flags, "margin-unit"),
+          marginThreshold: num(flags, "margin-threshold"),
+          marginScale: num(flags, "margin-scale"),
+        }) as Parameters<typeof anchor>[0],
+        controls,
+      );
+      summary = anchored;
+      after = formatAnchors(anchored);
+    } else if (command === "eval") {
+      const bootstrap = defined({ resamples: num(flags, "bootstrap"), seed: num(flags, "seed") });
+      const evaluated = await evaluate(
+        defined({
+          ...base,
+          candidate: endpoint(flags, "candidate"),
+          baseline: endpoint(flags, "baseline"),
+          judge: endpoint(flags, "judge"),
+          template,
+          answerRegex: str(flags, "answer-regex"),
+          answerField: str(flags, "answer-field"),
+          bootstrap: Object.keys(bootstrap).length > 0 ? bootstrap : undefined,
+          report: str(flags, "report"),
+          json: str(flags, "json"),
+        }) as Parameters<typeof evaluate>[0],
+        controls,
+      );
+      summary = evaluated;
+      io.stdout.write(formatEvalMarkdown(evaluated.report));
+      after = `  report    → ${evaluated.reportFiles.markdown}, ${evaluated.reportFiles.json}\n`;
     } else {
       summary = await stronger(
         defined({
@@ -443,7 +588,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       );
     }
     retries.close();
-    io.stderr.write(formatSummary(summary));
+    io.stderr.write(formatSummary(summary) + after);
     if (summary.stoppedBy === "complete") return 0;
     if (summary.stoppedBy === "stopped" || summary.stoppedBy === "aborted") return 130;
     return 3;

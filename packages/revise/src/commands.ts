@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { runBatch } from "./batch.js";
-import type { DatasetBuilder } from "./builder.js";
+import type { DatasetBuilder, JournalRow } from "./builder.js";
 import { createClairBuilder } from "./clair.js";
 import { EndpointLimiters } from "./endpoint-limiters.js";
 import { InvalidFieldError } from "./errors.js";
@@ -19,7 +19,8 @@ import { type Price, type Progress, type RunSummary, runDataset } from "./run-da
 import { createStrongerPreferredBuilder } from "./stronger-preferred.js";
 import { createTemplateJudge, createTemplateReviser } from "./template-roles.js";
 
-const TemplateSchema = z.object({
+/** A prompt template given as JSON (`--template FILE`). */
+export const TemplateSchema = z.object({
   name: z.string().min(1),
   version: z.string().min(1),
   system: z.string().default(""),
@@ -27,12 +28,13 @@ const TemplateSchema = z.object({
 });
 
 /** The paper's sampling for the reviser and judge (authors' notebook): temperature 0.7, 4096 tokens. */
-const PaperEndpointSchema = EndpointOptionsSchema.extend({
+export const PaperEndpointSchema = EndpointOptionsSchema.extend({
   temperature: z.number().min(0).max(2).default(0.7),
   maxTokens: z.number().int().positive().default(4096),
 });
 
-const CommonSchema = z.object({
+/** The options every command shares: files, concurrency, retries, limits, budget, journal. */
+export const CommonSchema = z.object({
   input: z.string().min(1),
   output: z.string().min(1),
   rejects: z.string().min(1).optional(),
@@ -140,14 +142,17 @@ export interface RunControls {
   readonly onNotice?: (message: string) => void;
 }
 
-type Common = z.output<typeof CommonSchema>;
+/** The shared options after defaults. */
+export type Common = z.output<typeof CommonSchema>;
 
-interface Endpoints {
+/** Makes the run's generators (one rate limiter per account) and collects their prices. */
+export interface Endpoints {
   make(options: z.input<typeof EndpointOptionsSchema>): OpenAIGenerator;
   prices: Record<string, Price>;
 }
 
-function endpoints(common: Common, controls: RunControls): Endpoints {
+/** The endpoint factory of one run. */
+export function endpoints(common: Common, controls: RunControls): Endpoints {
   const limiters = new EndpointLimiters(common.rateLimits);
   const shared: EndpointShared = {
     ...(common.retry === undefined ? {} : { retry: common.retry }),
@@ -171,8 +176,9 @@ function endpoints(common: Common, controls: RunControls): Endpoints {
   };
 }
 
-async function execute<T>(
-  builder: DatasetBuilder<T>,
+/** Runs a builder with the run's options: live ({@link runDataset}) or through the Batch API. */
+export async function execute<T, R extends JournalRow>(
+  builder: DatasetBuilder<T, R>,
   common: Common,
   controls: RunControls,
   prices: Record<string, Price>,

@@ -1,5 +1,17 @@
+export {
+  type AnchoredRow,
+  type AnchorValue,
+  AnchorValueSchema,
+  createJudgeAnchorBuilder,
+  type JudgeAnchorOptions,
+  type PairRow,
+  PairRowSchema,
+} from "./anchor-builder.js";
+export { type AnchorOptions, AnchorOptionsSchema, type AnchorSummary, anchor } from "./anchor-command.js";
+export { type AnswerScorer, regexScorer } from "./answer-scorer.js";
 export { type BatchOptions, runBatch } from "./batch.js";
-export type { DatasetBuilder, RowContext, RowOutcome } from "./builder.js";
+export type { DatasetBuilder, JournalRow, RowContext, RowOutcome } from "./builder.js";
+export { type ChatAnswer, ChatAnswerSchema, type ChatPrompt, ChatPromptSchema } from "./chat-prompt.js";
 export { type ClairOptions, createClairBuilder } from "./clair.js";
 export {
   type JudgeOptions,
@@ -29,8 +41,30 @@ export {
   ReviseError,
   type ReviseErrorCode,
 } from "./errors.js";
+export {
+  createPairwiseEvalBuilder,
+  type EvalOutcome,
+  type EvalResultRow,
+  type EvalRow,
+  EvalRowSchema,
+  type PairwiseEvalOptions,
+} from "./eval-builder.js";
+export { type EvalOptions, EvalOptionsSchema, type EvalSummary, evaluate } from "./eval-command.js";
+export { type EvalReport, formatEvalMarkdown, readEvalReport, writeEvalReport } from "./eval-report.js";
 export type { FilterOptions } from "./filters.js";
 export { createHttpFetch, type FetchLike, type HttpFetchOptions } from "./http-fetch.js";
+export {
+  type JudgeBothOrdersOptions,
+  judgeBothOrders,
+  type OrderVote,
+  type TwoOrderVerdict,
+} from "./judge-both-orders.js";
+export {
+  createMarginAnchorBuilder,
+  type MarginAnchorOptions,
+  type ReferenceLogProbs,
+  readReferenceLogProbs,
+} from "./margin-anchor.js";
 export { createOffPolicyJudgeBuilder, type OffPolicyJudgeOptions } from "./off-policy-judge.js";
 export { createOnPolicyJudgeBuilder, type OnPolicyJudgeOptions } from "./on-policy-judge.js";
 export {

@@ -1,9 +1,10 @@
 import { open, stat, truncate } from "node:fs/promises";
 import { AppendFile } from "./append-file.js";
+import type { JournalRow } from "./builder.js";
 import { JournalError } from "./errors.js";
 import { DEFAULT_MAX_LINE_BYTES, readLines } from "./jsonl.js";
 import { KeySet } from "./key-set.js";
-import type { PreferenceRow, RejectRow } from "./records.js";
+import type { RejectRow } from "./records.js";
 
 /**
  * The files of a run. Output and rejects rows are the journal: a row counts as done once its line is
@@ -226,8 +227,8 @@ export class Journal {
     return this.#done.has(key);
   }
 
-  /** Appends an accepted row and marks it done once synced. */
-  async accept(row: PreferenceRow): Promise<void> {
+  /** Appends an accepted row (its `id` first) and marks it done once synced. */
+  async accept(row: JournalRow): Promise<void> {
     await this.#output.append(`${JSON.stringify(row)}\n`);
     this.#done.add(row.id);
   }

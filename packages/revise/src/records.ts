@@ -66,14 +66,19 @@ export const UsageSchema = z.object({
 /** Token counts (see {@link UsageSchema}). */
 export type Usage = z.infer<typeof UsageSchema>;
 
-/** The four datasets of the paper's section 3. */
+/**
+ * What a run built: one of the four datasets of the paper's section 3, anchors for a pair file
+ * (`clair anchor`), or a pairwise evaluation (`clair eval`).
+ */
 export const DatasetKindSchema = z.enum([
   "clair",
   "on-policy-judge",
   "off-policy-judge",
   "stronger-preferred",
+  "anchor",
+  "eval",
 ]);
-/** One of the four datasets of the paper's section 3. */
+/** What a run built (see {@link DatasetKindSchema}). */
 export type DatasetKind = z.infer<typeof DatasetKindSchema>;
 
 /**
@@ -94,6 +99,19 @@ export const RowMetaSchema = z.object({
   usage: UsageSchema,
   winner: z.union([z.literal(1), z.literal(2)]).optional(),
   scores: z.array(z.number().nullable()).optional(),
+  /** `clair anchor`, `clair eval`: the answer the judge picked in each order (first shown first, then swapped). */
+  votes: z.array(z.string()).optional(),
+  /** Judge replies of this row that named neither answer (or both); each was asked again once. */
+  unparseable: z.number().int().nonnegative().optional(),
+  /**
+   * `clair anchor`: what decided the anchor: `chosen` (the pair's chosen answer won in both orders),
+   * `model` (the model's own answer did), `split`, `identical`, or `margin` (the reference log-probs).
+   */
+  verdict: z.string().optional(),
+  /** `clair anchor --anchor-from margin`: the reference model's log-prob margin of chosen over rejected. */
+  margin: z.number().optional(),
+  /** `clair anchor`: the input row's own `meta`, kept. */
+  inputMeta: z.unknown().optional(),
 });
 /** Provenance of a row (see {@link RowMetaSchema}). */
 export type RowMeta = z.infer<typeof RowMetaSchema>;

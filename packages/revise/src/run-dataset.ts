@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import pLimit from "p-limit";
-import type { DatasetBuilder, RowContext, RowOutcome } from "./builder.js";
+import type { DatasetBuilder, JournalRow, RowContext, RowOutcome } from "./builder.js";
 import { EndpointError, InvalidFieldError, ReviseError } from "./errors.js";
 import { Journal, journalPaths } from "./journal.js";
 import { DEFAULT_MAX_LINE_BYTES, readJsonl, validateRecord } from "./jsonl.js";
 import { acquireOutputLock } from "./output-lock.js";
-import type { Usage } from "./records.js";
+import type { PreferenceRow, Usage } from "./records.js";
 import { redact } from "./redact.js";
 import { type Price, RunTally } from "./run-tally.js";
 
@@ -78,8 +78,8 @@ export interface RunSummary extends Progress {
  * const options: RunOptions<InputRow> = { builder, input: "in.jsonl", output: "out.jsonl", concurrency: 32 };
  * ```
  */
-export interface RunOptions<T> {
-  readonly builder: DatasetBuilder<T>;
+export interface RunOptions<T, R extends JournalRow = PreferenceRow> {
+  readonly builder: DatasetBuilder<T, R>;
   readonly input: string;
   readonly output: string;
   /** Default `<output>.rejects.jsonl`. */
@@ -149,8 +149,8 @@ function isRowRefusal(error: EndpointError): boolean {
  * const rows = await validateInput(createClairBuilder({ reviser }), "in.jsonl");
  * ```
  */
-export async function validateInput<T>(
-  builder: DatasetBuilder<T>,
+export async function validateInput<T, R extends JournalRow>(
+  builder: DatasetBuilder<T, R>,
   input: string,
   options: { readonly maxLineBytes?: number | undefined } = {},
 ): Promise<number> {
@@ -159,7 +159,7 @@ export async function validateInput<T>(
     const row = validateRecord(builder.schema, value, { file: input, line });
     try {
       builder.prompt(row);
-      builder.check?.(row);
+      builder.check?.(row, line);
     } catch (error) {
       if (error instanceof InvalidFieldError)
         throw new InvalidFieldError(error.field, error.detail, { file: input, line });
@@ -190,7 +190,9 @@ export async function validateInput<T>(
  * console.log(summary.accepted, summary.rejectedByReason);
  * ```
  */
-export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary> {
+export async function runDataset<T, R extends JournalRow = PreferenceRow>(
+  options: RunOptions<T, R>,
+): Promise<RunSummary> {
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ReviseError("INVALID_OPTION", `concurrency must be a positive integer, got ${concurrency}`);
@@ -207,7 +209,7 @@ export async function runDataset<T>(options: RunOptions<T>): Promise<RunSummary>
  * Opens a run's journal with the run's options (fsync, retried rejects, the line cap: the journal's is
  * never below the default, since its rows hold whole answers).
  */
-export function openJournal<T>(options: RunOptions<T>): Promise<Journal> {
+export function openJournal<T, R extends JournalRow>(options: RunOptions<T, R>): Promise<Journal> {
   return Journal.open(journalPaths(options.output, options.rejects), {
     fsync: options.fsync,
     retryRejects: options.retryRejects,
@@ -216,7 +218,10 @@ export function openJournal<T>(options: RunOptions<T>): Promise<Journal> {
   });
 }
 
-async function runLocked<T>(options: RunOptions<T>, concurrency: number): Promise<RunSummary> {
+async function runLocked<T, R extends JournalRow>(
+  options: RunOptions<T, R>,
+  concurrency: number,
+): Promise<RunSummary> {
   const { builder, input } = options;
   const lines = { maxLineBytes: options.maxLineBytes };
   const total = await validateInput(builder, input, lines);
@@ -280,7 +285,7 @@ async function runLocked<T>(options: RunOptions<T>, concurrency: number): Promis
     );
   };
 
-  const account = (outcome: RowOutcome): void => {
+  const account = (outcome: RowOutcome<R>): void => {
     tally.account(outcome);
     if (overBudget()) halt("budget");
   };

@@ -1,4 +1,4 @@
-import type { RowOutcome } from "./builder.js";
+import type { JournalRow, RowOutcome } from "./builder.js";
 import type { Journal } from "./journal.js";
 import type { RejectRow, Usage } from "./records.js";
 
@@ -63,7 +63,7 @@ export class RunTally {
   }
 
   /** Adds the token usage and cost of every model call the row made. */
-  account(outcome: RowOutcome): void {
+  account(outcome: RowOutcome<JournalRow>): void {
     for (const [model, used] of Object.entries(outcome.usageByModel)) {
       this.usage.promptTokens += used.promptTokens;
       this.usage.completionTokens += used.completionTokens;
@@ -72,7 +72,7 @@ export class RunTally {
   }
 
   /** Writes the row to the output (accepted) or the rejects file, then counts it. */
-  async record(outcome: RowOutcome): Promise<void> {
+  async record(outcome: RowOutcome<JournalRow>): Promise<void> {
     if (outcome.kind === "accepted") {
       await this.#journal.accept(outcome.row);
       this.accepted += 1;

@@ -1,7 +1,7 @@
 import type { RowContext, RowTrace } from "./builder.js";
 import { InvalidFieldError } from "./errors.js";
 import type { InputRow } from "./records.js";
-import type { Generator } from "./roles.js";
+import type { ChatMessage, Generator } from "./roles.js";
 
 /**
  * Samples `count` answers to `prompt` (as one user message) from a generator, asking again when it
@@ -73,4 +73,28 @@ export async function policyAnswer(
   if (policy === undefined) throw missingResponse(context.line);
   const [answer = ""] = await sampleAnswers(policy, row.prompt, 1, trace, "policy", signal);
   return answer;
+}
+
+/**
+ * One answer of a generator to a conversation, recorded on `trace` under `role` (its raw text too, unless
+ * `keepRaw` is false because the caller writes the answer elsewhere in the row).
+ *
+ * @example
+ * ```ts
+ * const answer = await sampleReply(policy, [{ role: "user", content: "2+2?" }], trace, "policy");
+ * ```
+ */
+export async function sampleReply(
+  generator: Generator,
+  messages: readonly ChatMessage[],
+  trace: RowTrace,
+  role: string,
+  signal?: AbortSignal,
+  keepRaw = true,
+): Promise<string> {
+  const generation = await generator.generate(signal === undefined ? { messages } : { messages, signal });
+  const text = generation.texts[0] ?? "";
+  trace.record(role, generation.model, generation.usage, text);
+  if (!keepRaw) delete trace.raw[role];
+  return text;
 }

@@ -238,11 +238,17 @@ describe("help and typos", () => {
     [["revise", "-h"]],
     [["judge", "-h"]],
     [["stronger", "--help"]],
+    [["anchor", "--help"]],
+    [["help", "anchor"]],
+    [["eval", "-h"]],
+    [["help", "eval"]],
   ])("clair %j prints help with an example", async (args) => {
     const result = await inProcess(args);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/\nexample:\n {2}.*clair /);
     if (args.includes("revise")) expect(result.stdout).toMatch(/^clair revise: CLAIR pairs/);
+    if (args.includes("anchor")) expect(result.stdout).toMatch(/^clair anchor: fill each pair's "anchor"/);
+    if (args.includes("eval")) expect(result.stdout).toMatch(/^clair eval: pairwise evaluation/);
   });
 
   it("suggests the nearest flag or command", async () => {
@@ -258,9 +264,17 @@ describe("help and typos", () => {
     expect((await inProcess(["stronger", "--max-token", "9"])).stderr).toContain(
       "did you mean --stronger-max-tokens?",
     );
+    expect((await inProcess(["eval", "--answer-regx", "x"])).stderr).toContain(
+      "did you mean --answer-regex?",
+    );
+    expect((await inProcess(["anchor", "--tei", "zero"])).stderr).toContain("did you mean --tie?");
+    expect((await inProcess(["eval", "--candidate-modle", "m"])).stderr).toContain(
+      "did you mean --candidate-model?",
+    );
     expect((await inProcess(["revise", "--bogus"])).stderr).not.toContain("did you mean");
     const command = await inProcess(["revse"]);
     expect(command.code).toBe(2);
     expect(command.stderr).toContain('unknown command "revse" (did you mean revise?)');
+    expect((await inProcess(["evl"])).stderr).toContain('unknown command "evl" (did you mean eval?)');
   });
 });

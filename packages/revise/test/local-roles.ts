@@ -3,6 +3,7 @@ import { cannedAnswer } from "./server.js";
 
 /** An in-process generator answering like the test server (the plug-in path, no HTTP). */
 export function localGenerator(model: string): Generator & { calls: number } {
+  const seen = new Map<string, number>();
   const generator = {
     model,
     calls: 0,
@@ -16,7 +17,7 @@ export function localGenerator(model: string): Generator & { calls: number } {
       generator.calls += 1;
       const body = { model, n, messages: messages.map((m) => ({ role: m.role, content: m.content })) };
       return {
-        texts: Array.from({ length: n }, (_, i) => cannedAnswer(body, i)),
+        texts: Array.from({ length: n }, (_, i) => cannedAnswer(body, i, seen)),
         usage: { promptTokens: 10, completionTokens: 5 * n },
         model,
       };

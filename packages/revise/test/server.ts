@@ -22,9 +22,12 @@ interface ChatBody {
  * Builds the canned answer for a chat request: policy answers, reviser answers in the notebook's format,
  * judge answers. Directives in the prompt pick format variants, so a child-process CLI run can be
  * steered without talking to the test:
- * `#nomarker`, `#identical`, `#bold`, `#title`, `#long`, `#both`, `#neither`, `#judge2`, `#empty`.
+ * `#nomarker`, `#identical`, `#bold`, `#title`, `#long`, `#both`, `#neither`, `#judge2`, `#empty`;
+ * for the judge also `#prefer:TEXT` (the solution ending with TEXT wins, else the first), `#longer` (the
+ * longer one wins) and `#flaky` (the first request of each judge prompt names neither; needs `seen`,
+ * the count of judge prompts answered so far); `#pad:MODEL:N` lengthens MODEL's answers by N phrases.
  */
-export function cannedAnswer(body: ChatBody, sample: number): string {
+export function cannedAnswer(body: ChatBody, sample: number, seen?: Map<string, number>): string {
   const content = body.messages?.at(-1)?.content ?? "";
   if (content.startsWith("You are a teacher and your task is to minimally improve")) {
     const task = between(content, "{task}: ", "\n\n{student_solution}: ");
@@ -42,14 +45,30 @@ export function cannedAnswer(body: ChatBody, sample: number): string {
   }
   if (content.startsWith("You are a teacher and your task is to pick the best")) {
     const task = between(content, "{task}: ", "\n\n{student_solution_1}: ");
+    const first = between(content, "\n\n{student_solution_1}: ", "\n\n{student_solution_2}: ");
+    const second = between(content, "\n\n{student_solution_2}: ", "\n\n-----------------");
     if (task.includes("#both")) return "{teacher_reasoning}: [1] is clear, [2] is right.";
     if (task.includes("#neither")) return "{teacher_reasoning}: hard to say.";
+    if (task.includes("#flaky") && seen !== undefined) {
+      const times = seen.get(content) ?? 0;
+      seen.set(content, times + 1);
+      if (times === 0) return "{teacher_reasoning}: hard to say.";
+    }
     if (task.includes("#judge2")) return "{teacher_reasoning}: the second is right.\n\n[2]";
+    const prefer = /#prefer:(\S+)/.exec(task)?.[1];
+    const ends = (text: string) => prefer !== undefined && text.trimEnd().endsWith(prefer);
+    if (ends(first) !== ends(second))
+      return `{teacher_reasoning}: the one ending with ${prefer}.\n\n[${ends(first) ? 1 : 2}]`;
+    if (task.includes("#longer") && first.length !== second.length)
+      return `{teacher_reasoning}: the longer one.\n\n[${first.length > second.length ? 1 : 2}]`;
     return "{teacher_reasoning}: the first is right.\n\n[1]";
   }
   if (content.includes("#empty")) return "";
   if (content.includes("#same")) return `answer to ${content}`;
-  return `answer ${sample} to ${content} by ${body.model ?? "?"}`;
+  const model = (body.model ?? "?").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pad = new RegExp(`#pad:${model}:(\\d+)`).exec(content)?.[1];
+  const padding = pad === undefined ? "" : ` ${"and so on ".repeat(Number(pad))}`;
+  return `answer ${sample} to ${content}${padding} by ${body.model ?? "?"}`;
 }
 
 function between(text: string, start: string, end: string): string {
@@ -112,6 +131,7 @@ export interface TestServer {
  */
 export async function startTestServer(): Promise<TestServer> {
   const sockets = new Set<import("node:net").Socket>();
+  const seen = new Map<string, number>();
   let nextId = 0;
   const state: TestServer = {
     url: "",
@@ -145,7 +165,7 @@ export async function startTestServer(): Promise<TestServer> {
     if (fault === undefined || fault.kind === "text") {
       const n = body.n ?? 1;
       const texts = Array.from({ length: n }, (_, i) =>
-        fault?.kind === "text" ? fault.text : cannedAnswer(body, i),
+        fault?.kind === "text" ? fault.text : cannedAnswer(body, i, seen),
       );
       json(res, 200, completion(body, texts));
       return;
