@@ -223,8 +223,10 @@ describe("apo serve (OpenAI chat completions)", () => {
           param: "messages",
         });
       }
-      // Tokenising each 2.5 MB message list would block the event loop about a second.
-      expect(Math.max(...health)).toBeLessThan(500);
+      // Tokenising each 2.5 MB message list blocked the event loop about a second, and the 8 of them held
+      // /health up for 6.9 s; refused by size, /health answers within parsing time even on a loaded machine
+      // (624 ms seen with other test files running on both cores).
+      expect(Math.max(...health)).toBeLessThan(1500);
     } finally {
       await local.close();
     }
