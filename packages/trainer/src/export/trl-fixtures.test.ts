@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { LOSSES } from "@apo/losses";
 import { getLoss, type LossDefinition } from "@apo/losses/define";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { runTrlExportCase, TRL_EXPORT_CASES, trlExportFiles } from "../../oracle/trl-export-cases.js";
 import { ExportTrlError } from "./export-trl-error.js";
 import {
@@ -171,7 +171,13 @@ describe(`the TRL ${recorded.versions.trl} export fixtures`, () => {
     "%s: the exporter writes the committed files, which TRL parsed with no unknown key and trained on",
     async (name, c) => {
       const dir = await mkdtemp(join(tmpdir(), `trl-fixture-${name}-`));
-      const result = await runTrlExportCase(c, dir);
+      // A deprecated loss name warns once per process: checked here rather than printed.
+      const warnings: string[] = [];
+      const warn = vi.spyOn(process, "emitWarning").mockImplementation((w) => void warnings.push(String(w)));
+      const result = await runTrlExportCase(c, dir).finally(() => warn.mockRestore());
+      expect(warnings).toEqual(
+        c.options.loss === "aot_pair" ? [expect.stringMatching(/loss "aot_pair" is deprecated/)] : [],
+      );
       const out = dirname(result.configFile);
       for (const file of trlExportFiles(c)) {
         const committed = await readFile(new URL(`trl-export/${name}/${file}`, fixtures), "utf8");

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dpoLoss, sftLoss } from "@apo/losses";
 import { runPairedLoss } from "@apo/losses/define";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";
@@ -73,8 +73,14 @@ describe("a list of losses with weights", () => {
     expect(resolveTrainConfig({}, saved)).toEqual(saved);
     expect(() => resolveTrainConfig({ lossWeights: [1, 0.4] }, saved)).toThrow(/lossWeights/);
     const old = { ...resolveTrainConfig({ ...paths, loss: "aot_unpaired" }), loss: "aot_pair" };
+    // The deprecated name warns once per process: checked here rather than printed.
+    const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => undefined);
     expect(resolveTrainConfig({}, old).loss).toBe("aot_unpaired");
     expect(resolveLossDefinition("aot_pair").name).toBe("aot_unpaired");
+    expect(warn.mock.calls.map((call) => String(call[0]))).toEqual([
+      'loss "aot_pair" is deprecated: it is TRL\'s "aot_unpaired", and runs record that name',
+    ]);
+    warn.mockRestore();
   });
 
   describe("train", () => {
