@@ -95,6 +95,9 @@ describe("parseModelConfig", () => {
     expect(() => parseModelConfig({ ...llama31, model_type: "mamba" })).toThrow(
       /unsupported model_type = "mamba"; supported: llama, mistral, qwen2, gpt2/,
     );
+    for (const inherited of ["constructor", "__proto__", "toString"]) {
+      expect(() => parseModelConfig({ ...llama31, model_type: inherited })).toThrow(/unsupported model_type/);
+    }
     expect(() => parseModelConfig({ ...llama31, hidden_act: "gelu" })).toThrow(/hidden_act = "gelu"/);
     expect(() => parseModelConfig({ ...llama31, rope_scaling: { rope_type: "yarn", factor: 4 } })).toThrow(
       /rope_scaling.rope_type = "yarn"/,

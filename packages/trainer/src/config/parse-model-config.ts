@@ -168,7 +168,8 @@ export function parseModelConfig(raw: unknown): ModelConfig {
   }
   const json = raw as Json;
   const modelType = json.model_type;
-  if (typeof modelType !== "string" || !(modelType in MODEL_TYPES)) {
+  // Own keys only: "constructor" or "__proto__" must not resolve through the prototype chain.
+  if (typeof modelType !== "string" || !Object.hasOwn(MODEL_TYPES, modelType)) {
     throw new UnsupportedConfigError(
       "model_type",
       modelType ?? null,

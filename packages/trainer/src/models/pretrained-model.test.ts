@@ -237,6 +237,16 @@ describe("bad checkpoints", () => {
       /"model.layers.1.self_attn.k_proj.weight" is missing/,
     );
   });
+  it("refuses a layer count the checkpoint cannot hold before listing its weights", async () => {
+    const dir = await tinyWith(() => undefined);
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    await writeFile(join(dir, "config.json"), JSON.stringify({ ...config, num_hidden_layers: 1e9 }));
+    const started = performance.now();
+    await expect(loadPretrainedModel(dir)).rejects.toThrow(
+      /num_hidden_layers = 1000000000.*has only \d+ tensors/,
+    );
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
   it("names a wrong shape and a wrong dtype", async () => {
     const shape = await tinyWith((w) =>
       w.set("model.norm.weight", { shape: [31], data: new Float32Array(31) }),

@@ -170,6 +170,15 @@ export async function loadPretrainedModel(
   }
   const config = parseModelConfig(rawConfig);
   const weights = await readCheckpointWeights(dir, { dtype: options.dtype ?? "float32" });
+  // Every layer has its own tensors, so a config with more layers than the checkpoint has tensors is wrong;
+  // checked before the weight specs are listed, which for an absurd count (1e9) would exhaust memory.
+  if (config.numLayers > weights.size) {
+    throw new UnsupportedConfigError(
+      config.family === "gpt2" ? "n_layer" : "num_hidden_layers",
+      config.numLayers,
+      `${dir} has only ${weights.size} tensors, fewer than one per layer`,
+    );
+  }
   validateWeights(config, weights, dir);
   validateWeightDtypes(config, rawConfig, weights, dir);
   const tokenizer = existsSync(join(dir, "tokenizer.json")) ? await ModelTokenizer.load(dir) : null;
