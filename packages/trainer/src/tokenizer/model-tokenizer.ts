@@ -13,6 +13,23 @@ export interface ChatMessage {
 
 type Json = Record<string, unknown>;
 
+/** The `model.type`s of `tokenizer.json` that `@huggingface/tokenizers` runs. */
+const TOKENIZER_MODELS = ["BPE", "WordPiece", "Unigram", "WordLevel"];
+
+/** A JSON object read from `path`; a TokenizerError naming the path when the file is unreadable or not one. */
+async function readJsonObject(path: string): Promise<Json> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, "utf8"));
+  } catch (cause) {
+    throw new TokenizerError(`${path}: not readable JSON: ${String(cause)}`, { file: path, cause });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TokenizerError(`${path}: expected a JSON object`, { file: path });
+  }
+  return value as Json;
+}
+
 function tokenContent(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (typeof value === "object" && value !== null && typeof (value as Json).content === "string") {
@@ -113,12 +130,28 @@ export class ModelTokenizer {
         },
       );
     }
-    const tokenizerJson = JSON.parse(await readFile(jsonPath, "utf8")) as Json;
+    const tokenizerJson = await readJsonObject(jsonPath);
+    const model = tokenizerJson.model as Json | undefined;
+    const type = typeof model === "object" && model !== null ? model.type : undefined;
+    if (typeof type !== "string" || !TOKENIZER_MODELS.includes(type)) {
+      throw new TokenizerError(
+        `${jsonPath}: model.type = ${JSON.stringify(type ?? null)} is not a tokenizer model this package runs (${TOKENIZER_MODELS.join(", ")})`,
+        { file: jsonPath },
+      );
+    }
     const configPath = join(dir, "tokenizer_config.json");
-    const config = existsSync(configPath) ? (JSON.parse(await readFile(configPath, "utf8")) as Json) : {};
+    const config = existsSync(configPath) ? await readJsonObject(configPath) : {};
     const jinjaPath = join(dir, "chat_template.jinja");
     const template = existsSync(jinjaPath) ? await readFile(jinjaPath, "utf8") : null;
-    return new ModelTokenizer(tokenizerJson, config, template, dir);
+    try {
+      return new ModelTokenizer(tokenizerJson, config, template, dir);
+    } catch (cause) {
+      if (TokenizerError.isInstance(cause)) throw cause;
+      throw new TokenizerError(`${jsonPath}: the tokenizer cannot be built: ${String(cause)}`, {
+        file: jsonPath,
+        cause,
+      });
+    }
   }
 
   /** Whether a chat template is available. */

@@ -64,3 +64,21 @@ describe("byte-level tokenizer", () => {
     expect(() => tok.applyChatTemplate([{ role: "user", content: "x" }])).toThrow(TokenizerError);
   });
 });
+
+describe("tokenizer files", () => {
+  it("name the file when tokenizer.json is not JSON, not an object, or of an unknown model type", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "apo-tok-"));
+    const file = join(dir, "tokenizer.json");
+    await writeFile(file, "{ not json");
+    await expect(ModelTokenizer.load(dir)).rejects.toMatchObject({
+      file,
+      message: expect.stringMatching(/not readable JSON/),
+    });
+    await writeFile(file, "[1, 2]");
+    await expect(ModelTokenizer.load(dir)).rejects.toThrow(/tokenizer\.json: expected a JSON object/);
+    await writeFile(file, JSON.stringify({ model: { type: "Quantum" } }));
+    await expect(ModelTokenizer.load(dir)).rejects.toThrow(
+      /model\.type = "Quantum" is not a tokenizer model/,
+    );
+  });
+});
