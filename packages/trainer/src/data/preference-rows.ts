@@ -219,6 +219,36 @@ export function parsePreferenceRow(
 }
 
 /**
+ * Check that every token id of a tokenised pair is in the model's vocabulary.
+ *
+ * @throws TrainDataError naming the location, the field and the id
+ * @example
+ * ```ts
+ * checkVocabulary(pair, 259, { file: "pairs.jsonl", line: 3 });
+ * ```
+ */
+export function checkVocabulary(pair: TokenizedPair, vocabSize: number, at: RowLocation): void {
+  const fields = [
+    ["prompt_ids", pair.chosen.promptIds],
+    ["chosen_ids", pair.chosen.completionIds],
+    ["rejected_ids", pair.rejected.completionIds],
+  ] as const;
+  for (const [field, ids] of fields) {
+    const bad = ids.find((id) => id < 0 || id >= vocabSize);
+    if (bad !== undefined) {
+      throw new TrainDataError(
+        at.file,
+        at.line,
+        `${field} has token id ${bad}, outside the model's vocabulary [0, ${vocabSize})`,
+        {
+          field,
+        },
+      );
+    }
+  }
+}
+
+/**
  * A JSONL row as an object.
  *
  * @throws TrainDataError naming the location when it is not a JSON object

@@ -60,6 +60,20 @@ describe("training data", () => {
     expect(model.tokenizer?.decode(row?.chosen.completionIds ?? [])).toBe(" Yo</s>");
   });
 
+  it("names file, line and field of a token id outside the model's vocabulary", async () => {
+    const file = await write("oov.jsonl", [
+      JSON.stringify({ prompt_ids: [1, 5], chosen_ids: [6, 2], rejected_ids: [7, 2] }),
+      JSON.stringify({ prompt_ids: [1, 5], chosen_ids: [6, 2], rejected_ids: [9999, 2] }),
+    ]);
+    const error = await readPreferencePairs(file, null, TRL_TRUNCATION, 128, { vocabSize: 259 }).catch(
+      (e) => e,
+    );
+    expect(error).toMatchObject({ file, line: 2, field: "rejected_ids" });
+    expect(String(error.message)).toMatch(
+      /oov\.jsonl:2: rejected_ids has token id 9999, outside the model's vocabulary \[0, 259\)/,
+    );
+  });
+
   it("drops rows whose prompt reaches max_length and counts the truncated sequences, as TRL does", async () => {
     const file = await write("long.jsonl", [
       JSON.stringify({ prompt: "abcdefgh", chosen: "x", rejected: "y" }),

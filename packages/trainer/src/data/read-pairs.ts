@@ -1,7 +1,7 @@
 import type { PromptCompletion } from "../logprobs/pack-sequences.js";
 import type { ModelTokenizer } from "../tokenizer/model-tokenizer.js";
 import { parseAnchor } from "./parse-anchor.js";
-import { jsonObject, parsePreferenceRow } from "./preference-rows.js";
+import { checkVocabulary, jsonObject, parsePreferenceRow } from "./preference-rows.js";
 import { readJsonl } from "./read-jsonl.js";
 import { tokenisedRowLimit } from "./row-byte-limit.js";
 import { dropsRow, type Truncation, truncateSequence } from "./truncate-pair.js";
@@ -57,13 +57,14 @@ export async function readPreferencePairs(
   tokenizer: ModelTokenizer | null,
   truncation: Truncation,
   context: number,
-  options: { readonly anchors?: boolean } = {},
+  options: { readonly anchors?: boolean; readonly vocabSize?: number } = {},
 ): Promise<PreferenceData> {
   const pairs: TrainPair[] = [];
   const skipped: SkippedRow[] = [];
   let truncated = 0;
   for await (const { line, value } of readJsonl(file, tokenisedRowLimit(truncation, context))) {
     const row = parsePreferenceRow(value, tokenizer, { file, line });
+    if (options.vocabSize !== undefined) checkVocabulary(row, options.vocabSize, { file, line });
     const anchor =
       options.anchors === true ? parseAnchor(jsonObject(value, { file, line }), { file, line }) : undefined;
     if (dropsRow(row.chosen.promptIds, truncation)) {

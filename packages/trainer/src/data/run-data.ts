@@ -61,7 +61,10 @@ export async function readRunData(
   const read = async (file: string): Promise<{ rows: Row[]; skipped: (SkippedRow & { file: string })[] }> => {
     const data =
       format === "paired"
-        ? await readPreferencePairs(file, model.tokenizer, truncation, context, options)
+        ? await readPreferencePairs(file, model.tokenizer, truncation, context, {
+            ...options,
+            vocabSize: model.config.vocabSize,
+          })
         : await readUnpairedExamples(file, model.tokenizer, truncation, context);
     const rows = "pairs" in data ? data.pairs : data.examples;
     if (data.truncated > 0) {

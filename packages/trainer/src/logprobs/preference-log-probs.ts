@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { countLines } from "../data/count-lines.js";
-import { parsePreferenceRow, type TokenizedPair } from "../data/preference-rows.js";
+import { checkVocabulary, parsePreferenceRow, type TokenizedPair } from "../data/preference-rows.js";
 import { type JsonlRow, parseJsonl, readJsonl } from "../data/read-jsonl.js";
 import { tokenisedRowLimit } from "../data/row-byte-limit.js";
 import { TRL_TRUNCATION, type Truncation, truncateSequence } from "../data/truncate-pair.js";
@@ -70,10 +70,9 @@ async function* scoreRows(
       return out;
     };
     for await (const { line, value } of rows) {
-      const row = parsePreferenceRow(value, model.tokenizer, {
-        ...(options.file === undefined ? {} : { file: options.file }),
-        line,
-      });
+      const at = { ...(options.file === undefined ? {} : { file: options.file }), line };
+      const row = parsePreferenceRow(value, model.tokenizer, at);
+      checkVocabulary(row, model.config.vocabSize, at);
       batch.push({
         ...row,
         chosen: truncateSequence(row.chosen, truncation, context),
