@@ -83,7 +83,12 @@ export {
   savePretrainedModel,
 } from "./models/pretrained-model.js";
 export type { EvalMetrics } from "./report/evaluate-pairs.js";
-export { type ChartSeries, type LineChart, lineChartSvg } from "./report/line-chart-svg.js";
+export {
+  type ChartSeries,
+  type LineChart,
+  type LineChartGridOptions,
+  lineChartSvg,
+} from "./report/line-chart-svg.js";
 export { NonFiniteWeightError, SafetensorsError, ShardPathError } from "./safetensors/safetensors-error.js";
 export {
   PROMPT_CHARS_PER_TOKEN,
