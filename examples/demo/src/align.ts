@@ -3,24 +3,25 @@ import type { Pair } from "./datasets.js";
 import { encodePair, withWeights } from "./model-io.js";
 import { seededRandom } from "./task.js";
 
-/** The objectives the demo compares, by TRL name. */
-export const ALIGNMENT_LOSSES = { "APO-zero": "apo_zero", "APO-down": "apo_down", DPO: "sigmoid" } as const;
-export type AlignmentLossName = keyof typeof ALIGNMENT_LOSSES;
-
-/** Options of {@link align}. */
-export interface AlignOptions {
-  loss: AlignmentLossName;
-  beta: number;
-  lr: number;
-  steps: number;
-  pairsPerStep: number;
-  evalEvery: number;
-  seed: number;
-}
+/**
+ * The objectives the demo compares, by the paper's names, with the trainer's (TRL's) loss names: the
+ * paper's five (Table 2) and APO with the anchor chosen per pair (`apo_anchored`, beyond the paper).
+ */
+export const OBJECTIVES = {
+  SFT: "sft",
+  DPO: "sigmoid",
+  KTO: "kto_pair",
+  "APO-zero": "apo_zero",
+  "APO-down": "apo_down",
+  "APO-anchored": "apo_anchored",
+} as const;
+export type ObjectiveName = keyof typeof OBJECTIVES;
 
 /** Held-out statistics at one step: the paper's Figure 4 quantities. */
 export interface TrajectoryPoint {
   step: number;
+  /** Fractional epoch of the step. */
+  epoch: number;
   /** Mean summed log-likelihood of the held-out chosen / rejected answers. */
   chosenLogp: number;
   rejectedLogp: number;
@@ -31,31 +32,47 @@ export interface TrajectoryPoint {
   rewardAccuracy: number;
 }
 
-/** Policy log-probs of pairs (chosen then rejected per chunk) without changing the weights (lr = 0). */
-async function logProbs(
-  session: TrainStepSession,
-  model: PretrainedModel,
-  pairs: readonly Pair[],
-  chunk: number,
-  reference?: { chosen: number[]; rejected: number[] },
-): Promise<{ chosen: number[]; rejected: number[] }> {
-  const chosen: number[] = [];
-  const rejected: number[] = [];
-  for (let start = 0; start < pairs.length; start += chunk) {
-    const part = pairs.slice(start, start + chunk);
-    const batch = pack(model, part);
-    const ref = reference
-      ? [
-          ...reference.chosen.slice(start, start + part.length),
-          ...reference.rejected.slice(start, start + part.length),
-        ]
-      : new Array(2 * part.length).fill(0);
-    const out = await session.step(batch, ref, 0);
-    chosen.push(...Array.from(out.policyLogp.subarray(0, part.length)));
-    rejected.push(...Array.from(out.policyLogp.subarray(part.length)));
-  }
-  return { chosen, rejected };
+/** Log-probs of the chosen and rejected answers of some pairs, in pair order. */
+export interface PairLogProbs {
+  chosen: number[];
+  rejected: number[];
 }
+
+/** The reference model's log-probs of a dataset's training and held-out pairs (the same for every objective). */
+export interface PairReference {
+  train: PairLogProbs;
+  heldOut: PairLogProbs;
+}
+
+/** Options of {@link align}. */
+export interface AlignOptions {
+  objective: ObjectiveName;
+  beta: number;
+  lr: number;
+  epochs: number;
+  pairsPerStep: number;
+  trajectoryPointsPerEpoch: number;
+  /** Seeds the batch order, the same for every objective so that they see the pairs in the same order. */
+  seed: number;
+  /** The reference log-probs from an earlier call on the same pairs (computed when absent). */
+  reference?: PairReference;
+  /** Per training pair, APO-anchored's weight of APO-down (0: APO-zero, 1: APO-down). */
+  anchorDown?: readonly number[];
+  /** Called with the checkpoint after every epoch (the paper evaluates every epoch's checkpoint). */
+  onEpoch?: (epoch: number, model: PretrainedModel) => Promise<void>;
+}
+
+/** What {@link align} returns. */
+export interface AlignResult {
+  model: PretrainedModel;
+  trajectory: TrajectoryPoint[];
+  /** Per held-out pair, the rewards after the last step (for paired standard errors). */
+  finalRewards: PairLogProbs;
+  reference: PairReference;
+}
+
+/** Held-out pairs evaluated per run of the session (one run: 2 × this many rows). */
+const EVAL_CHUNK = 64;
 
 function pack(model: PretrainedModel, pairs: readonly Pair[]) {
   const rows = [
@@ -69,68 +86,118 @@ function pack(model: PretrainedModel, pairs: readonly Pair[]) {
   });
 }
 
+/** Policy log-probs of pairs without changing the weights (lr = 0 evaluates). */
+async function logProbs(
+  session: TrainStepSession,
+  model: PretrainedModel,
+  pairs: readonly Pair[],
+  reference?: PairLogProbs,
+): Promise<PairLogProbs> {
+  const chosen: number[] = [];
+  const rejected: number[] = [];
+  for (let start = 0; start < pairs.length; start += EVAL_CHUNK) {
+    const part = pairs.slice(start, start + EVAL_CHUNK);
+    const ref = reference
+      ? [
+          ...reference.chosen.slice(start, start + part.length),
+          ...reference.rejected.slice(start, start + part.length),
+        ]
+      : new Array(2 * part.length).fill(0);
+    // Anchors only matter to the loss's value, not to the log-probs read here.
+    const out = await session.step(pack(model, part), ref, 0, undefined, new Array(part.length).fill(0));
+    chosen.push(...Array.from(out.policyLogp.subarray(0, part.length)));
+    rejected.push(...Array.from(out.policyLogp.subarray(part.length)));
+  }
+  return { chosen, rejected };
+}
+
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 /**
- * Aligns a copy of the model on preference pairs with one objective (RMSProp, the paper's optimizer, linear
- * decay to 0), evaluating the held-out pairs every `evalEvery` steps. The reference is the model itself.
- * @example const { model: aligned, trajectory } = await align(weak, pairs, heldOut, { loss: "APO-zero", ... });
+ * Aligns a copy of the model on preference pairs with one objective as the paper does (RMSProp, the
+ * learning rate decaying linearly to 0, every pair once per epoch in a seeded order), tracking the
+ * held-out log-likelihoods and rewards (Figure 4) and handing every epoch's checkpoint to `onEpoch`.
+ * The reference is the model itself.
+ * @example const { trajectory } = await align(weak, pairs, heldOut, { objective: "APO-zero", epochs: 4, ... });
  */
 export async function align(
   model: PretrainedModel,
   train: readonly Pair[],
   heldOut: readonly Pair[],
   options: AlignOptions,
-): Promise<{ model: PretrainedModel; trajectory: TrajectoryPoint[] }> {
+): Promise<AlignResult> {
   const session = await TrainStepSession.create(model, {
-    loss: ALIGNMENT_LOSSES[options.loss],
+    loss: OBJECTIVES[options.objective],
     lossParams: { beta: options.beta },
     optimizer: "rmsprop",
     maxGradNorm: 1,
     sessionOptions: { intraOpNumThreads: 1 },
   });
-  const chunk = options.pairsPerStep;
-  const reference = await logProbs(session, model, train, chunk);
-  const heldOutReference = await logProbs(session, model, heldOut, chunk);
-  const trajectory: TrajectoryPoint[] = [];
-  const evaluate = async (step: number) => {
-    const now = await logProbs(session, model, heldOut, chunk, heldOutReference);
-    const cr = now.chosen.map((v, i) => options.beta * (v - (heldOutReference.chosen[i] as number)));
-    const rr = now.rejected.map((v, i) => options.beta * (v - (heldOutReference.rejected[i] as number)));
-    trajectory.push({
-      step,
-      chosenLogp: mean(now.chosen),
-      rejectedLogp: mean(now.rejected),
-      chosenReward: mean(cr),
-      rejectedReward: mean(rr),
-      rewardAccuracy: mean(cr.map((c, i) => (c > (rr[i] as number) ? 1 : 0))),
-    });
-  };
-  await evaluate(0);
-  const rand = seededRandom(options.seed);
-  const order = train.map((_, i) => i);
-  let cursor = order.length;
-  for (let step = 1; step <= options.steps; step++) {
-    const picked: number[] = [];
-    while (picked.length < Math.min(chunk, order.length)) {
-      if (cursor >= order.length) {
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = Math.floor(rand() * (i + 1));
-          [order[i], order[j]] = [order[j] as number, order[i] as number];
-        }
-        cursor = 0;
+  try {
+    const reference = options.reference ?? {
+      train: await logProbs(session, model, train),
+      heldOut: await logProbs(session, model, heldOut),
+    };
+    const trajectory: TrajectoryPoint[] = [];
+    let finalRewards: PairLogProbs = { chosen: [], rejected: [] };
+    const perEpoch = Math.ceil(train.length / options.pairsPerStep);
+    const total = perEpoch * options.epochs;
+    const evaluate = async (step: number) => {
+      const now = await logProbs(session, model, heldOut, reference.heldOut);
+      const ref = reference.heldOut;
+      const cr = now.chosen.map((v, i) => options.beta * (v - (ref.chosen[i] as number)));
+      const rr = now.rejected.map((v, i) => options.beta * (v - (ref.rejected[i] as number)));
+      finalRewards = { chosen: cr, rejected: rr };
+      trajectory.push({
+        step,
+        epoch: step / perEpoch,
+        chosenLogp: mean(now.chosen),
+        rejectedLogp: mean(now.rejected),
+        chosenReward: mean(cr),
+        rejectedReward: mean(rr),
+        rewardAccuracy: mean(cr.map((c, i) => (c > (rr[i] as number) ? 1 : 0))),
+      });
+    };
+    await evaluate(0);
+    // Steps within an epoch after which the held-out pairs are evaluated (always its last step).
+    const points = new Set(
+      Array.from({ length: options.trajectoryPointsPerEpoch }, (_, k) =>
+        Math.round(((k + 1) * perEpoch) / options.trajectoryPointsPerEpoch),
+      ),
+    );
+    const rand = seededRandom(options.seed);
+    const order = train.map((_, i) => i);
+    let step = 0;
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j] as number, order[i] as number];
       }
-      picked.push(order[cursor++] as number);
+      for (let start = 0; start < order.length; start += options.pairsPerStep) {
+        const picked = order.slice(start, start + options.pairsPerStep);
+        const ref = [
+          ...picked.map((i) => reference.train.chosen[i] as number),
+          ...picked.map((i) => reference.train.rejected[i] as number),
+        ];
+        const anchors = picked.map((i) => options.anchorDown?.[i] ?? 0);
+        const lr = options.lr * (1 - step / total);
+        step++;
+        await session.step(
+          pack(
+            model,
+            picked.map((i) => train[i] as Pair),
+          ),
+          ref,
+          lr,
+          undefined,
+          anchors,
+        );
+        if (points.has(step - (epoch - 1) * perEpoch)) await evaluate(step);
+      }
+      await options.onEpoch?.(epoch, withWeights(model, session.weights));
     }
-    const pairs = picked.map((i) => train[i] as Pair);
-    const ref = [
-      ...picked.map((i) => reference.chosen[i] as number),
-      ...picked.map((i) => reference.rejected[i] as number),
-    ];
-    await session.step(pack(model, pairs), ref, options.lr * (1 - (step - 1) / options.steps));
-    if (step % options.evalEvery === 0 || step === options.steps) await evaluate(step);
+    return { model: withWeights(model, session.weights), trajectory, finalRewards, reference };
+  } finally {
+    await session.release();
   }
-  const aligned = withWeights(model, session.weights);
-  await session.release();
-  return { model: aligned, trajectory };
 }

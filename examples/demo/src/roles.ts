@@ -1,4 +1,3 @@
-import type { LocalGenerator, PretrainedModel } from "@apo/trainer";
 import {
   type GenerateRequest,
   type Generation,
@@ -8,9 +7,7 @@ import {
   parseRevision,
   type Reviser,
 } from "@clair/revise";
-import { encodePrompt } from "./model-io.js";
-import { MAX_ANSWER_TOKENS } from "./sample.js";
-import { isCorrect, minimalRevision, type Problem, problem, strongerAnswer } from "./task.js";
+import { answerError, isCorrect, minimalRevision, type Problem, problem, strongerAnswer } from "./task.js";
 
 /** The task behind a prompt text `"sort 391404:"`. */
 export function problemOf(prompt: string): Problem {
@@ -21,34 +18,21 @@ export function problemOf(prompt: string): Problem {
 
 const NO_USAGE = { promptTokens: 0, completionTokens: 0 };
 
-/** FNV-1a of a text: a per-prompt seed, so samples do not depend on the order requests arrive in. */
-function hashSeed(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
 /**
- * The target model M as a `@clair/revise` Generator: the last user message is the raw task prompt (the toy
- * model has no chat format), sampled at temperature 1 with a seed derived from the prompt.
+ * The target model M as a `@clair/revise` Generator for the on-policy judge: its answers to each prompt,
+ * sampled at temperature 1 beforehand in one batched call (so that they do not depend on how the builder
+ * orders its requests), handed out in order. The toy model has no chat format: the last user message is
+ * the raw task prompt.
  */
-export function policyGenerator(model: PretrainedModel, generator: LocalGenerator, seed: number): Generator {
+export function sampledPolicy(samples: ReadonlyMap<string, readonly string[]>): Generator {
   return {
     model: "tiny-llama (policy)",
     async generate(request: GenerateRequest): Promise<Generation> {
       const prompt = request.messages.at(-1)?.content ?? "";
-      const completions = await generator.complete(
-        Array.from({ length: request.n ?? 1 }, () => encodePrompt(model, prompt)),
-        { temperature: 1, seed: (seed ^ hashSeed(prompt)) >>> 0, maxNewTokens: MAX_ANSWER_TOKENS },
-      );
-      return {
-        texts: completions.map((c) => c.text),
-        model: "tiny-llama (policy)",
-        usage: {
-          promptTokens: completions.reduce((s, c) => s + c.promptTokens, 0),
-          completionTokens: completions.reduce((s, c) => s + c.completionTokens, 0),
-        },
-      };
+      const texts = samples.get(prompt)?.slice(0, request.n ?? 1) ?? [];
+      if (texts.length < (request.n ?? 1))
+        throw new Error(`no samples of the policy for ${JSON.stringify(prompt)}`);
+      return { texts, model: "tiny-llama (policy)", usage: NO_USAGE };
     },
   };
 }
@@ -70,14 +54,18 @@ export const checkerReviser: Reviser = {
   },
 };
 
-/** The judge for the on-policy judge baseline: prefers the correct answer, the first one on ties. */
+/**
+ * The judge of both judge datasets: prefers the correct answer, else the one whose digits are fewer edits
+ * from the right ones ({@link answerError}), the first one on ties.
+ */
 export const checkerJudge: Judge = {
   model: "checker (judge)",
   async judge({ prompt, responses }) {
     const p = problemOf(prompt);
-    const [first, second] = responses.map((r) => isCorrect(p, r));
-    const winner = second && !first ? 2 : 1;
-    const raw = `Answer 1 is ${first ? "correct" : "wrong"} and answer 2 is ${second ? "correct" : "wrong"}. [${winner}]`;
+    const [first = 0, second = 0] = responses.map((r) => answerError(p, r));
+    const winner = second < first ? 2 : 1;
+    const says = (e: number) => (e === 0 ? "correct" : `${e - 1} edits from correct`);
+    const raw = `Answer 1 is ${says(first)} and answer 2 is ${says(second)}. [${winner}]`;
     return { parsed: parseJudgment(raw), raw, usage: NO_USAGE, model: "checker (judge)" };
   },
 };

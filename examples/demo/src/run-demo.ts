@@ -1,24 +1,41 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTinyModel, LocalGenerator } from "@apo/trainer";
+import { createTinyModel, type PretrainedModel } from "@apo/trainer";
 import { figure3Svg } from "@apo-clair/example-losses-basic/figure3";
 import { contrastiveness } from "@clair/metrics";
-import { ALIGNMENT_LOSSES, type AlignmentLossName, align } from "./align.js";
+import { align, type PairReference } from "./align.js";
 import { buildDatasets } from "./datasets.js";
 import type { DemoConfig } from "./demo-config.js";
-import { type DemoResults, figure4Svg, reportMarkdown, slug } from "./report.js";
-import { policyGenerator } from "./roles.js";
-import { accuracy, sampleAnswers } from "./sample.js";
+import { accuracySvg, figure4Svg } from "./figures.js";
+import { FIGURE_FILES, reportMarkdown } from "./report.js";
+import type { CellResult, DatasetResult, DemoResults } from "./results.js";
+import { sampledPolicy } from "./roles.js";
+import { greedyCorrect, sampleAnswers } from "./sample.js";
 import { supervisedFineTune } from "./sft.js";
-import { splitProblems } from "./task.js";
+import { checkpointChange, mean } from "./stats.js";
+import { isCorrect, type Problem, splitProblems } from "./task.js";
 
 /** Every character is a token for the demo's Jaccard: the answers are numbers, not words. */
 const characters = (text: string) => [...text];
 
+/** A tiny Llama of the demo's size, seeded. */
+function tinyLlama(config: DemoConfig, seed: number): Promise<PretrainedModel> {
+  return createTinyModel({
+    family: "llama",
+    seed,
+    hiddenSize: config.hiddenSize,
+    numLayers: config.numLayers,
+    numHeads: 4,
+    intermediateSize: 3 * config.hiddenSize,
+    maxPositions: 64,
+  });
+}
+
 /**
- * The end-to-end demo: weak model by SFT → on-policy answers → CLAIR / stronger-preferred / on-policy judge
- * datasets → Table 1 → APO-zero, APO-down and DPO on each → Table 2 and Figure 4, in one report.
- * Returns the path of the report.
+ * The end-to-end demo: weak model by SFT → its own answers, and two weaker models' → the paper's four
+ * datasets (CLAIR, stronger preferred, on-policy judge, off-policy judge) → Table 1 → every objective on
+ * each, with a checkpoint evaluated after every epoch → Table 2, Figure 4 and the paper's claims checked,
+ * in one report. Returns the path of the report.
  */
 export async function runDemo(
   config: DemoConfig,
@@ -27,8 +44,9 @@ export async function runDemo(
 ): Promise<string> {
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
+  // The builders resume from their journals; a new run starts from empty data files.
+  await rm(join(outDir, "data"), { recursive: true, force: true });
   await mkdir(join(outDir, "data"), { recursive: true });
-  await writeFile(join(outDir, "figure3.svg"), figure3Svg());
 
   const [sftSet = [], preferenceSet = [], evalSet = []] = splitProblems(config.seed, [
     config.sftSteps * 32,
@@ -36,19 +54,10 @@ export async function runDemo(
     config.evalPrompts,
   ]);
   log(
-    `[${elapsed()}] 1/6 creating a tiny Llama (hidden ${config.hiddenSize}, ${config.numLayers} layers) and teaching it to sort digits by SFT`,
+    `[${elapsed()}] 1/6 creating a tiny Llama (hidden ${config.hiddenSize}, ${config.numLayers} layer${config.numLayers === 1 ? "" : "s"}) and teaching it to sort digits by SFT`,
   );
-  const base = await createTinyModel({
-    family: "llama",
-    seed: config.seed,
-    hiddenSize: config.hiddenSize,
-    numLayers: config.numLayers,
-    numHeads: 4,
-    intermediateSize: 3 * config.hiddenSize,
-    maxPositions: 64,
-  });
   const every = Math.max(1, Math.round(config.sftSteps / 5));
-  const weak = await supervisedFineTune(base, sftSet, {
+  const weak = await supervisedFineTune(await tinyLlama(config, config.seed), sftSet, {
     steps: config.sftSteps,
     batchRows: 32,
     lr: config.sftLr,
@@ -57,81 +66,170 @@ export async function runDemo(
         log(`    SFT step ${step}/${config.sftSteps}  loss ${loss.toFixed(3)}  (${elapsed()})`);
     },
   });
-  const before = await accuracy(weak, evalSet);
-  log(`    greedy accuracy after SFT: ${(100 * before).toFixed(1)}%`);
+  const before = await greedyCorrect(weak, evalSet);
+  const accuracyBefore = mean(before);
+  const seBefore = Math.sqrt((accuracyBefore * (1 - accuracyBefore)) / evalSet.length);
+  log(
+    `    greedy accuracy after SFT: ${(100 * accuracyBefore).toFixed(1)}% ± ${(100 * seBefore).toFixed(1)} on ${evalSet.length} prompts`,
+  );
 
-  log(`[${elapsed()}] 2/6 sampling the model's own answers (y_l) for ${preferenceSet.length} prompts`);
+  log(
+    `[${elapsed()}] 2/6 sampling answers for ${preferenceSet.length} prompts: the model's (y_l) and two weaker models'`,
+  );
   const sampled = await sampleAnswers(weak, preferenceSet, { temperature: 1, seed: config.seed });
+  const modelRight = new Map(
+    Array.from(await greedyCorrect(weak, preferenceSet), (c, i) => [preferenceSet[i]?.prompt, c === 1]),
+  );
+  const others = [];
+  const otherModels = [];
+  for (const [k, steps] of config.otherModelSftSteps.entries()) {
+    const name = `tiny-llama M${"′″"[k]} (seed ${config.seed + k + 1}, ${steps} SFT steps)`;
+    const other = await supervisedFineTune(await tinyLlama(config, config.seed + k + 1), sftSet, {
+      steps,
+      batchRows: 32,
+      lr: config.sftLr,
+    });
+    const accuracy = mean(await greedyCorrect(other, evalSet));
+    otherModels.push({ model: name, accuracy });
+    others.push({
+      model: name,
+      answers: await sampleAnswers(other, preferenceSet, { temperature: 1, seed: config.seed + k + 1 }),
+    });
+    log(`    ${name}: greedy accuracy ${(100 * accuracy).toFixed(1)}%`);
+  }
 
-  log(`[${elapsed()}] 3/6 building the datasets with @clair/revise's builders`);
-  const generator = await LocalGenerator.create(weak, { sessionOptions: { intraOpNumThreads: 1 } });
-  const datasets = await buildDatasets(
+  log(`[${elapsed()}] 3/6 building the four datasets with @clair/revise's builders`);
+  // Two more samples of M per prompt for the on-policy judge (rows of one call have their own seeds).
+  const twice = await sampleAnswers(weak, [...preferenceSet, ...preferenceSet], {
+    temperature: 1,
+    seed: config.seed + 100,
+  });
+  const policySamples = new Map(
+    preferenceSet.map((p, i) => [p.prompt, [twice[i] ?? "", twice[i + preferenceSet.length] ?? ""]]),
+  );
+  const built = await buildDatasets(
     preferenceSet,
     sampled,
-    policyGenerator(weak, generator, config.seed),
+    sampledPolicy(policySamples),
+    [others[0] ?? { model: "", answers: [] }, others[1] ?? { model: "", answers: [] }],
     join(outDir, "data"),
   );
-  await generator.close();
-  for (const d of datasets)
-    log(`    ${d.name}: ${d.pairs.length} pairs, ${d.rejectedRows} prompts filtered out`);
+  const problemOf = new Map(preferenceSet.map((p) => [p.prompt, p]));
 
-  log(`[${elapsed()}] 4/6 measuring contrast with @clair/metrics (Table 1)`);
-  const measured = [];
-  for (const dataset of datasets) {
+  log(
+    `[${elapsed()}] 4/6 measuring contrast with @clair/metrics (Table 1) and the winners against the model`,
+  );
+  const datasets: DatasetResult[] = [];
+  for (const dataset of built) {
     const contrast = await contrastiveness(dataset.pairs, { tokenizer: characters });
-    measured.push({ dataset, contrast });
+    const chosenRight = dataset.pairs.map((p) => isCorrect(problemOf.get(p.prompt) as Problem, p.chosen));
+    const modelRightHere = dataset.pairs.map((p) => modelRight.get(p.prompt) === true);
+    const heldOutPairs = Math.min(config.heldOutPairs, Math.floor(dataset.pairs.length / 2));
+    datasets.push({
+      dataset,
+      contrast,
+      trainPairs: dataset.pairs.length - heldOutPairs,
+      heldOutPairs,
+      chosenCorrect: mean(chosenRight.map(Number)),
+      modelCorrect: mean(modelRightHere.map(Number)),
+      chosenBeatsModel: mean(chosenRight.map((c, i) => (c && !modelRightHere[i] ? 1 : 0))),
+    });
     log(
-      `    ${dataset.name}: Jaccard ${contrast.jaccard.mean.toFixed(2)}, Levenshtein ${contrast.levenshtein.mean.toFixed(2)}`,
+      `    ${dataset.name}: ${dataset.pairs.length} pairs (${dataset.rejectedRows} prompts filtered out), Jaccard ${contrast.jaccard.mean.toFixed(1)}, Levenshtein ${contrast.levenshtein.mean.toFixed(2)}, chosen correct ${(100 * mean(chosenRight.map(Number))).toFixed(0)}% vs the model's ${(100 * mean(modelRightHere.map(Number))).toFixed(0)}%`,
     );
   }
 
-  log(`[${elapsed()}] 5/6 aligning copies with APO-zero, APO-down and DPO on each dataset`);
-  const cells: DemoResults["cells"][number][] = [];
-  for (const dataset of datasets) {
-    const held = Math.max(2, Math.round(dataset.pairs.length * config.heldOutShare));
-    const heldOut = dataset.pairs.slice(0, held);
-    const train = dataset.pairs.slice(held);
-    for (const loss of Object.keys(ALIGNMENT_LOSSES) as AlignmentLossName[]) {
+  const objectives = config.objectives;
+  log(
+    `[${elapsed()}] 5/6 aligning copies with ${objectives.join(", ")} on each dataset, ${config.epochs} epochs, accuracy after each`,
+  );
+  const cells: CellResult[] = [];
+  for (const { dataset, heldOutPairs } of datasets) {
+    const heldOut = dataset.pairs.slice(0, heldOutPairs);
+    const train = dataset.pairs.slice(heldOutPairs);
+    // APO-anchored's per-pair choice: APO-zero (0) where the winning answer is right and the model's own
+    // greedy answer wrong, APO-down (1) where the model is already as good (both right) or the winner is no
+    // better (both wrong, or the winner wrong).
+    const anchorDown = train.map((p) =>
+      isCorrect(problemOf.get(p.prompt) as Problem, p.chosen) && modelRight.get(p.prompt) !== true ? 0 : 1,
+    );
+    let reference: PairReference | undefined;
+    for (const objective of objectives) {
       if (train.length === 0) continue;
-      const { model, trajectory } = await align(weak, train, heldOut, {
-        loss,
+      const checkpoints: Uint8Array[] = [];
+      const result = await align(weak, train, heldOut, {
+        objective,
         beta: config.beta,
         lr: config.alignLr,
-        steps: config.alignSteps,
+        epochs: config.epochs,
         pairsPerStep: config.pairsPerStep,
-        evalEvery: config.evalEvery,
+        trajectoryPointsPerEpoch: config.trajectoryPointsPerEpoch,
         seed: config.seed,
+        anchorDown,
+        ...(reference === undefined ? {} : { reference }),
+        onEpoch: async (_epoch, model) => {
+          checkpoints.push(await greedyCorrect(model, evalSet));
+        },
       });
-      const acc = await accuracy(model, evalSet);
-      cells.push({ dataset: dataset.name, loss, accuracy: acc, trajectory });
-      const last = trajectory.at(-1);
+      reference = result.reference;
+      const change = checkpointChange(before, checkpoints);
+      cells.push({
+        dataset: dataset.name,
+        objective,
+        change,
+        trajectory: result.trajectory,
+        finalRewards: result.finalRewards,
+      });
+      const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}`;
       log(
-        `    ${dataset.name} × ${loss}: accuracy ${(100 * acc).toFixed(1)}%  held-out rewards chosen ${last?.chosenReward.toFixed(3)} rejected ${last?.rejectedReward.toFixed(3)}  (${elapsed()})`,
+        `    ${dataset.name} × ${objective}: accuracy by epoch ${change.accuracies.map((a) => (100 * a).toFixed(1)).join(" ")}; max Δ ${pts(change.maxDelta)}, mean Δ ${pts(change.meanDelta)} ± ${(100 * change.meanSe).toFixed(1)}  (${elapsed()})`,
       );
     }
-    await writeFile(join(outDir, `figure4-${slug(dataset.name)}.svg`), figure4Svg(dataset.name, cells));
   }
 
-  log(`[${elapsed()}] 6/6 writing the report`);
+  log(`[${elapsed()}] 6/6 writing the report and figures`);
   const results: DemoResults = {
+    smoke: config.smoke,
     config: {
-      model: `Llama, hidden ${config.hiddenSize}, ${config.numLayers} layers, byte-level tokenizer`,
-      "SFT steps": config.sftSteps,
+      model: `Llama, hidden ${config.hiddenSize}, ${config.numLayers} layer${config.numLayers === 1 ? "" : "s"}, byte-level tokenizer`,
+      "SFT steps (M; M′, M″)": `${config.sftSteps}; ${config.otherModelSftSteps.join(", ")}`,
       "preference prompts": config.preferencePrompts,
       "evaluation prompts": config.evalPrompts,
-      alignment: `RMSProp, lr ${config.alignLr} decaying to 0, β ${config.beta}, ${config.alignSteps} steps of ${config.pairsPerStep} pairs`,
+      "held-out pairs per dataset (Figure 4)": config.heldOutPairs,
+      alignment: `RMSProp, lr ${config.alignLr.toExponential().replace("e-", "e−")} decaying linearly to 0, β ${config.beta}, ${config.pairsPerStep} pairs a step, ${config.epochs} epochs, a checkpoint after each`,
       seed: config.seed,
     },
-    accuracyBefore: before,
-    datasets: measured,
+    evalPrompts: evalSet.length,
+    accuracyBefore,
+    seBefore,
+    otherModels,
+    datasets,
     cells,
     seconds: (performance.now() - started) / 1000,
   };
+  await writeFile(join(outDir, FIGURE_FILES.figure3), figure3Svg());
+  await writeFile(join(outDir, FIGURE_FILES.figure4), figure4Svg(results));
+  await writeFile(join(outDir, FIGURE_FILES.accuracy), accuracySvg(results));
   const report = join(outDir, "report.md");
   await writeFile(report, reportMarkdown(results));
-  await writeFile(
-    join(outDir, "results.json"),
-    `${JSON.stringify({ ...results, datasets: measured.map((m) => ({ name: m.dataset.name, pairs: m.dataset.pairs.length, contrast: m.contrast })) }, null, 2)}\n`,
-  );
+  await writeFile(join(outDir, "results.json"), `${JSON.stringify(serialisable(results), null, 2)}\n`);
   return report;
+}
+
+/** results.json: the report's numbers, without the per-prompt outcomes and the datasets' pairs. */
+function serialisable(r: DemoResults) {
+  return {
+    ...r,
+    datasets: r.datasets.map(({ dataset, ...rest }) => ({
+      name: dataset.name,
+      pairs: dataset.pairs.length,
+      rejectedRows: dataset.rejectedRows,
+      rejectedByReason: dataset.rejectedByReason,
+      ...rest,
+    })),
+    cells: r.cells.map(({ change, finalRewards: _, ...rest }) => {
+      const { perPrompt: _p, ...table2 } = change;
+      return { ...rest, ...table2 };
+    }),
+  };
 }

@@ -1,9 +1,15 @@
-import { LocalGenerator, type PretrainedModel } from "@apo/trainer";
+import { type Completion, LocalGenerator, type PretrainedModel } from "@apo/trainer";
 import { encodePrompt } from "./model-io.js";
-import { isCorrect, type Problem } from "./task.js";
+import { DIGITS, isCorrect, type Problem } from "./task.js";
 
 /** Most characters an answer may have (the stronger model's style is the longest). */
 export const MAX_ANSWER_TOKENS = 24;
+
+/**
+ * Tokens a correct answer needs at most: the stronger model's style, "0, 1, 3, 4, 4, 9" (3 characters a digit
+ * less the last separator, one token each with the byte-level tokenizer), then the end-of-sequence token.
+ */
+const LONGEST_CORRECT = 3 * DIGITS - 2 + 1;
 
 /**
  * Samples one answer per problem from the model (on-policy y_l), or the greedy answer at temperature 0.
@@ -14,20 +20,48 @@ export async function sampleAnswers(
   problems: readonly Problem[],
   options: { temperature: number; seed: number },
 ): Promise<string[]> {
-  const generator = await LocalGenerator.create(model, { sessionOptions: { intraOpNumThreads: 1 } });
+  return (await complete(model, problems, { ...options, maxNewTokens: MAX_ANSWER_TOKENS })).map(
+    (c) => c.text,
+  );
+}
+
+async function complete(
+  model: PretrainedModel,
+  problems: readonly Problem[],
+  options: { temperature: number; seed: number; maxNewTokens: number },
+): Promise<Completion[]> {
+  // 64 prompts a batch: about twice as fast as the default 16 for this model on a CPU.
+  const generator = await LocalGenerator.create(model, {
+    sessionOptions: { intraOpNumThreads: 1 },
+    maxBatchSize: 64,
+  });
   try {
-    const completions = await generator.complete(
+    return await generator.complete(
       problems.map((p) => encodePrompt(model, p.prompt)),
-      { temperature: options.temperature, seed: options.seed, maxNewTokens: MAX_ANSWER_TOKENS },
+      { temperature: options.temperature, seed: options.seed, maxNewTokens: options.maxNewTokens },
     );
-    return completions.map((c) => c.text);
   } finally {
     await generator.close();
   }
 }
 
-/** Share of problems whose greedy answer states the right sum. */
-export async function accuracy(model: PretrainedModel, problems: readonly Problem[]): Promise<number> {
-  const answers = await sampleAnswers(model, problems, { temperature: 0, seed: 0 });
-  return answers.filter((a, i) => isCorrect(problems[i] as Problem, a)).length / problems.length;
+/**
+ * Per problem, 1 where the model's greedy answer states the sorted digits and ends (end-of-sequence within
+ * the longest correct form's length), 0 where it does not: the accuracy with the per-prompt outcomes that
+ * paired standard errors need. Decoding stops where no correct answer can still come, which keeps the
+ * evaluation of a model that rambles as fast as that of one that answers.
+ * @example const correct = await greedyCorrect(model, evalSet); // mean(correct) is the accuracy
+ */
+export async function greedyCorrect(
+  model: PretrainedModel,
+  problems: readonly Problem[],
+): Promise<Uint8Array> {
+  const completions = await complete(model, problems, {
+    temperature: 0,
+    seed: 0,
+    maxNewTokens: LONGEST_CORRECT,
+  });
+  return Uint8Array.from(completions, (c, i) =>
+    c.finishReason === "stop" && isCorrect(problems[i] as Problem, c.text) ? 1 : 0,
+  );
 }

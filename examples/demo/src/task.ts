@@ -51,6 +51,27 @@ export function isCorrect(p: Problem, text: string): boolean {
 }
 
 /**
+ * How wrong an answer is: 0 when it states the sorted digits, else 1 + the edit distance between the digits
+ * it states and the sorted ones. The demo's judge prefers the smaller (a graded judge, as an LLM judge
+ * grades two wrong answers too).
+ */
+export function answerError(p: Problem, text: string): number {
+  const got = parseAnswer(text);
+  if (got === p.answer) return 0;
+  const want = p.answer;
+  let row = Array.from({ length: want.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= got.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= want.length; j++) {
+      const cost = got[i - 1] === want[j - 1] ? 0 : 1;
+      next.push(Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + cost));
+    }
+    row = next;
+  }
+  return 1 + (row[want.length] as number);
+}
+
+/**
  * The CLAIR reviser's minimal correction: keep the answer as written around its digits and replace only the
  * digit span by the sorted digits. A correct answer comes back unchanged.
  */

@@ -1,0 +1,44 @@
+import type { ContrastivenessReport } from "@clair/metrics";
+import type { ObjectiveName, PairLogProbs, TrajectoryPoint } from "./align.js";
+import type { BuiltDataset, DatasetName } from "./datasets.js";
+import type { CheckpointChange } from "./stats.js";
+
+/** One dataset as the report describes it. */
+export interface DatasetResult {
+  dataset: BuiltDataset;
+  contrast: ContrastivenessReport;
+  /** Pairs trained on and held out (Figure 4). */
+  trainPairs: number;
+  heldOutPairs: number;
+  /** Share of pairs whose chosen answer is correct. */
+  chosenCorrect: number;
+  /** Share of pairs whose prompt the model answers correctly (greedy) before alignment. */
+  modelCorrect: number;
+  /** Share of pairs whose chosen answer beats the model's own: APO-anchored's APO-zero pairs. */
+  chosenBeatsModel: number;
+}
+
+/** One (dataset, objective) training run. */
+export interface CellResult {
+  dataset: DatasetName;
+  objective: ObjectiveName;
+  change: CheckpointChange;
+  trajectory: readonly TrajectoryPoint[];
+  /** Per held-out pair, the rewards after the last step. */
+  finalRewards: PairLogProbs;
+}
+
+/** Everything the report shows. */
+export interface DemoResults {
+  smoke: boolean;
+  config: Record<string, number | string>;
+  evalPrompts: number;
+  /** Greedy accuracy before alignment and its standard error. */
+  accuracyBefore: number;
+  seBefore: number;
+  /** Accuracies of the two other models behind the off-policy judge dataset. */
+  otherModels: ReadonlyArray<{ model: string; accuracy: number }>;
+  datasets: readonly DatasetResult[];
+  cells: readonly CellResult[];
+  seconds: number;
+}
