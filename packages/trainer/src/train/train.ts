@@ -30,7 +30,7 @@ import {
   type TrainStepSessionOptions,
 } from "../train-step/train-step-session.js";
 import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
-import { explainProviderFailure } from "./execution-provider-error.js";
+import { checkProvidersInstalled, explainProviderFailure } from "./execution-provider-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";
 import { learningRateAt } from "./lr-schedule.js";
 import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
@@ -171,9 +171,17 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   }
   const evalEvery = config.evalEvery ?? Math.max(1, Math.floor(stepsPerEpoch / 4));
   const sessionOptions = options.sessionOptions ?? {};
+  checkProvidersInstalled(sessionOptions);
 
   // Reference log-probs: once, from the initial weights, cached by weights + data + truncation.
-  const reference = await runReferenceLogProbs(config, base, pairs, held, sessionOptions).catch((e) => {
+  const reference = await runReferenceLogProbs(
+    config,
+    base,
+    pairs,
+    held,
+    sessionOptions,
+    options.progress,
+  ).catch((e) => {
     throw explainProviderFailure(e, sessionOptions);
   });
   const trainRef = reference.train;
