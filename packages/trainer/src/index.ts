@@ -22,7 +22,7 @@ export {
 } from "./data/read-pairs.js";
 export { readUnpairedExamples, type UnpairedData, type UnpairedExample } from "./data/read-unpaired.js";
 export { TrainDataError } from "./data/train-data-error.js";
-export { PAPER_TRUNCATION, type Truncation } from "./data/truncate-pair.js";
+export { PAPER_TRUNCATION, TRL_TRUNCATION, type Truncation } from "./data/truncate-pair.js";
 // Errors
 export { ApoError, type ApoErrorCode } from "./errors.js";
 // Export to TRL
