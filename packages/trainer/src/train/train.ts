@@ -15,6 +15,7 @@ import { torchRandperm } from "../data/torch-randperm.js";
 import { TrainDataError } from "../data/train-data-error.js";
 import { typicalBatchLength } from "../data/typical-length.js";
 import { checkUnpairedBatching } from "../data/unpaired-batching.js";
+import { withPath } from "../io-error.js";
 import { policyLogProbs } from "../logprobs/policy-log-probs.js";
 import { runReferenceLogProbs } from "../logprobs/reference-log-probs.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
@@ -29,13 +30,23 @@ import {
   TrainStepSession,
   type TrainStepSessionOptions,
 } from "../train-step/train-step-session.js";
-import { findCheckpoint, loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import {
+  findCheckpoint,
+  loadCheckpoint,
+  readTrainerState,
+  removeStaleCheckpointFolders,
+  saveCheckpoint,
+  type TrainerState,
+} from "./checkpoint.js";
+import { checkResumeData, digestRunData } from "./data-digest.js";
 import { checkProvidersInstalled, explainProviderFailure } from "./execution-provider-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";
 import { learningRateAt } from "./lr-schedule.js";
 import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
 import { Progress, type StepReport } from "./progress.js";
 import { resolveTrainConfig } from "./resolve-train-config.js";
+import { acquireRunLock } from "./run-lock.js";
+import { absoluteRunPaths } from "./run-paths.js";
 import type { TrainConfig, TrainOptions } from "./train-options.js";
 
 /**
@@ -120,7 +131,11 @@ function stepRewards(
  * `evalEvery` steps (`metrics.jsonl` and `plots/*.svg`, the paper's Figure 4), and checkpoints written to
  * `out/checkpoint-<step>/`. `resumeFrom` continues a run exactly where its checkpoint left it.
  *
- * @throws TrainConfigError naming the field (`batchSize` < 2 for KTO); TrainDataError naming file and line
+ * One process writes a run folder at a time (`out/.lock`, see `acquireRunLock`); the config saved in
+ * checkpoints has absolute paths and the SHA-256 of the data files, which a resume checks.
+ *
+ * @throws TrainConfigError naming the field (`batchSize` < 2 for KTO); TrainDataError naming file and line;
+ *   RunLockedError when another process holds `out`; ResumeDataError when a resumed run's data changed
  * @example
  * ```ts
  * const summary = await train({ model: "models/tiny", data: "pairs.jsonl", out: "runs/tiny", lr: 1e-4, epochs: 3 });
@@ -129,12 +144,37 @@ function stepRewards(
  */
 export async function train(options: TrainOptions): Promise<TrainSummary> {
   const started = performance.now();
-  const resume =
-    options.resumeFrom === undefined ? null : await loadCheckpoint(await findCheckpoint(options.resumeFrom));
-  const config = resolveTrainConfig(options, resume?.state.config);
+  const notes = new Progress(0, 0, options.progress);
+  const from = options.resumeFrom === undefined ? null : await findCheckpoint(options.resumeFrom);
+  const state = from === null ? null : await readTrainerState(from);
+  // Absolute, so a checkpoint finds its run's files whatever directory it is resumed from.
+  const paths = absoluteRunPaths(
+    options,
+    from === null || state === null ? undefined : { dir: from, config: state.config },
+  );
+  if (paths.note !== null) notes.note(paths.note);
+  const config = resolveTrainConfig(paths.options, paths.saved);
+  await withPath(config.out, "create the folder", () => mkdir(config.out, { recursive: true }));
+  // One writer per run folder: a second run or resume of it stops here, before it changes anything.
+  const lock = await acquireRunLock(config.out, { note: (text) => notes.note(text) });
+  try {
+    return await trainLocked(options, config, from, state, notes, started);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainLocked(
+  options: TrainOptions,
+  config: TrainConfig,
+  from: string | null,
+  state: TrainerState | null,
+  notes: Progress,
+  started: number,
+): Promise<TrainSummary> {
   const loss = resolveLossDefinition(options.loss ?? config.loss, config.lossWeights);
-  await mkdir(config.out, { recursive: true });
-  if (resume === null && (await readdir(config.out)).some((n) => /^checkpoint-\d+$/.test(n))) {
+  for (const line of await removeStaleCheckpointFolders(config.out)) notes.note(line);
+  if (from === null && (await readdir(config.out)).some((n) => /^checkpoint-\d+$/.test(n))) {
     // A fresh run would interleave its checkpoints with another run's, and --resume would pick the wrong one.
     throw new TrainConfigError(
       "out",
@@ -142,7 +182,13 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       "a folder without checkpoints: continue that run with --resume, or choose another --out",
     );
   }
-  const notes = new Progress(0, 0, options.progress);
+  if (state?.dataFiles !== undefined) await checkResumeData(state.dataFiles);
+  else if (from !== null) {
+    notes.note(
+      `${from} records no data digests (an older apo wrote it): cannot check ${config.data} is unchanged`,
+    );
+  }
+  const resume = from === null ? null : await loadCheckpoint(from);
   const base = await loadPretrainedModel(config.model, { dtype: config.dtype });
   checkUnpairedBatching(loss, config);
   const {
@@ -154,6 +200,8 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     // apo_anchored: every row's `anchor`, kept with its pair (held-out pairs and the eval file's too).
     anchors: loss.kind === "paired" && loss.usesAnchorDown === true,
   });
+  // Saved in every checkpoint; a resume has checked the recorded ones above.
+  const dataFiles = state?.dataFiles ?? (await digestRunData(config));
   if (loss.kind === "unpaired" && loss.usesKl && pairs.length < 2) {
     // One example has no other completion to mismatch with: its "KL" would be its own log-ratio.
     throw new TrainDataError(config.data, 0, `${loss.name} needs at least 2 training examples (KL estimate)`);
@@ -229,6 +277,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     }
     const log = await MetricsLog.open(join(config.out, "metrics.jsonl"), {
       keepUpToStep: resume === null ? -1 : resume.state.step,
+      note: (text) => notes.note(text),
     });
 
     const heldAnchors = anchorsOf(held);
@@ -259,7 +308,7 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
         weights: session.weights,
         optimizerState: session.state,
         stateSlots: session.artifact.stateSlots,
-        state: { version: 1, step, totalSteps, stepsPerEpoch, ...position, config },
+        state: { version: 1, step, totalSteps, stepsPerEpoch, ...position, config, dataFiles },
       });
       checkpoints.push(dir);
       progress.note(`saved ${dir}`);
