@@ -1,4 +1,5 @@
 import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
+import { lossFlags } from "../train/loss-flags.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 import { type ExportTrlOptions, exportTrl } from "./export-trl.js";
 
@@ -90,33 +91,10 @@ export function parseExportTrlArgs(args: readonly string[]): ExportTrlOptions {
     const v = get(flag);
     if (v !== undefined) options[flag] = v;
   }
-  const loss = get("loss");
-  if (loss !== undefined) {
-    const names = loss.split(",").map((n) => n.trim());
-    if (names.some((n) => n === ""))
-      throw new TrainConfigError("--loss", loss, "loss names separated by commas");
-    options.loss = names.length === 1 ? (names[0] ?? loss) : names;
-  }
-  const params = values["loss-param"] as string[] | undefined;
-  if (params !== undefined && params.length > 0) {
-    const record: Record<string, number> = {};
-    for (const item of params) {
-      const eq = item.indexOf("=");
-      const value = Number(item.slice(eq + 1));
-      if (eq < 1 || item.slice(eq + 1).trim() === "" || !Number.isFinite(value)) {
-        throw new TrainConfigError(
-          "--loss-param",
-          item,
-          "NAME=VALUE with a finite number, e.g. labelSmoothing=0.1",
-        );
-      }
-      record[item.slice(0, eq)] = value;
-    }
-    options.lossParams = record;
-  }
-  const weights = get("loss-weights");
-  if (weights !== undefined)
-    options.lossWeights = weights.split(",").map((w) => parseNumber("loss-weights", w));
+  Object.assign(
+    options,
+    lossFlags(get("loss"), get("loss-weights"), values["loss-param"] as string[] | undefined),
+  );
   const preset = get("preset");
   if (preset !== undefined) {
     if (preset !== "paper") throw new TrainConfigError("--preset", preset, "paper");

@@ -1,6 +1,7 @@
 import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
 import type { OptimizerName } from "../train-step/optimizers/index.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
+import { lossFlags } from "./loss-flags.js";
 import { train } from "./train.js";
 import type { TrainOptions } from "./train-options.js";
 
@@ -63,54 +64,6 @@ const STRING_FLAGS = {
   "cache-dir": "cacheDir",
   resume: "resumeFrom",
 } as const satisfies Record<string, keyof TrainOptions>;
-
-/** A comma-separated list of numbers, or a TrainConfigError naming the flag. */
-function numberList(flag: string, raw: string): number[] {
-  return raw.split(",").map((item) => {
-    const n = Number(item);
-    if (item.trim() === "" || !Number.isFinite(n)) {
-      throw new TrainConfigError(`--${flag}`, raw, "comma-separated finite numbers");
-    }
-    return n;
-  });
-}
-
-/**
- * `--loss a,b` (TRL's `loss_type` list), `--loss-weights 1,0.5` (its `loss_weights`) and repeatable
- * `--loss-param NAME=VALUE` (e.g. `labelSmoothing=0.1`, shared by the listed losses as TRL shares its
- * config fields) as {@link TrainOptions}.
- */
-function lossFlags(
-  loss: string | undefined,
-  weights: string | undefined,
-  params: readonly string[] | undefined,
-): Pick<TrainOptions, "loss" | "lossWeights" | "lossParams"> {
-  const out: Pick<TrainOptions, "loss" | "lossWeights" | "lossParams"> = {};
-  if (loss !== undefined) {
-    const names = loss.split(",").map((n) => n.trim());
-    if (names.some((n) => n === ""))
-      throw new TrainConfigError("--loss", loss, "loss names separated by commas");
-    out.loss = names.length === 1 ? (names[0] as string) : names;
-  }
-  if (weights !== undefined) out.lossWeights = numberList("loss-weights", weights);
-  if (params !== undefined && params.length > 0) {
-    const record: Record<string, number> = {};
-    for (const item of params) {
-      const eq = item.indexOf("=");
-      const value = Number(item.slice(eq + 1));
-      if (eq <= 0 || item.slice(eq + 1).trim() === "" || !Number.isFinite(value)) {
-        throw new TrainConfigError(
-          "--loss-param",
-          item,
-          "NAME=VALUE with a finite number, e.g. labelSmoothing=0.1",
-        );
-      }
-      record[item.slice(0, eq)] = value;
-    }
-    out.lossParams = record;
-  }
-  return out;
-}
 
 /**
  * Turn `apo train` arguments into {@link TrainOptions} (only the flags given, so a resumed run keeps its
