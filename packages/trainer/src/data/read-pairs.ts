@@ -4,7 +4,7 @@ import { parseAnchor } from "./parse-anchor.js";
 import { checkVocabulary, jsonObject, parsePreferenceRow } from "./preference-rows.js";
 import { readJsonl } from "./read-jsonl.js";
 import { tokenisedRowLimit } from "./row-byte-limit.js";
-import { dropsRow, type Truncation, truncateSequence } from "./truncate-pair.js";
+import { type Truncation, truncateRow } from "./truncate-pair.js";
 
 /** A tokenised, truncated preference pair of a training or evaluation file. */
 export interface TrainPair {
@@ -67,27 +67,20 @@ export async function readPreferencePairs(
     if (options.vocabSize !== undefined) checkVocabulary(row, options.vocabSize, { file, line });
     const anchor =
       options.anchors === true ? parseAnchor(jsonObject(value, { file, line }), { file, line }) : undefined;
-    if (dropsRow(row.chosen.promptIds, truncation)) {
-      skipped.push({ line, reason: promptTooLong(row.chosen.promptIds.length, truncation) });
+    const cut = truncateRow(
+      [
+        ["chosen", row.chosen],
+        ["rejected", row.rejected],
+      ],
+      truncation,
+      context,
+    );
+    truncated += cut.shortened;
+    if ("skipped" in cut) {
+      skipped.push({ line, reason: cut.skipped });
       continue;
     }
-    const chosen = truncateSequence(row.chosen, truncation, context);
-    const rejected = truncateSequence(row.rejected, truncation, context);
-    truncated += Number(shortened(row.chosen, chosen)) + Number(shortened(row.rejected, rejected));
-    const empty = [
-      chosen.completionIds.length === 0 ? "chosen" : "",
-      rejected.completionIds.length === 0 ? "rejected" : "",
-    ]
-      .filter((s) => s !== "")
-      .join(" and ");
-    if (empty !== "") {
-      skipped.push({ line, reason: `${empty} completion empty after truncation` });
-      continue;
-    }
-    if (chosen.promptIds.length === 0) {
-      skipped.push({ line, reason: "empty prompt" });
-      continue;
-    }
+    const [chosen, rejected] = cut.sequences as [PromptCompletion, PromptCompletion];
     pairs.push({
       line,
       ...(row.id === undefined ? {} : { id: row.id }),
@@ -97,31 +90,4 @@ export async function readPreferencePairs(
     });
   }
   return { file, pairs, skipped, truncated };
-}
-
-/**
- * Why a row with a too-long prompt is skipped.
- *
- * @example
- * ```ts
- * promptTooLong(2000, TRL_TRUNCATION); // "prompt of 2000 tokens ≥ max_length 1024 (TRL drops such rows)"
- * ```
- */
-export function promptTooLong(tokens: number, truncation: Truncation): string {
-  return `prompt of ${tokens} tokens ≥ max_length ${truncation.maxLength} (TRL drops such rows)`;
-}
-
-/**
- * Whether truncation shortened a sequence.
- *
- * @example
- * ```ts
- * shortened({ promptIds: [1], completionIds: [2, 3] }, { promptIds: [1], completionIds: [2] }); // true
- * ```
- */
-export function shortened(before: PromptCompletion, after: PromptCompletion): boolean {
-  return (
-    before.promptIds.length + before.completionIds.length !==
-    after.promptIds.length + after.completionIds.length
-  );
 }

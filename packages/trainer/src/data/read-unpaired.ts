@@ -9,10 +9,10 @@ import {
   tokenizeCompletion,
 } from "./preference-rows.js";
 import { readJsonl } from "./read-jsonl.js";
-import { promptTooLong, type SkippedRow, shortened } from "./read-pairs.js";
+import type { SkippedRow } from "./read-pairs.js";
 import { tokenisedRowLimit } from "./row-byte-limit.js";
 import { type RowLocation, TrainDataError } from "./train-data-error.js";
-import { dropsRow, type Truncation, truncateSequence } from "./truncate-pair.js";
+import { type Truncation, truncateRow } from "./truncate-pair.js";
 
 /** A tokenised, truncated example of an unpaired (KTO-format) file. */
 export interface UnpairedExample {
@@ -119,20 +119,13 @@ export async function readUnpairedExamples(
   const skipped: SkippedRow[] = [];
   let truncated = 0;
   const add = (line: number, row: ParsedExample) => {
-    if (dropsRow(row.completion.promptIds, truncation)) {
-      skipped.push({ line, reason: promptTooLong(row.completion.promptIds.length, truncation) });
+    const cut = truncateRow([["", row.completion]], truncation, context);
+    truncated += cut.shortened;
+    if ("skipped" in cut) {
+      skipped.push({ line, reason: cut.skipped });
       return;
     }
-    const completion = truncateSequence(row.completion, truncation, context);
-    truncated += Number(shortened(row.completion, completion));
-    if (completion.completionIds.length === 0) {
-      skipped.push({ line, reason: "completion empty after truncation" });
-      return;
-    }
-    if (completion.promptIds.length === 0) {
-      skipped.push({ line, reason: "empty prompt" });
-      return;
-    }
+    const completion = cut.sequences[0] as PromptCompletion;
     const full = completion.completionIds.length < row.completion.completionIds.length;
     examples.push({
       line,

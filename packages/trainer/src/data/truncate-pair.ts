@@ -94,3 +94,44 @@ export function truncateSequence(
   if (promptIds.length >= limit) return { promptIds: promptIds.slice(0, limit), completionIds: [] };
   return { promptIds, completionIds: completionIds.slice(0, limit - promptIds.length) };
 }
+
+/** What {@link truncateRow} decides for a row: its truncated sequences, or why it is left out. */
+export type TruncatedRow = { readonly shortened: number } & (
+  | { readonly sequences: PromptCompletion[] }
+  | { readonly skipped: string }
+);
+
+/**
+ * Truncate the sequences of one row that share a prompt (a pair's chosen and rejected, or one unpaired
+ * example), or say why the row is left out: TRL drops it ({@link dropsRow}), or truncation left a
+ * sequence without completion tokens or with an empty prompt. `shortened` counts the sequences truncation
+ * cut, left-out rows included. Each side is named for the reason (`""` for a lone completion).
+ *
+ * @example
+ * ```ts
+ * truncateRow([["chosen", chosen], ["rejected", rejected]], TRL_TRUNCATION, 4096);
+ * ```
+ */
+export function truncateRow(
+  sides: readonly (readonly [string, PromptCompletion])[],
+  truncation: Truncation,
+  context: number,
+): TruncatedRow {
+  const prompt = sides[0]?.[1].promptIds ?? [];
+  if (dropsRow(prompt, truncation)) {
+    const skipped = `prompt of ${prompt.length} tokens ≥ max_length ${truncation.maxLength} (TRL drops such rows)`;
+    return { skipped, shortened: 0 };
+  }
+  const sequences = sides.map(([, row]) => truncateSequence(row, truncation, context));
+  const length = (r: PromptCompletion) => r.promptIds.length + r.completionIds.length;
+  const shortened = sides.filter(
+    ([, row], i) => length(row) !== length(sequences[i] as PromptCompletion),
+  ).length;
+  const empty = sides.filter((_, i) => sequences[i]?.completionIds.length === 0).map(([name]) => name);
+  if (empty.length > 0) {
+    const named = empty.filter((name) => name !== "").join(" and ");
+    return { skipped: `${named === "" ? "" : `${named} `}completion empty after truncation`, shortened };
+  }
+  if (sequences[0]?.promptIds.length === 0) return { skipped: "empty prompt", shortened };
+  return { sequences, shortened };
+}
