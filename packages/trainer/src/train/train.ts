@@ -327,7 +327,7 @@ async function trainLocked(
         config.order !== "torch"
           ? seeded
           : loss.kind === "unpaired" && loss.usesKl
-            ? seeded.map((_, i) => i) // KTOTrainer trains "kto" in file order
+            ? Array.from({ length: pairs.length }, (_, i) => i) // KTOTrainer trains "kto" in file order
             : torchRandperm(pairs.length, config.seed + epoch);
       const steps = chunk(chunk(order, config.microBatchSize), accumulation);
       for (let s = skip; s < steps.length; s++) {
