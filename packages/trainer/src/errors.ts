@@ -1,5 +1,6 @@
 /** Stable machine-readable codes of every error `@apo/trainer` throws, one per failure kind. */
 export type ApoErrorCode =
+  | "BAD_ADAPTER"
   | "BAD_BATCH"
   | "BAD_SAMPLING"
   | "BAD_TRAIN_DATA"
@@ -24,6 +25,7 @@ export type ApoErrorCode =
   | "SEQUENCE_TOO_LONG"
   | "SHARD_PATH_OUTSIDE_MODEL"
   | "TOKENIZER"
+  | "UNKNOWN_LORA_TARGET"
   | "UNSUPPORTED_CONFIG"
   | "UNSUPPORTED_TRAIN_LOSS"
   | "USAGE"
