@@ -6,6 +6,7 @@ export type ApoErrorCode =
   | "BAD_TRAIN_DATA"
   | "BAD_TRL_CONFIG"
   | "EMPTY_PROMPT"
+  | "EPOCH_EVAL"
   | "EXECUTION_PROVIDER_UNAVAILABLE"
   | "GRADIENT"
   | "HTTP"

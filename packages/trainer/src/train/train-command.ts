@@ -13,12 +13,17 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       [--max-length 1024] [--truncation-mode keep_start|keep_end] [--max-prompt-length N]
       [--max-completion-length N] [--eval-every N] [--save-every N|epoch] [--order seeded|torch]
       [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
-      [--log-every 10] [--json] [--resume DIR]
+      [--log-every 10] [--json] [--resume DIR] [--eval-each-epoch "CMD"]
       align the model on preference pairs (KTO-format prompt/completion/label rows for --loss kto or
       apo_zero_unpaired; --loss apo_anchored reads each pair's anchor: "zero", "down" or a number in
       [0, 1]); several --loss names train their sum weighted by --loss-weights (TRL's
       loss_type list and loss_weights); checkpoints, metrics.jsonl and plots/ go to --out;
-      Ctrl-C saves a checkpoint, --resume DIR continues from it; --json prints the summary on stdout`;
+      Ctrl-C saves a checkpoint, --resume DIR continues from it; --json prints the summary on stdout;
+      --eval-each-epoch runs CMD in a shell on the starting model and each epoch's checkpoint
+      (APO_CHECKPOINT, APO_EPOCH, APO_RUN_DIR, APO_EVAL_OUTPUT set; {checkpoint} replaced), reading
+      its scores as JSON from $APO_EVAL_OUTPUT or its last stdout line (clair eval's --json report,
+      {"score": x}, ...): epoch-evals.jsonl and epoch-evals.md (max and mean change, as the paper's
+      Table 2) in --out; apo eval-report compares runs`;
 
 /** `apo train --help`: the usage and examples. */
 export const TRAIN_HELP = `apo train: align a model on preference pairs with APO, DPO or any TRL 1.13 loss
@@ -31,6 +36,7 @@ examples:
   apo train --model models/tiny --data pairs.jsonl --out runs/apo-zero --loss apo_zero --epochs 1
   apo train --model models/tiny --data pairs.jsonl --out runs/rpo --loss sigmoid,sft --loss-weights 1,0.5
   apo train --model models/tiny --data pairs.jsonl --out runs/apo-zero --resume runs/apo-zero
+  apo train --model models/tiny --data pairs.jsonl --out runs/a --eval-each-epoch "node score.mjs {checkpoint}"
 
 The reference log-prob pass and the training steps show their progress with rate and ETA on stderr (one
 live line on a terminal, else a line every --log-every steps); --json turns the pass's progress off.
@@ -96,6 +102,7 @@ export function parseTrainArgs(args: readonly string[]): {
     device: { type: "string" },
     "log-every": { type: "string" },
     json: { type: "boolean" },
+    "eval-each-epoch": { type: "string" },
   });
   const json = parsed.json === true;
   const { "loss-param": lossParamFlags, ...single } = parsed;
@@ -124,6 +131,11 @@ export function parseTrainArgs(args: readonly string[]): {
       throw new TrainConfigError("--device", device, DEVICES.join(", "));
     }
     options.sessionOptions = { executionProviders: [device] };
+  }
+  const scorer = values["eval-each-epoch"];
+  if (scorer !== undefined) {
+    if (scorer.trim() === "") throw new TrainConfigError("--eval-each-epoch", scorer, "a shell command");
+    options.evalEachEpoch = { command: scorer };
   }
   const save = values["save-every"];
   if (save !== undefined) options.saveEvery = save === "epoch" ? "epoch" : number("save-every");

@@ -1,6 +1,7 @@
 import type { LossDefinition } from "@apo/losses/define";
 import type { InferenceSession } from "onnxruntime-node";
 import type { FloatType } from "../models/model-family.js";
+import type { EvalEachEpoch } from "../report/epoch-evals.js";
 import type { OptimizerName } from "../train-step/optimizers/index.js";
 import type { ProgressOptions, StepReport } from "./progress.js";
 
@@ -111,6 +112,14 @@ export interface TrainOptions
   onStep?: (report: StepReport) => void;
   /** onnxruntime session options for both the training and log-prob sessions. */
   sessionOptions?: InferenceSession.SessionOptions;
+  /**
+   * Score the starting model (epoch 0) and each epoch's checkpoint (saved at every epoch's end, whatever
+   * `saveEvery` says) with a shell command (`{ command }`, see `scorePendingEpochs`) or a function
+   * `(checkpoint, epoch) => Promise<scores>`: rows in `out/epoch-evals.jsonl`, the paper's Table 2 form (max
+   * and mean change vs. the start) in `out/epoch-evals.md`. Not saved in checkpoints: a resumed run passes
+   * it again, and scores first what the interrupted run left unscored.
+   */
+  evalEachEpoch?: EvalEachEpoch;
 }
 
 /**

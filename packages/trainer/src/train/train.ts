@@ -20,6 +20,7 @@ import { policyLogProbs } from "../logprobs/policy-log-probs.js";
 import { runReferenceLogProbs } from "../logprobs/reference-log-probs.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
 import { SeededRandom } from "../models/seeded-random.js";
+import { epochEvalHook } from "../report/epoch-evals.js";
 import { type EvalMetrics, evaluatePairs } from "../report/evaluate-pairs.js";
 import { evaluateUnpaired } from "../report/evaluate-unpaired.js";
 import { MetricsLog } from "../report/metrics-log.js";
@@ -256,6 +257,8 @@ async function trainLocked(
     throw explainProviderFailure(e, sessionOptions);
   });
   const progress = new Progress(totalSteps, resume?.state.step ?? 0, options.progress);
+  // --eval-each-epoch: scores the starting model and each epoch-end checkpoint not yet scored.
+  const scoreEpochs = epochEvalHook(options.evalEachEpoch, config, options.progress, (t) => progress.note(t));
   const checkpoints: string[] = [];
   let step = resume?.state.step ?? 0;
   let lastLoss: number | null = null;
@@ -315,6 +318,7 @@ async function trainLocked(
     };
 
     if (resume === null) await evaluate();
+    await scoreEpochs();
     // A checkpoint's generator state seeds the generator that continues its stream.
     const rng = new SeededRandom(resume?.state.rngState ?? config.seed);
     let skip = resume?.state.stepInEpoch ?? 0;
@@ -364,8 +368,11 @@ async function trainLocked(
           : { epoch, stepInEpoch: s + 1, rngState };
         if (step % evalEvery === 0 || step === totalSteps) await evaluate();
         const aborted = options.signal?.aborted ?? false;
-        const due = config.saveEvery === "epoch" ? epochEnd : step % config.saveEvery === 0;
+        const due =
+          (config.saveEvery === "epoch" ? epochEnd : step % config.saveEvery === 0) ||
+          (epochEnd && options.evalEachEpoch !== undefined); // the scorer needs each epoch's checkpoint
         if (due || aborted || step === totalSteps) await save(position);
+        if (epochEnd && !aborted) await scoreEpochs();
         if (aborted) {
           interrupted = true;
           progress.note(`interrupted at step ${step}: resume with --resume ${config.out}`);
