@@ -1,3 +1,4 @@
+import { loraAdapterOf } from "../lora/lora-graph.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import type { FloatType } from "./model-family.js";
 
@@ -112,7 +113,7 @@ function densePerSequence(
  * ```
  */
 export function linear(g: GraphBuilder, x: string, w: string, b?: string): string {
-  return denseLastAxis(g, x, w, b, 1);
+  return withLora(g, x, w, denseLastAxis(g, x, w, b, 1));
 }
 
 /**
@@ -124,7 +125,24 @@ export function linear(g: GraphBuilder, x: string, w: string, b?: string): strin
  * ```
  */
 export function conv1d(g: GraphBuilder, x: string, w: string, b: string): string {
-  return denseLastAxis(g, x, w, b, 0);
+  return withLora(g, x, w, denseLastAxis(g, x, w, b, 0));
+}
+
+/**
+ * The dense layer's output plus its LoRA term when the graph declared an adapter for the base weight `w`
+ * (`declareLoraAdapters`); `y` unchanged otherwise. A [r, in] and B [out, r] multiply as nn.Linear weights.
+ *
+ * ```text
+ * y + ((x·Aᵀ) · (s · lora_scale))·Bᵀ
+ * ```
+ */
+function withLora(g: GraphBuilder, x: string, w: string, y: string): string {
+  const adapter = loraAdapterOf(g, w);
+  if (adapter === undefined) return y;
+  return g.scoped("lora", () => {
+    const down = g.op("Mul", [denseLastAxis(g, x, adapter.a, undefined, 1), adapter.scale]);
+    return g.op("Add", [y, denseLastAxis(g, down, adapter.b, undefined, 1)]);
+  });
 }
 
 /**

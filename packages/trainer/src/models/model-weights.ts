@@ -1,3 +1,6 @@
+import type { LoraConfig } from "../lora/lora-config.js";
+import { declareLoraAdapters } from "../lora/lora-graph.js";
+import { loraModules } from "../lora/lora-modules.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import { makeTensor } from "../onnx/tensor.js";
 import { familyOf } from "./family-of.js";
@@ -24,6 +27,12 @@ export interface WeightOptions {
    * `PER_SEQUENCE_MIN_LENGTH` (256) tokens and one 2-D Gemm below; any length runs either way.
    */
   readonly expectedSequenceLength?: number;
+  /**
+   * LoRA adapters on the linear layers `lora.targets` names: their A and B become graph inputs named as
+   * PEFT names them, with the scalar input `lora_scale` (1: adapted, 0: the base model); see
+   * `declareLoraAdapters`. The base weights stay as `trainable` says (initializers by default).
+   */
+  readonly lora?: LoraConfig;
 }
 
 /**
@@ -42,6 +51,14 @@ export function addModelWeights(
   options: WeightOptions = {},
 ): (name: string) => string {
   expectSequenceLength(g, options.expectedSequenceLength ?? model.config.maxPositions);
+  if (options.lora !== undefined) {
+    declareLoraAdapters(
+      g,
+      options.lora,
+      loraModules(model, options.lora.targets),
+      options.dtype ?? "float32",
+    );
+  }
   const specs = familyOf(model.config).weightSpecs(model.config, new Set(model.weights.keys()));
   const added = new Set<string>();
   for (const spec of specs) {

@@ -1,6 +1,8 @@
 import { getLoss, type PairedLossDefinition, type UnpairedLossDefinition } from "@apo/losses/define";
 import { addGradients } from "../autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../logprobs/build-log-prob-graph.js";
+import { type LoraConfig, loraAName, loraBName, validateLoraConfig } from "../lora/lora-config.js";
+import { loraModules } from "../lora/lora-modules.js";
 import { familyOf } from "../models/family-of.js";
 import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
@@ -65,6 +67,12 @@ export interface TrainStepOptions {
    * update applied to (accumulated + ∇)/A. Run it A times per optimizer step, keeping only the last update.
    */
   accumulate?: boolean;
+  /**
+   * Train LoRA adapters instead of the weights (PEFT + TRL): the base weights are frozen initializers, the
+   * adapters' A and B (named `loraAName`/`loraBName`) are the trainable weights, and gradient clipping and
+   * the optimizer state cover them only. The graph has the scalar input `lora_scale` (feed 1).
+   */
+  lora?: LoraConfig;
 }
 
 /** A built training-step graph and the facts needed to feed it. */
@@ -81,6 +89,8 @@ export interface TrainStepArtifact {
   optimizer: OptimizerDefinition;
   optimizerConfig: Record<string, number>;
   dtype: FloatType;
+  /** The LoRA adapters trained instead of the weights (then `weights` are their A and B names), if any. */
+  lora?: LoraConfig;
 }
 
 /**
@@ -100,6 +110,8 @@ export interface TrainStepArtifact {
  * ĝ          = ∇θ L · min(1, maxGradNorm / (‖∇θ L‖₂ + 1e-6))                (clipping, as torch)
  * θ', state' = optimizer(θ, ĝ, state, lr, step)
  * ```
+ *
+ * With `lora`, θ is the adapters' A and B only (the base weights are initializers), as PEFT + TRL train.
  * @example
  * ```ts
  * const artifact = buildTrainStep(model, { loss: "apo_zero", optimizer: "rmsprop" });
@@ -126,19 +138,25 @@ export function buildTrainStep(
     checkNumber("expectedSequenceLength", options.expectedSequenceLength, 0, Number.POSITIVE_INFINITY);
   }
 
+  const lora = options.lora;
+  if (lora !== undefined) validateLoraConfig(lora);
+
   const g = new GraphBuilder({ name: `train_step_${definition.name}_${optimizer.name}` });
   const { logp, tokens } = emitCompletionLogProbs(g, pretrained, {
-    trainable: "all",
+    ...(lora === undefined ? { trainable: "all" as const } : { lora }),
     dtype,
     ...(options.expectedSequenceLength === undefined
       ? {}
       : { expectedSequenceLength: options.expectedSequenceLength }),
   });
   const names = new Set(pretrained.weights.keys());
-  const weights = familyOf(pretrained.config)
-    .weightSpecs(pretrained.config, names)
-    .map((s) => s.name)
-    .filter((n) => g.isDefined(n));
+  const weights =
+    lora === undefined
+      ? familyOf(pretrained.config)
+          .weightSpecs(pretrained.config, names)
+          .map((s) => s.name)
+          .filter((n) => g.isDefined(n))
+      : loraModules(pretrained, lora.targets).flatMap((m) => [loraAName(m.module), loraBName(m.module)]);
   const reference = g.input(TRAIN_STEP_IO.referenceLogp, dtype, ["pairs2"]);
   const lr = g.input(TRAIN_STEP_IO.lr, dtype, []);
   const step = g.input(TRAIN_STEP_IO.step, dtype, []);
@@ -199,5 +217,6 @@ export function buildTrainStep(
     optimizer,
     optimizerConfig,
     dtype,
+    ...(lora === undefined ? {} : { lora }),
   };
 }

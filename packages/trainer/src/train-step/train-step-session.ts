@@ -1,7 +1,9 @@
 import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { PackedBatch } from "../logprobs/pack-sequences.js";
 import { packedFeeds } from "../logprobs/packed-feeds.js";
+import { LORA_SCALE_INPUT } from "../lora/lora-graph.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
+import type { WeightMap } from "../safetensors/tensor.js";
 import { ANCHOR_DOWN_INPUT, LABELS_INPUT } from "./emit-objective.js";
 import { openTrainingSession } from "./open-session.js";
 import { TrainConfigError } from "./train-config-error.js";
@@ -57,6 +59,8 @@ export interface TrainStepSessionOptions extends Omit<TrainStepOptions, "accumul
   accumulationSteps?: number;
   /** onnxruntime session options, e.g. `{ executionProviders: ["cuda"] }`. */
   sessionOptions?: InferenceSession.SessionOptions;
+  /** With `lora`: the adapters' starting values by PEFT name (`initLoraWeights`, or a loaded adapter). */
+  adapters?: WeightMap;
 }
 
 /**
@@ -81,10 +85,15 @@ export class TrainStepSession {
   readonly #session: InferenceSession;
   readonly #shapes: Map<string, readonly number[]>;
 
-  private constructor(artifact: TrainStepArtifact, session: InferenceSession, pretrained: PretrainedModel) {
+  private constructor(
+    artifact: TrainStepArtifact,
+    session: InferenceSession,
+    pretrained: PretrainedModel,
+    adapters: WeightMap | undefined,
+  ) {
     this.artifact = artifact;
     this.#session = session;
-    const initial = initialTrainingState(artifact, pretrained);
+    const initial = initialTrainingState(artifact, pretrained, adapters);
     this.weights = initial.weights;
     this.state = initial.state;
     this.#shapes = initial.shapes;
@@ -100,7 +109,7 @@ export class TrainStepSession {
       throw new TrainConfigError("accumulationSteps", steps, "an integer ≥ 1");
     const artifact = buildTrainStep(pretrained, { ...options, accumulate: steps > 1 });
     const session = await openTrainingSession(artifact.model, artifact.dtype, options.sessionOptions);
-    return new TrainStepSession(artifact, session, pretrained);
+    return new TrainStepSession(artifact, session, pretrained, options.adapters);
   }
 
   #tensor(data: FloatArray, dims: readonly number[]): OrtTensor {
@@ -190,6 +199,7 @@ export class TrainStepSession {
       [TRAIN_STEP_IO.lr]: this.#scalar(lr),
       [TRAIN_STEP_IO.step]: this.#scalar(this.steps + 1),
     };
+    if (this.artifact.lora !== undefined) feeds[LORA_SCALE_INPUT] = this.#scalar(1);
     if (accumulation !== undefined) feeds[TRAIN_STEP_IO.accumulationSteps] = this.#scalar(accumulation.count);
     if (labels !== undefined && this.artifact.loss.kind === "unpaired") {
       feeds[LABELS_INPUT] = floatValues(

@@ -1,6 +1,7 @@
 import { Tensor as OrtTensor } from "onnxruntime-node";
 import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
+import type { WeightMap } from "../safetensors/tensor.js";
 import { TrainConfigError } from "./train-config-error.js";
 import { stateInputName } from "./train-step-graph.js";
 
@@ -19,19 +20,23 @@ export interface TrainingState {
 
 /**
  * Copies a model's trainable weights into arrays of the training precision and zero-fills the optimizer
- * state slots.
+ * state slots. A LoRA step's trainable weights are its adapters, read from `adapters` (which is looked up
+ * before the model's weights).
  * @example const { weights, state } = initialTrainingState(artifact, model);
  */
 export function initialTrainingState(
   artifact: { weights: readonly string[]; stateSlots: readonly string[]; dtype: FloatType },
   pretrained: PretrainedModel,
+  adapters?: WeightMap,
 ): TrainingState {
   const make = (n: number): FloatArray =>
     artifact.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
   const result: TrainingState = { weights: new Map(), state: new Map(), shapes: new Map() };
   for (const name of artifact.weights) {
-    const tensor = pretrained.weights.get(name);
-    if (tensor === undefined) throw new TrainConfigError("weights", name, "a weight of the model");
+    const tensor = adapters?.get(name) ?? pretrained.weights.get(name);
+    if (tensor === undefined) {
+      throw new TrainConfigError("weights", name, `a weight of the model${adapters ? " or adapter" : ""}`);
+    }
     const data = make(tensor.data.length);
     data.set(tensor.data as FloatArray);
     result.weights.set(name, data);
