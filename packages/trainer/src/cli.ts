@@ -4,6 +4,8 @@ import { TRL_TRUNCATION } from "./data/truncate-pair.js";
 import { EXPORT_TRL_HELP, EXPORT_TRL_USAGE, exportTrlCommand } from "./export/export-trl-command.js";
 import { GENERATE_HELP, GENERATE_USAGE, generateCommand } from "./generate/generate-command.js";
 import { writePreferenceLogProbs } from "./logprobs/preference-log-probs.js";
+import { loadModelWithAdapter } from "./lora/load-with-adapter.js";
+import { MERGE_HELP, MERGE_USAGE, mergeCommand } from "./lora/merge-command.js";
 import { createTinyModel } from "./models/create-tiny-model.js";
 import { loadPretrainedModel } from "./models/pretrained-model.js";
 import { parseCommandLine, wantsHelp } from "./parse-command-line.js";
@@ -15,12 +17,13 @@ import { TRAIN_HELP, TRAIN_USAGE, trainCommand } from "./train/train-command.js"
 const INIT_MODEL_CONTEXT = 2048;
 
 const LOGPROBS_USAGE = `  apo logprobs --model DIR --data pairs.jsonl --out FILE.jsonl [--batch-size 8] [--max-length 1024|none]
-      [--truncation-mode keep_start|keep_end] [--max-line-bytes N]
+      [--truncation-mode keep_start|keep_end] [--max-line-bytes N] [--adapter DIR]
       per pair: chosen_logp, rejected_logp, chosen_tokens, rejected_tokens, written as batches finish
       (the file is streamed; rows over 1 KiB per token of --max-length, at least 1 MiB, are refused
       unless --max-line-bytes raises the limit)
       rows: {prompt, chosen, rejected} (strings or message lists, or no prompt: TRL's implicit form;
-            tokenised and truncated as TRL 1.13 does) or {prompt_ids, chosen_ids, rejected_ids}`;
+            tokenised and truncated as TRL 1.13 does) or {prompt_ids, chosen_ids, rejected_ids}
+      --adapter DIR: a PEFT LoRA adapter for --model, merged into its weights in memory (as apo merge)`;
 
 const LOGPROBS_HELP = `apo logprobs: the summed log-probs of every pair's chosen and rejected completion
 
@@ -31,6 +34,7 @@ examples:
   apo init-model --family llama --out models/tiny
   apo logprobs --model models/tiny --data pairs.jsonl --out logps.jsonl
   apo logprobs --model models/tiny --data pairs.jsonl --out logps.jsonl --max-length none --batch-size 16
+  apo logprobs --model models/tiny --adapter runs/lora/checkpoint-10 --data pairs.jsonl --out logps.jsonl
 
 A run over 2 s shows its progress (rows, rate, ETA) on stderr.
 `;
@@ -62,6 +66,7 @@ ${TRAIN_USAGE}
 ${EXPORT_TRL_USAGE}
 ${GENERATE_USAGE}
 ${SERVE_USAGE}
+${MERGE_USAGE}
   apo help COMMAND | apo COMMAND --help
       one command's flags, with examples
 
@@ -87,10 +92,14 @@ async function logprobs(args: string[]): Promise<void> {
     "max-length": { type: "string" },
     "truncation-mode": { type: "string" },
     "max-line-bytes": { type: "string" },
+    adapter: { type: "string" },
   });
   if (!values.model || !values.data || !values.out)
     throw new CommandLineError("logprobs needs --model, --data and --out (apo logprobs --help)");
-  const model = await loadPretrainedModel(values.model);
+  const model =
+    values.adapter === undefined
+      ? await loadPretrainedModel(values.model)
+      : await loadModelWithAdapter(values.model, values.adapter);
   const batchSize = positiveInt(values["batch-size"], "batch-size");
   const mode = values["truncation-mode"] ?? "keep_start";
   if (mode !== "keep_start" && mode !== "keep_end") {
@@ -172,6 +181,7 @@ const COMMANDS = {
   },
   generate: { run: generateCommand, help: GENERATE_HELP },
   serve: { run: serveCommand, help: SERVE_HELP },
+  merge: { run: mergeCommand, help: MERGE_HELP },
   "export-trl": { run: exportTrlCommand, help: EXPORT_TRL_HELP },
 } as const satisfies Record<string, { run: (args: string[]) => Promise<number>; help: string }>;
 

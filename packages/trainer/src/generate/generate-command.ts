@@ -7,10 +7,11 @@ import { validateGenerationOptions } from "./prepare-prompts.js";
 import { SAMPLING_FLAG_OPTIONS, SAMPLING_FLAGS_USAGE, samplingFromFlags } from "./sampling-flags.js";
 
 /** Usage of `apo generate`, shown by `apo --help`. */
-export const GENERATE_USAGE = `  apo generate --model DIR (--chat TEXT | --prompt TEXT | --ids 1,2,3) [--n 1]
+export const GENERATE_USAGE = `  apo generate --model DIR [--adapter DIR] (--chat TEXT | --prompt TEXT | --ids 1,2,3) [--n 1]
       ${SAMPLING_FLAGS_USAGE}
       sample completions (a chat message through the chat template, raw text, or token ids); the text
-      streams to stdout, one JSON line per completion with --json`;
+      streams to stdout, one JSON line per completion with --json; --adapter merges a PEFT LoRA adapter
+      into the model's weights in memory`;
 
 /** `apo generate --help`: the usage and examples. */
 export const GENERATE_HELP = `apo generate: sample completions from a model folder
@@ -43,6 +44,7 @@ export async function generateCommand(args: readonly string[]): Promise<number> 
   }
   const values = parseCommandLine("generate", args, {
     model: { type: "string" },
+    adapter: { type: "string" },
     chat: { type: "string" },
     prompt: { type: "string" },
     ids: { type: "string" },
@@ -66,7 +68,10 @@ export async function generateCommand(args: readonly string[]): Promise<number> 
     throw new CommandLineError(`--n must be an integer ≥ 1, got ${values.n}`, { flag: "n" });
   const options = samplingFromFlags(values);
   validateGenerationOptions(options);
-  const generator = await openGenerator(values.model);
+  const generator = await openGenerator(
+    values.model,
+    values.adapter === undefined ? {} : { adapter: values.adapter },
+  );
   try {
     const stream = n === 1 && values.json !== true;
     // One completion streams its text, which shows the progress; --json stays quiet. Each completion

@@ -11,12 +11,13 @@ import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
 import { startServer } from "./start-server.js";
 
 /** Usage of `apo serve`, shown by `apo --help`. */
-export const SERVE_USAGE = `  apo serve --model DIR [--port 8000] [--host 127.0.0.1] [--api-key-env NAME] [--name NAME]
+export const SERVE_USAGE = `  apo serve --model DIR [--adapter DIR] [--port 8000] [--host 127.0.0.1] [--api-key-env NAME] [--name NAME]
       [--max-batch 16] ${SAMPLING_FLAGS_USAGE}
       an OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models) for a checkpoint or a
       transformers.js export; sampling flags are defaults that requests override (--max-tokens: the
       rest of the context unless given); with --api-key-env,
-      requests must send that variable's value as their bearer key; Ctrl-C stops it`;
+      requests must send that variable's value as their bearer key; --adapter merges a PEFT LoRA adapter
+      into the checkpoint's weights in memory; Ctrl-C stops it`;
 
 /** `apo serve --help`: the usage and examples. */
 export const SERVE_HELP = `apo serve: an OpenAI-compatible endpoint for a model folder
@@ -52,6 +53,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   }
   const values = parseCommandLine("serve", args, {
     model: { type: "string" },
+    adapter: { type: "string" },
     port: { type: "string" },
     host: { type: "string" },
     "api-key-env": { type: "string" },
@@ -77,6 +79,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
     defaults,
     ...(values.name === undefined ? {} : { name: values.name }),
     ...(maxBatchSize === undefined ? {} : { maxBatchSize }),
+    ...(values.adapter === undefined ? {} : { adapter: values.adapter }),
   });
   const server = await startServer({
     generator,
