@@ -9,6 +9,7 @@ import { MERGE_HELP, MERGE_USAGE, mergeCommand } from "./lora/merge-command.js";
 import { createTinyModel } from "./models/create-tiny-model.js";
 import { loadPretrainedModel } from "./models/pretrained-model.js";
 import { parseCommandLine, wantsHelp } from "./parse-command-line.js";
+import { EVAL_REPORT_HELP, EVAL_REPORT_USAGE, evalReportCommand } from "./report/eval-report-command.js";
 import { SERVE_HELP, SERVE_USAGE, serveCommand } from "./serve/serve-command.js";
 import { closest } from "./suggest.js";
 import { TRAIN_HELP, TRAIN_USAGE, trainCommand } from "./train/train-command.js";
@@ -63,6 +64,7 @@ usage:
 ${LOGPROBS_USAGE}
 ${INIT_MODEL_USAGE}
 ${TRAIN_USAGE}
+${EVAL_REPORT_USAGE}
 ${EXPORT_TRL_USAGE}
 ${GENERATE_USAGE}
 ${SERVE_USAGE}
@@ -183,6 +185,7 @@ const COMMANDS = {
   serve: { run: serveCommand, help: SERVE_HELP },
   merge: { run: mergeCommand, help: MERGE_HELP },
   "export-trl": { run: exportTrlCommand, help: EXPORT_TRL_HELP },
+  "eval-report": { run: evalReportCommand, help: EVAL_REPORT_HELP },
 } as const satisfies Record<string, { run: (args: string[]) => Promise<number>; help: string }>;
 
 type CommandName = keyof typeof COMMANDS;
