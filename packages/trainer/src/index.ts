@@ -82,6 +82,23 @@ export {
   type SavePretrainedOptions,
   savePretrainedModel,
 } from "./models/pretrained-model.js";
+export { EpochEvalError } from "./report/epoch-eval-error.js";
+export {
+  type EpochEvalSummary,
+  formatEpochEvalReport,
+  type MetricTrajectory,
+  summariseEpochEvals,
+} from "./report/epoch-eval-report.js";
+export {
+  EPOCH_EVAL_FILES,
+  type EpochEvalRow,
+  type EpochScorer,
+  type EvalEachEpoch,
+  readEpochEvals,
+  type ScorePendingEpochsOptions,
+  scorePendingEpochs,
+} from "./report/epoch-evals.js";
+export { type EpochScores, epochScoresFromJson, type MetricValue } from "./report/epoch-scores.js";
 export type { EvalMetrics } from "./report/evaluate-pairs.js";
 export {
   type ChartSeries,

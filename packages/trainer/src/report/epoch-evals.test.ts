@@ -129,7 +129,12 @@ describe("apo train --eval-each-epoch (tiny model, a real node scorer)", () => {
     expect(error).toBeInstanceOf(EpochEvalError);
     const e = error as EpochEvalError;
     expect(e.code).toBe("EPOCH_EVAL");
-    expect([e.epoch, e.exitCode, e.command, e.checkpoint]).toEqual([1, 3, command, join(out, "checkpoint-3")]);
+    expect([e.epoch, e.exitCode, e.command, e.checkpoint]).toEqual([
+      1,
+      3,
+      command,
+      join(out, "checkpoint-3"),
+    ]);
     expect(e.stderrTail).toBe("scorer: boom at epoch 1");
     expect(e.message).toContain(`epoch 1 (${join(out, "checkpoint-3")}): \`${command}\` exited with code 3`);
     expect(e.message).toContain("scorer: boom at epoch 1");
