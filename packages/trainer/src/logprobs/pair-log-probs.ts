@@ -23,7 +23,7 @@ export interface PairLogProbs {
  * ```
  */
 export async function pairLogProbs(
-  session: LogProbSession,
+  session: Pick<LogProbSession, "runPacked">,
   model: PretrainedModel,
   pairs: readonly TrainPair[],
   batchSize: number,

@@ -2,6 +2,9 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { IoError, withPath } from "../io-error.js";
+import type { LoraConfig } from "../lora/lora-config.js";
+import { adapterWeights } from "../lora/lora-policy-log-probs.js";
+import { type LoraAdapter, loadLoraAdapter, saveLoraAdapter } from "../lora/peft-adapter.js";
 import {
   loadPretrainedModel,
   type PretrainedModel,
@@ -55,6 +58,11 @@ export interface CheckpointContents {
   readonly optimizerState: ReadonlyMap<string, FloatArray>;
   readonly stateSlots: readonly string[];
   readonly state: TrainerState;
+  /**
+   * A LoRA run's adapter config: then `weights` are the adapter's A and B (PEFT names), saved in PEFT's
+   * format (`adapter_config.json` + `adapter_model.safetensors`) instead of the model.
+   */
+  readonly lora?: LoraConfig | null;
 }
 
 /**
@@ -83,7 +91,9 @@ export function withWeights(
  * tokenizer files) by `savePretrainedModel`, each weight in the dtype its checkpoint stored it in (a
  * float64 run of an F64 checkpoint exactly; of a BF16 one, rounded to BF16), the optimizer state in the
  * run's precision as `optimizer.safetensors` (tensor names `state/<slot>/<weight>`), and
- * `trainer_state.json` (step, epoch, position in the epoch, RNG state, config). The folder is written
+ * `trainer_state.json` (step, epoch, position in the epoch, RNG state, config). A LoRA run (`lora`) saves
+ * its adapter in PEFT's format instead of the model (`saveLoraAdapter`: `adapter_config.json` and
+ * `adapter_model.safetensors`, which PEFT's `PeftModel.from_pretrained` loads). The folder is written
  * under a temporary name and renamed, so a crash never leaves half a checkpoint.
  *
  * @example
@@ -96,10 +106,9 @@ export async function saveCheckpoint(out: string, contents: CheckpointContents):
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
     await withPath(tmp, "remove", () => rm(tmp, { recursive: true, force: true }));
-    const model = withWeights(contents.base, contents.weights);
-    await withPath(tmp, "save the model to", () => savePretrainedModel(model, tmp));
+    const saved = await saveWeights(tmp, contents);
     const optimizer: WeightMap = new Map();
-    for (const [name, t] of model.weights) {
+    for (const [name, t] of saved) {
       for (const slot of contents.stateSlots) {
         const key = stateInputName(slot, name);
         const value = contents.optimizerState.get(key);
@@ -121,6 +130,26 @@ export async function saveCheckpoint(out: string, contents: CheckpointContents):
   await withPath(dir, "replace", () => rm(dir, { recursive: true, force: true }));
   await withPath(dir, "rename the finished checkpoint to", () => rename(tmp, dir));
   return dir;
+}
+
+/** Write the model (or a LoRA run's adapter) into `dir`; returns the tensors written, by name. */
+async function saveWeights(dir: string, contents: CheckpointContents): Promise<WeightMap> {
+  const lora = contents.lora ?? null;
+  if (lora === null) {
+    const model = withWeights(contents.base, contents.weights);
+    await withPath(dir, "save the model to", () => savePretrainedModel(model, dir));
+    return model.weights;
+  }
+  const weights = adapterWeights(lora, contents.weights);
+  await withPath(dir, "save the LoRA adapter to", () =>
+    saveLoraAdapter(dir, {
+      config: lora,
+      weights,
+      model: contents.base,
+      baseModel: contents.state.config.model,
+    }),
+  );
+  return weights;
 }
 
 /**
@@ -200,7 +229,10 @@ export async function readTrainerState(dir: string): Promise<TrainerState> {
 /** A checkpoint read back by {@link loadCheckpoint}. */
 export interface LoadedCheckpoint {
   readonly dir: string;
-  readonly model: PretrainedModel;
+  /** The model saved (null for a LoRA run's checkpoint, which holds the adapter instead). */
+  readonly model: PretrainedModel | null;
+  /** A LoRA run's adapter, in the run's precision (null for full fine-tuning). */
+  readonly adapter: LoraAdapter | null;
   readonly optimizerState: WeightMap;
   readonly state: TrainerState;
 }
@@ -234,8 +266,8 @@ export async function findCheckpoint(path: string): Promise<string> {
 }
 
 /**
- * Read a checkpoint written by {@link saveCheckpoint}, its weights and optimizer state in the precision
- * of the run that wrote it.
+ * Read a checkpoint written by {@link saveCheckpoint}, its weights (a LoRA run's: its adapter) and optimizer
+ * state in the precision of the run that wrote it.
  *
  * @example
  * ```ts
@@ -246,7 +278,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const state = await readTrainerState(dir);
   // In the run's precision, so a float64 run resumes from exactly the values it saved.
   const dtype = state.config.dtype ?? "float32";
-  const model = await loadPretrainedModel(dir, { dtype });
+  const lora = state.config.lora ?? null;
+  const model = lora === null ? await loadPretrainedModel(dir, { dtype }) : null;
+  const adapter = lora === null ? null : await loadLoraAdapter(dir, { dtype });
   const optimizerState = await readSafetensorsFile(join(dir, CHECKPOINT_FILES.optimizer), { dtype });
-  return { dir, model, optimizerState, state };
+  return { dir, model, adapter, optimizerState, state };
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { DEPRECATED_LOSS_NAMES, LossParameterError } from "@apo/losses";
 import type { LossDefinition } from "@apo/losses/define";
+import { resolveLoraOption } from "../lora/lora-options.js";
 import { OPTIMIZERS, type OptimizerName } from "../train-step/optimizers/index.js";
 import { checkNumber, TrainConfigError } from "../train-step/train-config-error.js";
 import { lossNames, lossWeightsOf, resolveLossDefinition } from "./loss-definition.js";
@@ -30,6 +31,7 @@ const LOCKED_ON_RESUME = [
   "seed",
   "order",
   "dtype",
+  "lora",
 ] as const satisfies readonly (keyof TrainConfig)[];
 
 function positiveInt(field: string, value: number): void {
@@ -156,6 +158,7 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
     cacheDir:
       given.cacheDir ??
       (saved !== undefined && given.out === undefined ? saved.cacheDir : join(out, "reference-cache")),
+    lora: resolveLoraOption(merged.lora),
   };
   checkNumber("evalFraction", config.evalFraction, 0, 1, { hiOpen: true });
   checkNumber("lr", config.lr, 0, Number.POSITIVE_INFINITY, { loOpen: true, hiOpen: true });

@@ -1,5 +1,7 @@
 import type { LossDefinition } from "@apo/losses/define";
 import type { InferenceSession } from "onnxruntime-node";
+import type { LoraConfig } from "../lora/lora-config.js";
+import type { LoraOption } from "../lora/lora-options.js";
 import type { FloatType } from "../models/model-family.js";
 import type { EvalEachEpoch } from "../report/epoch-evals.js";
 import type { OptimizerName } from "../train-step/optimizers/index.js";
@@ -72,6 +74,11 @@ export interface TrainConfig {
   dtype: FloatType;
   /** Folder of cached reference log-probs (default `<out>/reference-cache`). */
   cacheDir: string;
+  /**
+   * LoRA adapters trained instead of the weights (PEFT + TRL), or null for full fine-tuning: the base
+   * weights stay frozen, checkpoints hold the adapter in PEFT's format, the reference is the base model.
+   */
+  lora: LoraConfig | null;
 }
 
 /**
@@ -84,7 +91,7 @@ export interface TrainConfig {
  * ```
  */
 export interface TrainOptions
-  extends Partial<Omit<TrainConfig, "eval" | "cacheDir" | "loss" | "lossWeights">> {
+  extends Partial<Omit<TrainConfig, "eval" | "cacheDir" | "loss" | "lossWeights" | "lora">> {
   /**
    * A loss of `@apo/losses` by TRL name, or a definition object (`definePairedLoss`, `defineUnpairedLoss`);
    * the config and checkpoints record its name, so a resumed run with an unregistered loss passes the
@@ -98,6 +105,12 @@ export interface TrainOptions
   eval?: string;
   /** Reference log-prob cache folder (default `<out>/reference-cache`). */
   cacheDir?: string;
+  /**
+   * Train a LoRA adapter: `true` for `LORA_DEFAULTS` (r 16, alpha 32, all linear layers), or
+   * `{ r, alpha, targets, rsLora }` with missing fields from those defaults; false/null (default) trains
+   * every weight.
+   */
+  lora?: LoraOption;
   /** Start from these values, then apply the other options: `"paper"` is {@link paperPreset}. */
   preset?: "paper";
   /** Shorthand for `lossParams.beta`. */

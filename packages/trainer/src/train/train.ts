@@ -18,6 +18,8 @@ import { checkUnpairedBatching } from "../data/unpaired-batching.js";
 import { withPath } from "../io-error.js";
 import { policyLogProbs } from "../logprobs/policy-log-probs.js";
 import { runReferenceLogProbs } from "../logprobs/reference-log-probs.js";
+import { initLoraWeights } from "../lora/init-lora-weights.js";
+import { loraPolicyLogProbs } from "../lora/lora-policy-log-probs.js";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
 import { SeededRandom } from "../models/seeded-random.js";
 import { epochEvalHook } from "../report/epoch-evals.js";
@@ -191,6 +193,11 @@ async function trainLocked(
   }
   const resume = from === null ? null : await loadCheckpoint(from);
   const base = await loadPretrainedModel(config.model, { dtype: config.dtype });
+  // LoRA: the adapter trained instead of the weights, PEFT-initialised (B = 0) or the checkpoint's.
+  const adapters =
+    config.lora === null
+      ? undefined
+      : (resume?.adapter?.weights ?? initLoraWeights(base, config.lora, config.seed, config.dtype));
   checkUnpairedBatching(loss, config);
   const {
     train: pairs,
@@ -252,6 +259,7 @@ async function trainLocked(
     accumulationSteps: accumulation,
     // The dense layers' form follows the data: short sequences train faster with one Gemm per layer.
     expectedSequenceLength: typicalBatchLength(pairs),
+    ...(config.lora === null || adapters === undefined ? {} : { lora: config.lora, adapters }),
   };
   const session = await TrainStepSession.create(resume?.model ?? base, sessionConfig).catch((e) => {
     throw explainProviderFailure(e, sessionOptions);
@@ -286,11 +294,11 @@ async function trainLocked(
     const heldAnchors = anchorsOf(held);
     const evaluate = async () => {
       if (evalRef === null) return;
-      const policy = await policyLogProbs(base, session.weights, held, {
-        batchSize: config.microBatchSize,
-        dtype: config.dtype,
-        sessionOptions,
-      });
+      const scoring = { batchSize: config.microBatchSize, dtype: config.dtype, sessionOptions };
+      const policy =
+        config.lora === null
+          ? await policyLogProbs(base, session.weights, held, scoring)
+          : await loraPolicyLogProbs(base, config.lora, session.weights, held, scoring);
       const at = { step, epoch: step / stepsPerEpoch };
       const m =
         loss.kind === "paired"
@@ -311,6 +319,7 @@ async function trainLocked(
         weights: session.weights,
         optimizerState: session.state,
         stateSlots: session.artifact.stateSlots,
+        lora: config.lora,
         state: { version: 1, step, totalSteps, stepsPerEpoch, ...position, config, dataFiles },
       });
       checkpoints.push(dir);
