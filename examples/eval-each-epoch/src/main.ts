@@ -117,5 +117,5 @@ export async function runExample(
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await runExample(process.argv[2] ?? "eval-each-epoch-output");
+  await runExample(process.argv[2] ?? "out");
 }

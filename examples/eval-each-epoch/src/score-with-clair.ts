@@ -8,6 +8,9 @@
  *   apo train ... --eval-each-epoch "tsx score-with-clair.ts --prompts heldout.jsonl --baseline models/base \
  *     --regex 'answer is (-?[0-9]+)'"
  *
+ * Arguments after `--` go to `clair eval` as they are: a judge instead of `--regex`
+ * (`-- --judge-model gpt-4-turbo --judge-base-url https://api.openai.com/v1`), `--concurrency`, ...
+ *
  * `apo` and `clair` are looked up on PATH (`npx apo train ...` puts the workspace's bins there). clair's
  * rows go to `$APO_RUN_DIR/clair-eval/epoch-<k>.jsonl`, so a scoring that failed half way resumes.
  */
@@ -86,7 +89,11 @@ function run(command: string, args: readonly string[], extraEnv: NodeJS.ProcessE
 }
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const split = argv.indexOf("--");
+  const clairArgs = split === -1 ? [] : argv.slice(split + 1);
   const { values } = parseArgs({
+    args: split === -1 ? argv : argv.slice(0, split),
     options: {
       prompts: { type: "string" },
       baseline: { type: "string" },
@@ -95,9 +102,10 @@ async function main(): Promise<void> {
       bootstrap: { type: "string", default: "1000" },
     },
   });
-  if (values.prompts === undefined || values.baseline === undefined || values.regex === undefined) {
+  if (values.prompts === undefined || values.baseline === undefined) {
     throw new Error(
-      "usage: score-with-clair.ts --prompts FILE --baseline MODEL_DIR --regex RE [--max-tokens 24]",
+      "usage: score-with-clair.ts --prompts FILE --baseline MODEL_DIR [--regex RE] [--max-tokens 24] " +
+        "[--bootstrap 1000] [-- CLAIR_EVAL_FLAGS...]",
     );
   }
   const checkpoint = env("APO_CHECKPOINT");
@@ -131,12 +139,12 @@ async function main(): Promise<void> {
         "baseline",
         "--baseline-base-url",
         baseline.url,
-        "--answer-regex",
-        values.regex,
+        ...(values.regex === undefined ? [] : ["--answer-regex", values.regex]),
         "--bootstrap",
         values.bootstrap,
         "--json",
         output,
+        ...clairArgs,
       ],
       // apo serve without --api-key-env takes any key; the client wants one set.
       { OPENAI_API_KEY: process.env.OPENAI_API_KEY ?? "unused" },
