@@ -1,17 +1,22 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InferenceSession } from "onnxruntime-node";
+import { InferenceSession, type Tensor as OrtTensor } from "onnxruntime-node";
 import { SequenceTooLongError } from "../models/model-errors.js";
-import type { WeightOptions } from "../models/model-weights.js";
+import { asFloatArray, type WeightOptions } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { writeModel } from "../onnx/model-file.js";
 import { encodeModel } from "../onnx/protobuf.js";
+import { openTrainingSession } from "../train-step/open-session.js";
+import { floatTensor } from "../train-step/training-state.js";
 import { buildLogProbModel, LOG_PROB_IO } from "./build-log-prob-graph.js";
 import { type PackedBatch, type PromptCompletion, packSequences } from "./pack-sequences.js";
 import { packedFeeds } from "./packed-feeds.js";
 
-/** Options of {@link LogProbSession.create}: weight precision, and when to go through external data. */
+/**
+ * Options of {@link LogProbSession.create}: weight precision, when to go through external data, and the
+ * training step's form (`trainable`, `expectedSequenceLength`; see {@link LogProbSession.create}).
+ */
 export interface LogProbSessionOptions extends WeightOptions {
   /**
    * Weight bytes above which the graph is written to a temporary `model.onnx` + `model.onnx.data` and
@@ -38,16 +43,29 @@ export interface CompletionLogProb {
 export class LogProbSession {
   readonly #session: InferenceSession;
   readonly #model: PretrainedModel;
+  /** The weights that are graph inputs (the training step's form), fed to every run. */
+  readonly #weights: Readonly<Record<string, OrtTensor>>;
 
-  private constructor(session: InferenceSession, model: PretrainedModel) {
+  private constructor(
+    session: InferenceSession,
+    model: PretrainedModel,
+    weights: Readonly<Record<string, OrtTensor>> = {},
+  ) {
     this.#session = session;
     this.#model = model;
+    this.#weights = weights;
   }
 
   /**
    * Build the log-prob graph of `model` and open it in onnxruntime-node (CPU unless `sessionOptions` says
    * otherwise, e.g. `{ executionProviders: ["cuda"] }`). `weightOptions.dtype: "float64"` builds an
    * exact double-precision graph (for checks; slower).
+   *
+   * With `weightOptions.trainable` the graph is the training step's forward: those weights are graph inputs
+   * (fed from `model` at every run), the dense layers take the form `expectedSequenceLength` picks, and the
+   * session opens with the training step's options (`openTrainingSession`). Given the same batch, it
+   * computes the very float32 log-probs the training step computes as its policy's (see
+   * `trainingFormReference`); with initializers onnxruntime pre-packs and fuses differently.
    */
   static async create(
     model: PretrainedModel,
@@ -55,6 +73,17 @@ export class LogProbSession {
     weightOptions: LogProbSessionOptions = {},
   ): Promise<LogProbSession> {
     const onnx = buildLogProbModel(model, weightOptions);
+    if (weightOptions.trainable !== undefined) {
+      const dtype = weightOptions.dtype ?? "float32";
+      const feeds: Record<string, OrtTensor> = {};
+      for (const { name } of onnx.graph.inputs) {
+        const t = model.weights.get(name);
+        if (t === undefined || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
+        feeds[name] = floatTensor(asFloatArray(t.data, dtype), t.shape);
+      }
+      const session = await openTrainingSession(onnx, dtype, sessionOptions);
+      return new LogProbSession(session, model, feeds);
+    }
     // ORT's extended fusions (QuickGelu, Gelu, …) have float-only kernels or float approximations.
     const exact: InferenceSession.SessionOptions =
       weightOptions.dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
@@ -85,7 +114,7 @@ export class LogProbSession {
       for (let t = 0; t < batch.seq; t++) length += Number(batch.attentionMask[b * batch.seq + t]);
       if (length > max) throw new SequenceTooLongError(length, max, b);
     }
-    const out = await this.#session.run(packedFeeds(batch));
+    const out = await this.#session.run({ ...packedFeeds(batch), ...this.#weights });
     const logp = out[LOG_PROB_IO.logp]!.data as Float32Array | Float64Array;
     const tokens = out[LOG_PROB_IO.tokens]!.data as Float32Array | Float64Array;
     return Array.from(logp, (v: number, i) => ({ logp: v, tokens: tokens[i]! }));

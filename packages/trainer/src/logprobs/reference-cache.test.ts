@@ -38,6 +38,21 @@ describe("reference cache", () => {
     expect(new Set([key, ...other]).size).toBe(5);
   });
 
+  it("keys on the training forward the values were computed in, and only when there is one", () => {
+    const parts = { weights: "w", pairs, truncation: PAPER_TRUNCATION, dtype: "float32" } as const;
+    const forward = { batches: [[0]], rows: "pairs", expectedSequenceLength: 3 } as const;
+    const keys = [
+      referenceKey(parts),
+      referenceKey({ ...parts, forward }),
+      referenceKey({ ...parts, forward: { ...forward, rows: "chosen" } }),
+      referenceKey({ ...parts, forward: { ...forward, expectedSequenceLength: 300 } }),
+      referenceKey({ ...parts, forward: { ...forward, batches: [[0], [1]] } }),
+    ];
+    expect(new Set(keys).size).toBe(5);
+    // Without a forward, a key is the one HEAD computed before forwards were keyed (caches stay valid).
+    expect(keys[0]).toBe("a6f4cc1dda2eed6356dfba7961ca0cbd8b88587e9c2d7819c40abf40d8bbfea7");
+  });
+
   it("keys on the pairs' anchors when they were read with them (apo_anchored), as before without", () => {
     const keyOf = (ps: typeof pairs) =>
       referenceKey({ weights: "w", pairs: ps, truncation: PAPER_TRUNCATION, dtype: "float32" });

@@ -5,6 +5,7 @@ import type { TrainPair } from "../data/read-pairs.js";
 import type { Truncation } from "../data/truncate-pair.js";
 import { IoError, withPath } from "../io-error.js";
 import type { PairLogProbs } from "./pair-log-probs.js";
+import type { TrainingForward } from "./training-batch-log-probs.js";
 
 /** What a cached reference depends on. */
 export interface ReferenceKeyParts {
@@ -15,12 +16,18 @@ export interface ReferenceKeyParts {
   readonly truncation: Truncation;
   /** Precision of the log-prob graph. */
   readonly dtype: string;
+  /**
+   * The training forward the values were computed in (batches, packing, graph form), when they were:
+   * in float32 they differ from the log-prob graph's at the rounding level.
+   */
+  readonly forward?: TrainingForward;
 }
 
 /**
  * The cache key of reference log-probs: SHA-256 over the model's weight digest, the token ids of every
  * pair (and its `anchor` when the pairs were read with anchors, for `apo_anchored`), the truncation
- * settings and the precision. Pairs without anchors hash as before, so existing caches stay valid.
+ * settings, the precision and, for values computed in the training forward, its batches, packing and
+ * expected length. Pairs without anchors or forward hash as before, so existing caches stay valid.
  *
  * @example
  * ```ts
@@ -39,6 +46,11 @@ export function referenceKey(parts: ReferenceKeyParts): string {
       `${p.chosen.promptIds.join(",")}|${p.chosen.completionIds.join(",")}|` +
         `${p.rejected.promptIds.join(",")}|${p.rejected.completionIds.join(",")}${anchor}\n`,
     );
+  }
+  const f = parts.forward;
+  if (f !== undefined) {
+    hash.update(`training-forward-v1\0${f.rows}\0${f.expectedSequenceLength}\0`);
+    hash.update(f.batches.map((b) => b.join(",")).join(";"));
   }
   return hash.digest("hex");
 }

@@ -11,7 +11,6 @@ import {
 import { countTokens } from "../data/pack-pairs.js";
 import type { SkippedRow } from "../data/read-pairs.js";
 import { readRunData } from "../data/run-data.js";
-import { torchRandperm } from "../data/torch-randperm.js";
 import { TrainDataError } from "../data/train-data-error.js";
 import { typicalBatchLength } from "../data/typical-length.js";
 import { checkUnpairedBatching } from "../data/unpaired-batching.js";
@@ -43,6 +42,7 @@ import {
 } from "./checkpoint.js";
 import { checkResumeData, digestRunData } from "./data-digest.js";
 import { checkProvidersInstalled, explainProviderFailure } from "./execution-provider-error.js";
+import { epochOrder, firstEpochForward } from "./epoch-order.js";
 import { resolveLossDefinition } from "./loss-definition.js";
 import { learningRateAt } from "./lr-schedule.js";
 import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
@@ -229,7 +229,8 @@ async function trainLocked(
   const sessionOptions = options.sessionOptions ?? {};
   checkProvidersInstalled(sessionOptions);
 
-  // Reference log-probs: once, from the initial weights, cached by weights + data + truncation.
+  // Reference log-probs: once, from the initial weights, cached by weights + data + truncation; the
+  // training pairs' in the first epoch's micro-batches by the training step's forward (bitwise its policy's).
   const reference = await runReferenceLogProbs(
     config,
     base,
@@ -237,6 +238,7 @@ async function trainLocked(
     held,
     sessionOptions,
     options.progress,
+    firstEpochForward(config, loss, pairs),
   ).catch((e) => {
     throw explainProviderFailure(e, sessionOptions);
   });
@@ -333,15 +335,7 @@ async function trainLocked(
     let skip = resume?.state.stepInEpoch ?? 0;
     outer: for (let epoch = resume?.state.epoch ?? 0; epoch < config.epochs; epoch++) {
       const rngState = rng.state;
-      // "torch": TRL's order (a fresh torch.randperm seeded with seed + epoch); the run's generator still
-      // advances so "seeded" and "torch" runs save the same kind of state.
-      const seeded = rng.permutation(pairs.length);
-      const order =
-        config.order !== "torch"
-          ? seeded
-          : loss.kind === "unpaired" && loss.usesKl
-            ? Array.from({ length: pairs.length }, (_, i) => i) // KTOTrainer trains "kto" in file order
-            : torchRandperm(pairs.length, config.seed + epoch);
+      const order = epochOrder(config, loss, rng, epoch, pairs.length);
       const steps = chunk(chunk(order, config.microBatchSize), accumulation);
       for (let s = skip; s < steps.length; s++) {
         const micro = (steps[s] as number[][]).map((indices) =>
