@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
 import { train } from "../train/train.js";
@@ -114,9 +115,21 @@ describe("apo train --eval-each-epoch (tiny model, a real node scorer)", () => {
     await train({ ...options, out, resumeFrom: out });
     expect((await readEpochEvals(out)).map((r) => r.epoch)).toEqual([0, 1, 2]);
     expect(await calls(out)).toEqual(["0", "1", "2"]);
-    // Resuming the finished run scores nothing.
+    // Resuming the finished run scores nothing; resuming it without the hook says what that means.
     await train({ ...options, out, resumeFrom: out });
     expect(await calls(out)).toEqual(["0", "1", "2"]);
+    let text = "";
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        text += String(chunk);
+        done();
+      },
+    });
+    const { evalEachEpoch: _, ...without } = options;
+    await train({ ...without, out, resumeFrom: out, progress: { stream } });
+    expect(text).toContain(
+      `${join(out, "epoch-evals.jsonl")} exists but this run has no --eval-each-epoch: the next epochs will not be scored`,
+    );
   }, 120_000);
 
   it("a failing command stops the run naming epoch, command, exit code and stderr; the checkpoint is kept", async () => {
