@@ -72,23 +72,30 @@ export function summariseEpochEvals(rows: readonly EpochEvalRow[], run: string):
   return { run, scorers: [...new Set(rows.map((r) => r.scorer))], metrics };
 }
 
-/** A value to 4 significant digits (whole numbers from 1,000 on). */
-function number(x: number): string {
+/**
+ * A metric's value as the reports show it: 4 significant digits, whole numbers from 1,000 on.
+ *
+ * @example
+ * ```ts
+ * formatMetricNumber(0.19999999999999996); // "0.2"
+ * ```
+ */
+export function formatMetricNumber(x: number): string {
   return Math.abs(x) >= 1000 ? x.toFixed(0) : Number(x.toPrecision(4)).toString();
 }
 
 /** A change with its sign (U+2212 for minus). */
 function signed(x: number | null): string {
   if (x === null) return "–";
-  const text = number(Math.abs(x));
+  const text = formatMetricNumber(Math.abs(x));
   return x > 0 ? `+${text}` : x < 0 ? `\u2212${text}` : text;
 }
 
 function cell(v: MetricValue | null | undefined): string {
   if (v === null || v === undefined || v.value === null) return "–";
   return v.low === null || v.high === null
-    ? number(v.value)
-    : `${number(v.value)} [${number(v.low)}, ${number(v.high)}]`;
+    ? formatMetricNumber(v.value)
+    : `${formatMetricNumber(v.value)} [${formatMetricNumber(v.low)}, ${formatMetricNumber(v.high)}]`;
 }
 
 /**

@@ -7,7 +7,7 @@ import { withPath } from "../io-error.js";
 import { readTrainerState } from "../train/checkpoint.js";
 import type { ProgressOptions } from "../train/progress.js";
 import { EpochEvalError } from "./epoch-eval-error.js";
-import { formatEpochEvalReport, summariseEpochEvals } from "./epoch-eval-report.js";
+import { formatEpochEvalReport, formatMetricNumber, summariseEpochEvals } from "./epoch-eval-report.js";
 import { type EpochScores, epochScoresFromJson } from "./epoch-scores.js";
 import { repairTail } from "./repair-tail.js";
 
@@ -320,16 +320,12 @@ export async function scorePendingEpochs(options: ScorePendingEpochsOptions): Pr
     rows.push(row);
     added.push(row);
     const shown = Object.entries(scores)
-      .map(([metric, v]) => `${metric} ${v.value === null ? "n/a" : formatNumber(v.value)}`)
+      .map(([metric, v]) => `${metric} ${v.value === null ? "n/a" : formatMetricNumber(v.value)}`)
       .join(", ");
     note(`epoch ${target.epoch}: ${shown} (${row.seconds.toFixed(1)} s)`);
     await writeEpochEvalReport(runDir, rows);
   }
   return added;
-}
-
-function formatNumber(x: number): string {
-  return Math.abs(x) >= 1000 ? x.toFixed(0) : Number(x.toPrecision(4)).toString();
 }
 
 /** `<run>/epoch-evals.md`, written whole (a temporary file renamed over it). */
