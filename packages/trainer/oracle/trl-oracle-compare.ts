@@ -9,13 +9,17 @@
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TRL_ORACLE_CASES, writeTrlOracleInputs } from "./trl-oracle-cases.js";
+import { TRL_ORACLE_CASES, TRL_ORACLE_MODELS, writeTrlOracleInputs } from "./trl-oracle-cases.js";
 import {
   compareTrlOracleRun,
+  type Float32Quantity,
+  float32Bounds,
+  roundingNoise,
   runTrlOracleCase,
   type TrlOracleErrors,
   type TrlOracleFixture,
   trlRunAsOurs,
+  writeNudgedModel,
 } from "./trl-oracle-run.js";
 
 const [file, ...only] = process.argv.slice(2);
@@ -23,6 +27,12 @@ if (file === undefined) throw new Error("usage: trl-oracle-compare.ts FIXTURE [C
 const fixture = JSON.parse(await readFile(file, "utf8")) as TrlOracleFixture;
 const dir = await mkdtemp(join(tmpdir(), "apo-trl-oracle-"));
 await writeTrlOracleInputs(dir);
+/** Seeds of the nudged twins whose distance from our run is its rounding noise. */
+const TWINS = [1, 2];
+const nudged = (model: string, seed: number) => join(dir, "models", `${model}-nudged-${seed}`);
+for (const model of Object.keys(TRL_ORACLE_MODELS)) {
+  for (const seed of TWINS) await writeNudgedModel(join(dir, "models", model), nudged(model, seed), seed);
+}
 
 const fmt = (e: TrlOracleErrors) =>
   `ref ${e.reference.toExponential(1)} loss ${e.loss.toExponential(1)} grad ${e.gradNorm.toExponential(1)} ` +
@@ -50,7 +60,29 @@ function tableRow(
   );
 }
 
+/**
+ * A ratio table row: per quantity, our float32 error over TRL's own (both against TRL's float64 run, the
+ * plain errors of the first table), then in brackets our error over the test's bound (`float32Bounds`:
+ * TRL's error, the rounding floors, the rounding noise; weights beyond their storage rounding) where that
+ * differs. The bound holds where the bracket is at most 1.
+ */
+function ratioRow(
+  name: string,
+  plain: { ours: TrlOracleErrors; theirs: TrlOracleErrors },
+  ours: TrlOracleErrors,
+  bound: Record<Float32Quantity, number>,
+) {
+  const cells = QUANTITIES.map((q) => {
+    const raw = plain.ours[q] / plain.theirs[q];
+    const bounded = ours[q] / bound[q];
+    const text = Number.isFinite(raw) ? raw.toFixed(2) : "∞";
+    return bounded.toFixed(2) === raw.toFixed(2) ? text : `${text} (${bounded.toFixed(2)})`;
+  });
+  return `| ${name} | ${cells.join(" | ")} |`;
+}
+
 const table: string[] = [];
+const ratios: string[] = [];
 for (const c of TRL_ORACLE_CASES) {
   if (only.length > 0 && !only.includes(c.name)) continue;
   const record = fixture.cases[c.name];
@@ -62,6 +94,11 @@ for (const c of TRL_ORACLE_CASES) {
     const started = performance.now();
     const f64 = await runTrlOracleCase(c, dir, join(dir, "runs", `${c.name}-f64`), "float64");
     const f32 = await runTrlOracleCase(c, dir, join(dir, "runs", `${c.name}-f32`), "float32");
+    const twins = [];
+    for (const seed of TWINS) {
+      const out = join(dir, "runs", `${c.name}-twin-${seed}`);
+      twins.push(await runTrlOracleCase(c, dir, out, "float32", nudged(c.model, seed)));
+    }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const rows = JSON.stringify(f64.rows) === JSON.stringify(record.rows) ? "rows equal" : "ROWS DIFFER";
     process.stdout.write(`${c.name} (${seconds}s): ${rows}\n`);
@@ -71,7 +108,21 @@ for (const c of TRL_ORACLE_CASES) {
     process.stdout.write(`  ours f32 vs TRL f64: ${fmt(e32)}\n`);
     const theirs = compareTrlOracleRun(trlRunAsOurs(record.float32), record.float64, c.beta);
     process.stdout.write(`  TRL f32 vs TRL f64:  ${fmt(theirs)}\n`);
+    // The test's terms: weights beyond their storage rounding (load + each step), the noise of the twins.
+    const n = record.float64.steps.length + 1;
+    const noise = roundingNoise(f32, twins, record.float64, c.beta, n);
+    process.stdout.write(`  ours f32 vs twins:   ${fmt(noise)}\n`);
+    const ours = compareTrlOracleRun(f32, record.float64, c.beta, record.float64, n);
+    const theirsBeyond = compareTrlOracleRun(
+      trlRunAsOurs(record.float32),
+      record.float64,
+      c.beta,
+      record.float64,
+      n,
+    );
+    const bound = float32Bounds(theirsBeyond, noise, record.float64);
     table.push(tableRow(c.name, record.float64.steps.length, e64, e32, theirs));
+    ratios.push(ratioRow(c.name, { ours: e32, theirs }, ours, bound));
   } catch (e) {
     process.stdout.write(`${c.name}: FAILED ${(e as Error).message}\n`);
   }
@@ -79,5 +130,7 @@ for (const c of TRL_ORACLE_CASES) {
 process.stdout.write(
   "\n| case | steps | reference | loss | rewards | grad norm | weights / update | our f32 err / TRL's f32 err |\n" +
     "|---|---|---|---|---|---|---|---|\n" +
-    `${table.join("\n")}\n`,
+    `${table.join("\n")}\n` +
+    `\n| case | ${QUANTITIES.join(" | ")} |\n|---|${QUANTITIES.map(() => "---|").join("")}\n` +
+    `${ratios.join("\n")}\n`,
 );

@@ -6,7 +6,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readRunData } from "../src/data/run-data.js";
 import type { PromptCompletion } from "../src/logprobs/pack-sequences.js";
-import { loadPretrainedModel } from "../src/models/pretrained-model.js";
+import { loadPretrainedModel, savePretrainedModel } from "../src/models/pretrained-model.js";
+import { SeededRandom } from "../src/models/seeded-random.js";
 import { readCheckpointWeights } from "../src/safetensors/read-checkpoint-weights.js";
 import { Progress, type StepReport } from "../src/train/progress.js";
 import { train } from "../src/train/train.js";
@@ -70,8 +71,8 @@ export interface OurTrlOracleRun {
 const ids = (s: PromptCompletion) => ({ prompt: [...s.promptIds], completion: [...s.completionIds] });
 
 /**
- * Train a case with {@link train} on the inputs under `dir` (written by `writeTrlOracleInputs`) and read
- * back the rows it trained (tokenised and truncated), the reference log-probs from its cache, every
+ * Train a case with {@link train} on the inputs under `dir` (written by `writeTrlOracleInputs`; another
+ * checkpoint folder with `modelFolder`, e.g. {@link writeNudgedModel}'s) and read back the rows it trained (tokenised and truncated), the reference log-probs from its cache, every
  * step's report and the weights before and after.
  *
  * @example
@@ -84,9 +85,15 @@ export async function runTrlOracleCase(
   dir: string,
   out: string,
   dtype: "float32" | "float64",
+  modelFolder?: string,
 ): Promise<OurTrlOracleRun> {
   const steps: StepReport[] = [];
-  const summary = await train({ ...trlOracleTrainOptions(c, dir, out, dtype), onStep: (r) => steps.push(r) });
+  const options = trlOracleTrainOptions(c, dir, out, dtype);
+  const summary = await train({
+    ...options,
+    ...(modelFolder === undefined ? {} : { model: modelFolder }),
+    onStep: (r) => steps.push(r),
+  });
   const model = await loadPretrainedModel(summary.config.model, { dtype });
   const kto = c.trainer === "kto";
   const data = await readRunData(
@@ -125,6 +132,22 @@ export async function runTrlOracleCase(
   };
 }
 
+/**
+ * One unit in the last place of `x` rounded to float32: the gap from |x| to the next float32 up.
+ *
+ * @example
+ * ```ts
+ * float32Ulp(1); // 2 ** -23
+ * ```
+ */
+export function float32Ulp(x: number): number {
+  const f = new Float32Array([Math.abs(x)]);
+  const bits = new Int32Array(f.buffer);
+  const at = f[0] as number;
+  bits[0] = (bits[0] as number) + 1;
+  return (f[0] as number) - at;
+}
+
 /** Worst errors of a run against a recorded TRL run (see {@link compareTrlOracleRun}). */
 export interface TrlOracleErrors {
   /** Per-row reference log-probs, relative. */
@@ -151,7 +174,10 @@ export const relative = (a: number, b: number, floor = 1e-12): number =>
  * grad norm, learning rate and rewards (where TRL logged them), all relative, and the final weights
  * relative to the size of TRL's update of each tensor (`scale`'s, default `theirs`). Rewards β·Δ are
  * relative to max(|β·Δ|, β): near 0 (the first step's are exactly 0) a log-ratio Δ is only as precise as
- * the log-prob sums it is the difference of, whatever its own size.
+ * the log-prob sums it is the difference of, whatever its own size. With `storageRoundings` n (float32
+ * runs: n = steps + 1), a weight's error counts only beyond n half-units in the last place of its float32
+ * value: storing the weight in float32 at load and after each step rounds it that much, whatever the
+ * arithmetic before.
  *
  * @example
  * ```ts
@@ -163,6 +189,7 @@ export function compareTrlOracleRun(
   theirs: TrlOracleRun,
   beta: number,
   scale: TrlOracleRun = theirs,
+  storageRoundings = 0,
 ): TrlOracleErrors {
   const max = (values: number[]) =>
     values.reduce((m, v) => (Number.isNaN(v) ? Number.NaN : Math.max(m, v)), 0);
@@ -193,7 +220,13 @@ export function compareTrlOracleRun(
     const e =
       w === undefined
         ? Number.NaN
-        : max(t.indices.map((i, k) => Math.abs((w[i] as number) - (t.values[k] as number)) / size));
+        : max(
+            t.indices.map((i, k) => {
+              const want = t.values[k] as number;
+              const slack = (storageRoundings * float32Ulp(want)) / 2;
+              return Math.max(0, Math.abs((w[i] as number) - want) - slack) / size;
+            }),
+          );
     if (!(e <= weights)) {
       weights = e;
       worstTensor = name;
@@ -247,4 +280,178 @@ export function trlRunAsOurs(run: TrlOracleRun): Pick<OurTrlOracleRun, "referenc
     })),
     final,
   };
+}
+
+/**
+ * Write `src`'s checkpoint again as float32 with every nonzero weight moved by one unit in the last place,
+ * up or down at random (seeded): a float32 twin of the model that differs from it only by rounding. A run
+ * from it is as valid a float32 run as one from `src`, so how far the two runs end apart is the float32
+ * rounding noise of each quantity (see {@link roundingNoise}).
+ *
+ * @example
+ * ```ts
+ * await writeNudgedModel(join(dir, "models/llama"), join(dir, "models/llama-nudged"));
+ * ```
+ */
+export async function writeNudgedModel(src: string, dst: string, seed = 1): Promise<void> {
+  const model = await loadPretrainedModel(src, { dtype: "float32" });
+  const rng = new SeededRandom(seed);
+  for (const t of model.weights.values()) {
+    const data = t.data as Float32Array;
+    const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
+    for (let i = 0; i < data.length; i++) {
+      // ±1 on the bit pattern is the next float32 away from or toward zero.
+      if (data[i] !== 0) bits[i] = (bits[i] as number) + (rng.uniform() < 0.5 ? 1 : -1);
+    }
+  }
+  await savePretrainedModel(model, dst, { dtype: "F32" });
+}
+
+/**
+ * How far `ours` is from `twins`, runs of the same case from nudged models ({@link writeNudgedModel}, one
+ * seed each), in the terms of {@link compareTrlOracleRun} (relative to the float64 record `scale`'s values
+ * and update sizes), the worst twin per quantity: the change one unit in the last place of the inputs
+ * makes, below which two float32 runs cannot be told apart. `storageRoundings` as in
+ * {@link compareTrlOracleRun}.
+ *
+ * @example
+ * ```ts
+ * const noise = roundingNoise(ours, [twin1, twin2], record.float64, 0.1).weights;
+ * ```
+ */
+export function roundingNoise(
+  ours: Pick<OurTrlOracleRun, "reference" | "steps" | "final">,
+  twins: readonly Pick<OurTrlOracleRun, "reference" | "steps" | "final">[],
+  scale: TrlOracleRun,
+  beta: number,
+  storageRoundings = 0,
+): TrlOracleErrors {
+  const all = twins.map((twin) =>
+    compareTrlOracleRun(ours, asRecorded(twin, scale), beta, scale, storageRoundings),
+  );
+  const worst = (q: Exclude<keyof TrlOracleErrors, "worstTensor" | "steps">) =>
+    Math.max(...all.map((e) => e[q]));
+  const weights = worst("weights");
+  return {
+    reference: worst("reference"),
+    loss: worst("loss"),
+    gradNorm: worst("gradNorm"),
+    learningRate: worst("learningRate"),
+    rewardsChosen: worst("rewardsChosen"),
+    rewardsRejected: worst("rewardsRejected"),
+    weights,
+    worstTensor: all.find((e) => e.weights === weights)?.worstTensor ?? "",
+    steps: Math.min(...all.map((e) => e.steps)),
+  };
+}
+
+/** Our run in the terms of a TRL record `like` (its indices, update sizes and absent keys). */
+function asRecorded(
+  run: Pick<OurTrlOracleRun, "reference" | "steps" | "final">,
+  like: TrlOracleRun,
+): TrlOracleRun {
+  const weights: Record<string, TrlOracleTensor> = {};
+  for (const [name, t] of Object.entries(like.weights)) {
+    const w = run.final.get(name);
+    weights[name] = { ...t, values: t.indices.map((i) => (w === undefined ? Number.NaN : (w[i] as number))) };
+  }
+  const ref = like.reference;
+  const reference =
+    "chosen" in ref
+      ? { chosen: [...run.reference.first], rejected: [...run.reference.second] }
+      : {
+          completion: [...run.reference.first],
+          kl: ref.kl.map((v, i) => (v === null ? null : (run.reference.second[i] as number))),
+        };
+  const steps = like.steps.map((s, i) => {
+    const r = run.steps[i];
+    const pick = (v: number | undefined) => v ?? Number.NaN;
+    return {
+      ...s,
+      loss: pick(r?.loss),
+      grad_norm: pick(r?.gradNorm),
+      learning_rate: pick(r?.lr),
+      "rewards/chosen": s["rewards/chosen"] === null ? null : pick(r?.chosenReward),
+      "rewards/rejected": s["rewards/rejected"] === null ? null : pick(r?.rejectedReward),
+    };
+  });
+  return { reference, steps, weights };
+}
+
+/** The quantities of the float32 bound. */
+export const FLOAT32_QUANTITIES = [
+  "reference",
+  "loss",
+  "gradNorm",
+  "learningRate",
+  "rewardsChosen",
+  "rewardsRejected",
+  "weights",
+] as const;
+
+/** A quantity of the float32 bound. */
+export type Float32Quantity = (typeof FLOAT32_QUANTITIES)[number];
+
+/**
+ * The rounding floors of the float32 bound ({@link float32Bounds}), per quantity: errors below them are
+ * float32 rounding of the quantity itself, where two float32 runs tie.
+ *
+ * ```text
+ * reference 2⁻²²: two units in the last place of a float32 log-prob sum, relative
+ * rewards   2⁻²³ · median_rows |log π_ref|: one unit in the last place of a typical row's sum (a reward is
+ *           β times a difference of two such sums, and is measured in units of β)
+ * loss, grad norm, learning rate 1e-6; weights 1e-5 of the update
+ * ```
+ *
+ * @example
+ * ```ts
+ * float32Floors(record.float64).rewardsChosen; // e.g. 9.9e-6 for sums of about 83 nats
+ * ```
+ */
+export function float32Floors(float64: TrlOracleRun): Record<Float32Quantity, number> {
+  const ref = float64.reference;
+  const sums = ("chosen" in ref ? [...ref.chosen, ...ref.rejected] : [...ref.completion, ...ref.kl])
+    .filter((v): v is number => v !== null)
+    .map(Math.abs)
+    .sort((a, b) => a - b);
+  const median = sums.length === 0 ? 0 : (sums[Math.floor((sums.length - 1) / 2)] as number);
+  const rewards = 2 ** -23 * median;
+  return {
+    reference: 2 ** -22,
+    loss: 1e-6,
+    gradNorm: 1e-6,
+    learningRate: 1e-6,
+    rewardsChosen: rewards,
+    rewardsRejected: rewards,
+    weights: 1e-5,
+  };
+}
+
+/**
+ * The float32 bound of issue 17, per quantity: our float32 run may be as far from TRL's float64 run as TRL's
+ * own float32 run is (`theirs`), or as far as float32 rounding alone takes a run, whichever is larger:
+ *
+ * ```text
+ * bound_q = max(theirs_q, floor_q, noise_q)
+ * floor:  float32Floors (the rounding of the quantity itself)
+ * noise:  our distance from our float32 runs of the nudged models (roundingNoise)
+ * ```
+ *
+ * Weights are compared beyond their storage rounding (`storageRoundings`, see {@link compareTrlOracleRun}).
+ *
+ * @example
+ * ```ts
+ * const bound = float32Bounds(theirs, noise, record.float64);
+ * ours.loss <= bound.loss;
+ * ```
+ */
+export function float32Bounds(
+  theirs: TrlOracleErrors,
+  noise: TrlOracleErrors,
+  float64: TrlOracleRun,
+): Record<Float32Quantity, number> {
+  const floor = float32Floors(float64);
+  return Object.fromEntries(
+    FLOAT32_QUANTITIES.map((q) => [q, Math.max(theirs[q], floor[q], noise[q])]),
+  ) as Record<Float32Quantity, number>;
 }
