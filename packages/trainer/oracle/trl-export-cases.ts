@@ -103,6 +103,17 @@ export const TRL_EXPORT_CASES: readonly TrlExportCase[] = [
     },
   },
   {
+    // One target: TRL turns a one-element lora_target_modules into a regex string, so it is exported as one.
+    name: "dpo-apo-zero-lora-q-proj",
+    rows: chatPairs,
+    options: { model: "org/model", loss: "apo_zero", lora: { r: 4, alpha: 8, targets: ["q_proj"] } },
+  },
+  {
+    name: "dpo-sigmoid-lora-all-linear-rslora",
+    rows: stringPairs,
+    options: { model: "org/model", loss: "sigmoid", lora: { r: 8, targets: ["all-linear"], rsLora: true } },
+  },
+  {
     name: "kto",
     rows: stringExamples,
     options: { model: "org/model", loss: "kto", lossParams: { undesirableWeight: 1.5 } },

@@ -21,7 +21,9 @@ from packages/trainer. It writes test/fixtures/trl-1.13-config-keys.json with:
     environment (as `accelerate config` with bf16 leaves it): "no" means the run trains in float32;
   - unless --no-train, a real `trl <cmd> --config trl-config.yaml` run started in a copy of the folder, on a
     tiny random Llama on the CPU (`--max_steps 1`, evaluating after it where there is held-out data):
-    `trained_steps` (1), `loss_finite`, `evaluated`.
+    `trained_steps` (1), `loss_finite`, `evaluated`; for a LoRA export (`use_peft`), `peft_adapter`: what
+    PEFT saved in checkpoint-1 (r, lora_alpha, lora_dropout, use_rslora, target_modules, and the modules it
+    wrapped, which shows the lora_target_modules export matched the intended layers).
 """
 
 import argparse
@@ -32,6 +34,7 @@ import math
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -68,6 +71,8 @@ def same(parsed, value, key):
         return parsed in ([], ["none"], "none")  # TrainingArguments turns "none" into no integration
     if key == "loss_type" and isinstance(parsed, list) and isinstance(value, str):
         return parsed == [value]  # DPOConfig wraps a single name into a list
+    if key == "lora_target_modules" and isinstance(parsed, str) and isinstance(value, list):
+        return [parsed] == value  # ModelConfig unwraps a one-element list into a string (a regex for PEFT)
     if isinstance(value, float) or isinstance(parsed, float):
         return isinstance(parsed, (int, float)) and float(parsed) == float(value)
     if isinstance(value, list):
@@ -155,8 +160,23 @@ def train_once(cmd, case_dir, model, work, has_eval):
     state = json.loads((run / "output" / "checkpoint-1" / "trainer_state.json").read_text())
     losses = [e["loss"] for e in state["log_history"] if "loss" in e]
     evals = [e["eval_loss"] for e in state["log_history"] if "eval_loss" in e]
-    return {"trained_steps": state["global_step"], "loss_finite": all(map(math.isfinite, losses)) and losses != [],
-            "evaluated": evals != []}
+    result = {"trained_steps": state["global_step"], "loss_finite": all(map(math.isfinite, losses)) and losses != [],
+              "evaluated": evals != []}
+    adapter = run / "output" / "checkpoint-1" / "adapter_config.json"
+    if adapter.exists():  # a LoRA export: what PEFT made of the lora_* fields
+        config = json.loads(adapter.read_text())
+        with open(adapter.parent / "adapter_model.safetensors", "rb") as f:
+            (size,) = struct.unpack("<Q", f.read(8))
+            names = [n for n in json.loads(f.read(size)) if n != "__metadata__"]
+        targets = config["target_modules"]
+        result["peft_adapter"] = {
+            "r": config["r"], "lora_alpha": config["lora_alpha"], "lora_dropout": config["lora_dropout"],
+            "use_rslora": config["use_rslora"],
+            "target_modules": sorted(targets) if isinstance(targets, list) else targets,
+            "wrapped_modules": sorted({n.split(".lora_A.")[0].removeprefix("base_model.model.")
+                                       for n in names if ".lora_A." in n}),
+        }
+    return result
 
 
 def main():

@@ -1,3 +1,4 @@
+import { LORA_FLAG_OPTIONS, LORA_FLAGS_USAGE, loraFromFlags } from "../lora/lora-flags.js";
 import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
 import { lossFlags } from "../train/loss-flags.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
@@ -8,9 +9,11 @@ export const EXPORT_TRL_USAGE = `  apo export-trl --data pairs.jsonl --out DIR [
       [--preset paper] [--loss apo_zero|sigmoid,sft,…] [--loss-weights 1,0.5,…] [--beta 0.1]
       [--loss-param NAME=VALUE]… [--lr 1e-6] [--warmup-steps 0] [--epochs 3] [--batch-size 8] [--per-device-batch-size N] [--gpus 1]
       [--max-grad-norm 1] [--max-length 1024] [--truncation-mode keep_start|keep_end] [--seed 42]
+      ${LORA_FLAGS_USAGE}
       the dataset in TRL's format, a trl-config.yaml for TRL 1.13 (DPOConfig; KTOConfig for kto,
       apo_zero_unpaired) and a README with the launch command (trl dpo --config trl-config.yaml), for
-      multi-GPU runs; --force writes into a non-empty DIR`;
+      multi-GPU runs; --force writes into a non-empty DIR; --lora* train a LoRA adapter as apo train's
+      flags do (TRL's use_peft and lora_* fields)`;
 
 /** `apo export-trl --help`: the usage and examples. */
 export const EXPORT_TRL_HELP = `apo export-trl: a run for TRL 1.13 on GPUs (the dataset, trl-config.yaml, a README)
@@ -22,6 +25,7 @@ examples:
   apo export-trl --data pairs.jsonl --out trl-run --loss apo_zero --preset paper
   apo export-trl --data pairs.jsonl --eval held-out.jsonl --out trl-run --model meta-llama/Meta-Llama-3-8B-Instruct \\
     --loss apo_down --gpus 8
+  apo export-trl --data pairs.jsonl --out trl-lora --model HuggingFaceTB/SmolLM-135M --lora --lora-r 8
   cd trl-run && trl dpo --config trl-config.yaml
 
 Checking a data file over 2 s shows its progress (rows, rate, ETA) on stderr. See docs/trainer.md.
@@ -78,6 +82,7 @@ export function parseExportTrlArgs(args: readonly string[]): ExportTrlOptions {
     ...Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
     "loss-param": { type: "string", multiple: true },
     force: { type: "boolean" },
+    ...LORA_FLAG_OPTIONS,
   });
   const strings = values as Record<string, string | boolean | undefined>;
   const get = (flag: string) => strings[flag] as string | undefined;
@@ -95,6 +100,8 @@ export function parseExportTrlArgs(args: readonly string[]): ExportTrlOptions {
     options,
     lossFlags(get("loss"), get("loss-weights"), values["loss-param"] as string[] | undefined),
   );
+  const lora = loraFromFlags(values);
+  if (lora !== undefined) options.lora = lora;
   const preset = get("preset");
   if (preset !== undefined) {
     if (preset !== "paper") throw new TrainConfigError("--preset", preset, "paper");

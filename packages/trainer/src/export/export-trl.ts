@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { LossDefinition } from "@apo/losses/define";
+import { type LoraOption, resolveLoraOption } from "../lora/lora-options.js";
 import { resolveLossDefinition } from "../train/loss-definition.js";
 import type { ProgressOptions } from "../train/progress.js";
 import { paperPreset } from "../train/train-options.js";
@@ -68,6 +69,11 @@ export interface ExportTrlOptions {
   maxCompletionLength?: number | null;
   seed?: number;
   /**
+   * Train a LoRA adapter instead of every weight, as `apo train --lora*` does: `true` for r 16, alpha 32 on
+   * all linear layers, or a partial config (TRL's `use_peft` and `lora_*` fields are written).
+   */
+  lora?: LoraOption;
+  /**
    * Where checking a data file over 2 s shows its progress (rows, rate, ETA): default stderr, a live line on
    * a TTY, else a line every 30 s; `{ stream: null }` is silent.
    */
@@ -88,6 +94,14 @@ export interface ExportTrlResult {
   /** What the TRL run will do differently from `apo train` (also listed in the config and the README). */
   readonly warnings: readonly string[];
 }
+
+/** The README's LoRA paragraph. */
+const PEFT_NOTE = `
+The run trains a LoRA adapter (\`use_peft: true\`, PEFT installed: \`pip install peft\`), as apo train --lora
+does; the reference model is the base with the adapter disabled. TRL saves the adapter in PEFT's format
+(\`adapter_config.json\`, \`adapter_model.safetensors\`) in each checkpoint, which \`apo merge\`,
+\`apo logprobs --adapter\`, \`apo generate --adapter\` and \`apo serve --adapter\` read.
+`;
 
 /** Placeholder written when no model is given. */
 export const TRL_MODEL_PLACEHOLDER = "REPLACE/with-a-model-id-or-folder";
@@ -151,12 +165,14 @@ function readme({
   model,
   keepEnd,
   warnings,
+  lora,
 }: {
   trainer: "dpo" | "kto";
   gpus: number;
   model: string | undefined;
   keepEnd: boolean;
   warnings: readonly string[];
+  lora: boolean;
 }): string {
   const override = model === undefined ? " --model_name_or_path YOUR/model" : "";
   const truncation = keepEnd
@@ -194,7 +210,7 @@ For bf16 mixed precision, set \`bf16: true\`.
 
 TRL truncates each prompt + completion to \`max_length\` tokens, ${truncation}. It applies the chat
 template only to message rows (string rows are tokenized as they are, with EOS appended).
-${notes}`;
+${lora ? PEFT_NOTE : ""}${notes}`;
 }
 
 /**
@@ -263,7 +279,9 @@ export async function exportTrl(options: ExportTrlOptions): Promise<ExportTrlRes
   if (o.perDeviceBatchSize === undefined && perDeviceBatchSize === 1 && losses[0]?.name === "kto") {
     perDeviceBatchSize = smallestDivisorFrom(perGpu, 2);
   }
+  const lora = resolveLoraOption(o.lora);
   const { trainer, config, warnings } = trlConfig({
+    lora,
     ...numbers,
     model: o.model === undefined ? TRL_MODEL_PLACEHOLDER : modelForConfig(o.model, o.out),
     datasetDir: "data",
@@ -307,7 +325,10 @@ export async function exportTrl(options: ExportTrlOptions): Promise<ExportTrlRes
   await writeFile(configFile, formatTrlYaml(config, header));
   const readmeFile = join(o.out, "README.md");
   const keepEnd = o.truncationMode === "keep_end";
-  await writeFile(readmeFile, readme({ trainer, gpus, model: o.model, keepEnd, warnings: allWarnings }));
+  await writeFile(
+    readmeFile,
+    readme({ trainer, gpus, model: o.model, keepEnd, warnings: allWarnings, lora: lora !== null }),
+  );
   return {
     trainer,
     configFile,

@@ -1,6 +1,8 @@
 import type { LossDefinition } from "@apo/losses/define";
+import type { LoraConfig } from "../lora/lora-config.js";
 import { TRAIN_DEFAULTS } from "../train/train-options.js";
 import { ExportTrlError } from "./export-trl-error.js";
+import { trlPeftFields } from "./trl-peft-fields.js";
 import type { TrlConfig } from "./trl-yaml.js";
 
 /**
@@ -80,6 +82,8 @@ export interface TrlTrainingSettings {
   readonly truncationMode: "keep_start" | "keep_end";
   readonly seed: number;
   readonly hasEval: boolean;
+  /** The LoRA adapter to train instead of every weight (TRL's `use_peft` and `lora_*` fields); null: full. */
+  readonly lora?: LoraConfig | null | undefined;
 }
 
 /** What {@link trlConfig} returns. */
@@ -232,10 +236,12 @@ function checkBatch(s: TrlTrainingSettings, trainer: "dpo" | "kto", type: string
  *   `dtype: float32`, and `env: { ACCELERATE_MIXED_PRECISION: "no" }` so that a mixed precision chosen in
  *   `accelerate config` does not turn it back on;
  * - KTO: `train_sampling_strategy` sequential for `kto` (TRL requires it: a warning says the order differs
- *   from ours), random for `apo_zero_unpaired`.
+ *   from ours), random for `apo_zero_unpaired`;
+ * - LoRA (`lora`): `use_peft`, `lora_r`, `lora_alpha`, `lora_dropout: 0`, `lora_target_modules`, `use_rslora`
+ *   ({@link trlPeftFields}).
  *
- * @throws ExportTrlError naming `loss`, `lossWeights`, `lossParams.<name>`, `batchSize`, `perDeviceBatchSize`
- *   or `truncationMode`
+ * @throws ExportTrlError naming `loss`, `lossWeights`, `lossParams.<name>`, `batchSize`, `perDeviceBatchSize`,
+ *   `truncationMode` or `lora.alpha`
  * @example
  * ```ts
  * const { trainer, config } = trlConfig({ ...settings, losses: [getLoss("apo_zero")], lossParams: { beta: 0.1 } });
@@ -294,6 +300,7 @@ export function trlConfig(s: TrlTrainingSettings): TrlConfigResult {
     logging_steps: 10,
     report_to: "none",
     ...(s.hasEval ? { eval_strategy: "epoch", per_device_eval_batch_size: s.perDeviceBatchSize } : {}),
+    ...(s.lora ? trlPeftFields(s.lora) : {}),
     env: { ACCELERATE_MIXED_PRECISION: "no" },
   };
   return { trainer, config, warnings };
