@@ -67,6 +67,22 @@ export {
   preferenceLogProbs,
   writePreferenceLogProbs,
 } from "./logprobs/preference-log-probs.js";
+// LoRA adapters in PEFT's format
+export { initLoraWeights } from "./lora/init-lora-weights.js";
+export { loadModelWithAdapter } from "./lora/load-with-adapter.js";
+export { type LoraConfig, loraAName, loraBName, loraScale } from "./lora/lora-config.js";
+export { AdapterError, LoraTargetError } from "./lora/lora-errors.js";
+export { ALL_LINEAR, type LoraModule, linearModules, loraModules } from "./lora/lora-modules.js";
+export { mergeLoraAdapter } from "./lora/merge-adapter.js";
+export {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  type LoadLoraAdapterOptions,
+  type LoraAdapter,
+  loadLoraAdapter,
+  type SaveLoraAdapterOptions,
+  saveLoraAdapter,
+} from "./lora/peft-adapter.js";
 export { createTinyModel, type TinyModelOptions } from "./models/create-tiny-model.js";
 export {
   BatchError,
