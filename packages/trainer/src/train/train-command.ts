@@ -1,5 +1,4 @@
-import type { LoraConfig } from "../lora/lora-config.js";
-import type { LoraOption } from "../lora/lora-options.js";
+import { LORA_FLAG_OPTIONS, LORA_FLAGS_USAGE, loraFromFlags } from "../lora/lora-flags.js";
 import { parseCommandLine, wantsHelp } from "../parse-command-line.js";
 import type { OptimizerName } from "../train-step/optimizers/index.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
@@ -16,7 +15,7 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       [--max-completion-length N] [--eval-every N] [--save-every N|epoch] [--order seeded|torch]
       [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
       [--log-every 10] [--json] [--resume DIR] [--eval-each-epoch "CMD"]
-      [--lora] [--lora-r 16] [--lora-alpha 32] [--lora-targets all-linear|q_proj,v_proj,…] [--lora-rslora]
+      ${LORA_FLAGS_USAGE}
       align the model on preference pairs (KTO-format prompt/completion/label rows for --loss kto or
       apo_zero_unpaired; --loss apo_anchored reads each pair's anchor: "zero", "down" or a number in
       [0, 1]); several --loss names train their sum weighted by --loss-weights (TRL's
@@ -109,11 +108,7 @@ export function parseTrainArgs(args: readonly string[]): {
     "log-every": { type: "string" },
     json: { type: "boolean" },
     "eval-each-epoch": { type: "string" },
-    lora: { type: "boolean" },
-    "lora-r": { type: "string" },
-    "lora-alpha": { type: "string" },
-    "lora-targets": { type: "string" },
-    "lora-rslora": { type: "boolean" },
+    ...LORA_FLAG_OPTIONS,
   });
   const json = parsed.json === true;
   const { "loss-param": lossParamFlags, ...single } = parsed;
@@ -148,51 +143,12 @@ export function parseTrainArgs(args: readonly string[]): {
     if (scorer.trim() === "") throw new TrainConfigError("--eval-each-epoch", scorer, "a shell command");
     options.evalEachEpoch = { command: scorer };
   }
-  const lora = loraFlags(parsed, number);
+  const lora = loraFromFlags(parsed);
   if (lora !== undefined) options.lora = lora;
   const save = values["save-every"];
   if (save !== undefined) options.saveEvery = save === "epoch" ? "epoch" : number("save-every");
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   return { options: defined as TrainOptions, logEvery: number("log-every") ?? 10, json };
-}
-
-/**
- * The LoRA config the `--lora*` flags ask for: `true` for `--lora` alone (the defaults), a partial config
- * when any of `--lora-r`, `--lora-alpha`, `--lora-targets`, `--lora-rslora` is given, else undefined.
- *
- * @throws TrainConfigError naming the flag: `--lora-r` not a positive integer, `--lora-alpha` not positive,
- *   `--lora-targets` empty
- */
-function loraFlags(
-  parsed: Record<string, unknown>,
-  number: (flag: string) => number | undefined,
-): LoraOption | undefined {
-  const r = number("lora-r");
-  const alpha = number("lora-alpha");
-  const rawTargets = parsed["lora-targets"] as string | undefined;
-  const rsLora = parsed["lora-rslora"] === true;
-  if (r !== undefined && (!Number.isInteger(r) || r <= 0)) {
-    throw new TrainConfigError("--lora-r", r, "a positive integer (the LoRA rank)");
-  }
-  if (alpha !== undefined && !(alpha > 0 && Number.isFinite(alpha))) {
-    throw new TrainConfigError("--lora-alpha", alpha, "a positive number (lora_alpha)");
-  }
-  const targets = rawTargets?.split(",").map((t) => t.trim());
-  if (targets?.some((t) => t === "")) {
-    throw new TrainConfigError(
-      "--lora-targets",
-      rawTargets,
-      "comma-separated module names, e.g. q_proj,v_proj",
-    );
-  }
-  const config: Partial<LoraConfig> = {
-    ...(r === undefined ? {} : { r }),
-    ...(alpha === undefined ? {} : { alpha }),
-    ...(targets === undefined ? {} : { targets }),
-    ...(rsLora ? { rsLora } : {}),
-  };
-  if (Object.keys(config).length > 0) return config;
-  return parsed.lora === true ? true : undefined;
 }
 
 /**
