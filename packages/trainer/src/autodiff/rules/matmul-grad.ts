@@ -45,10 +45,16 @@ export const matmulGrad: GradientRule = {
     if (ctx.needsGrad(0) && fusedSoftmaxProduct(ctx)) {
       // a is attention's softmax, read only here: its input's gradient was given directly.
       da = ctx.absorb(0);
-    } else if (ctx.needsGrad(0) && rb2 === 2) {
-      // dy·Bᵀ as one Gemm with transB: no transposed copy of the weight.
+    } else if (ctx.needsGrad(0) && (rb2 === 2 || perSequenceWeight(ctx) !== undefined)) {
+      // dy·Bᵀ as one Gemm with transB: no transposed copy of the weight. A weight repeated per sequence
+      // takes the same Gemm against the weight itself, so the forward's expanded copies [B, K, N] are
+      // freed after the forward product instead of living until the backward (B × the weights).
+      const repeated = rb2 === 2 ? undefined : perSequenceWeight(ctx);
       const dy2 = ra2 > 2 ? g.op("Flatten", [dy], { axis: ra2 - 1 }) : dy;
-      da = g.op("Gemm", [dy2, b], { transB: 1 });
+      da =
+        repeated === undefined
+          ? g.op("Gemm", [dy2, b], { transB: 1 })
+          : g.op("Gemm", [dy2, repeated.target], { transB: repeated.layout === "NK" ? 0 : 1 });
       if (ra2 > 2) da = g.op("Reshape", [da, ctx.shape(a)]);
       if (ra === 1) da = g.op("Reshape", [da, ctx.shape(ctx.input(0))]);
     } else if (ctx.needsGrad(0)) {
