@@ -1,6 +1,7 @@
 import type { InferenceSession } from "onnxruntime-node";
 import type { TrainPair } from "../data/read-pairs.js";
 import { truncationOf } from "../data/run-data.js";
+import { openLoraReferenceSession } from "../lora/lora-reference-session.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { StageProgress } from "../stage-progress.js";
 import type { ProgressOptions } from "../train/progress.js";
@@ -68,11 +69,13 @@ export async function runReferenceLogProbs(
         session ??= await LogProbSession.create(model, sessionOptions, { dtype: config.dtype });
         result = await pairLogProbs(session, model, pairs, config.microBatchSize, advance);
       } else {
-        trainingForm ??= await LogProbSession.create(model, sessionOptions, {
-          dtype: config.dtype,
-          trainable: "all",
-          expectedSequenceLength: f.expectedSequenceLength,
-        });
+        trainingForm ??= await (f.lora === undefined
+          ? LogProbSession.create(model, sessionOptions, {
+              dtype: config.dtype,
+              trainable: "all",
+              expectedSequenceLength: f.expectedSequenceLength,
+            })
+          : openLoraReferenceSession(model, f.lora, sessionOptions, config.dtype, f.expectedSequenceLength));
         result = await trainingBatchLogProbs(trainingForm, model, pairs, f, advance);
       }
       stage.done();

@@ -1,7 +1,9 @@
 import { packPairs } from "../data/pack-pairs.js";
 import type { TrainPair } from "../data/read-pairs.js";
+import type { LoraConfig } from "../lora/lora-config.js";
 import { BatchError } from "../models/model-errors.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
+import type { WeightMap } from "../safetensors/tensor.js";
 import type { LogProbSession } from "./log-prob-session.js";
 import { type PackedBatch, type PromptCompletion, packSequences } from "./pack-sequences.js";
 import type { PairLogProbs } from "./pair-log-probs.js";
@@ -24,6 +26,12 @@ export interface TrainingForward {
   readonly rows: "pairs" | "chosen";
   /** The training graph's `expectedSequenceLength` (it picks the dense layers' form). */
   readonly expectedSequenceLength: number;
+  /**
+   * A LoRA run's adapter: the training step is then the LoRA graph (base weights as initializers), and the
+   * reference is that graph's forward with `lora_scale` 0 (the adapters switched off exactly, TRL's PEFT
+   * trick); `adapters` are fed to it (any values of the right shapes).
+   */
+  readonly lora?: { readonly config: LoraConfig; readonly adapters: WeightMap };
 }
 
 /**

@@ -27,6 +27,7 @@ describe("train() with LoRA (tiny Llama)", () => {
   let setup: TinyTrainingSetup;
   let options: TrainOptions;
   let losses: number[];
+  let firstRewards: number[];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "apo-lora-train-"));
@@ -46,7 +47,15 @@ describe("train() with LoRA (tiny Llama)", () => {
       progress: quiet,
     };
     losses = [];
-    await train({ ...options, out: join(dir, "whole"), onStep: (r) => losses.push(r.loss) });
+    firstRewards = [];
+    await train({
+      ...options,
+      out: join(dir, "whole"),
+      onStep: (r) => {
+        losses.push(r.loss);
+        if (r.step === 1) firstRewards.push(r.chosenReward, r.rejectedReward);
+      },
+    });
   }, 120_000);
 
   it("decreases the loss and raises the held-out reward margin", async () => {
@@ -54,7 +63,9 @@ describe("train() with LoRA (tiny Llama)", () => {
     const first = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
     const last = losses.slice(-3).reduce((a, b) => a + b) / 3;
     expect(last).toBeLessThan(first - 0.05);
-    expect(losses[0]).toBeCloseTo(Math.log(2), 6); // B = 0: the policy starts as the reference
+    // B = 0 and the reference is the same graph's forward with lora_scale 0: rewards exactly 0 (float32).
+    expect(firstRewards).toEqual([0, 0]);
+    expect(losses[0]).toBeCloseTo(Math.log(2), 6);
     const metrics = (await readFile(join(dir, "whole", "metrics.jsonl"), "utf8"))
       .trim()
       .split("\n")

@@ -41,8 +41,8 @@ import {
   type TrainerState,
 } from "./checkpoint.js";
 import { checkResumeData, digestRunData } from "./data-digest.js";
-import { checkProvidersInstalled, explainProviderFailure } from "./execution-provider-error.js";
 import { epochOrder, firstEpochForward } from "./epoch-order.js";
+import { checkProvidersInstalled, explainProviderFailure } from "./execution-provider-error.js";
 import { resolveLossDefinition } from "./loss-definition.js";
 import { learningRateAt } from "./lr-schedule.js";
 import { optimizerStep, type PreparedMicroBatch } from "./optimizer-step.js";
@@ -231,15 +231,11 @@ async function trainLocked(
 
   // Reference log-probs: once, from the initial weights, cached by weights + data + truncation; the
   // training pairs' in the first epoch's micro-batches by the training step's forward (bitwise its policy's).
-  const reference = await runReferenceLogProbs(
-    config,
-    base,
-    pairs,
-    held,
-    sessionOptions,
-    options.progress,
-    firstEpochForward(config, loss, pairs),
-  ).catch((e) => {
+  const reference = await runReferenceLogProbs(config, base, pairs, held, sessionOptions, options.progress, {
+    ...firstEpochForward(config, loss, pairs),
+    // LoRA: the LoRA graph's forward with the adapters switched off (lora_scale 0).
+    ...(config.lora === null || adapters === undefined ? {} : { lora: { config: config.lora, adapters } }),
+  }).catch((e) => {
     throw explainProviderFailure(e, sessionOptions);
   });
   const trainRef = reference.train;
