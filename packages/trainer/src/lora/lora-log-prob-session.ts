@@ -17,6 +17,7 @@ import { type FloatArray, floatTensor, floatValues } from "../train-step/trainin
 import { type LoraConfig, validateLoraConfig } from "./lora-config.js";
 import { AdapterError } from "./lora-errors.js";
 import { LORA_SCALE_INPUT } from "./lora-graph.js";
+import { loraSessionOptions } from "./lora-session-options.js";
 
 /** Options of {@link LoraLogProbSession.create}. */
 export interface LoraLogProbSessionOptions {
@@ -96,7 +97,7 @@ export class LoraLogProbSession {
     const onnx = buildLogProbModel(model, { dtype, lora: config });
     const exact: InferenceSession.SessionOptions =
       dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
-    const merged = { ...exact, ...sessionOptions };
+    const merged = loraSessionOptions({ ...exact, ...sessionOptions });
     let weightBytes = 0;
     for (const t of model.weights.values()) weightBytes += t.data.byteLength;
     if (weightBytes <= (options.externalDataAbove ?? 2 ** 30)) {

@@ -5,11 +5,12 @@ import type { PretrainedModel } from "../models/pretrained-model.js";
 import type { WeightMap } from "../safetensors/tensor.js";
 import type { LoraConfig } from "./lora-config.js";
 import { LORA_SCALE_INPUT } from "./lora-graph.js";
+import { loraSessionOptions } from "./lora-session-options.js";
 
 /**
  * A log-prob session of a LoRA training step's forward with the adapters switched off: the LoRA graph (base
  * weights as initializers, adapters as inputs, dense layers in the form `expectedSequenceLength` picks)
- * opened with the training step's session options, fed `adapters` and `lora_scale` = 0. Its log-probs are
+ * opened with the training step's session options (`loraSessionOptions` too), fed `adapters` and `lora_scale` = 0. Its log-probs are
  * the base model's, computed by the very arithmetic of the training step, so a LoRA run's first step (B = 0)
  * sees rewards of exactly 0 (TRL's PEFT reference: the policy with its adapters disabled).
  *
@@ -36,7 +37,7 @@ export function openLoraReferenceSession(
     ...lora.adapters,
     [LORA_SCALE_INPUT, { shape: [], data: dtype === "float64" ? new Float64Array(1) : new Float32Array(1) }],
   ]);
-  return LogProbSession.create({ ...model, weights: fed }, sessionOptions, {
+  return LogProbSession.create({ ...model, weights: fed }, loraSessionOptions(sessionOptions), {
     dtype,
     lora: lora.config,
     trainable: new Set<string>(),
