@@ -350,7 +350,7 @@ export function overallFindings(r: DemoResults): string[] {
 /** The per-pair anchor against the better of the two fixed anchors, per dataset (beyond the paper). */
 export function anchoredFindings(r: DemoResults): string[] {
   const cells = new Cells(r);
-  return r.datasets.flatMap(({ dataset, chosenBeatsModel }) => {
+  return r.datasets.flatMap(({ dataset, anchors }) => {
     const anchored = cells.get(dataset.name, "APO-anchored");
     const fixed = cells.best(dataset.name, ["APO-zero", "APO-down"]);
     if (anchored === undefined || fixed === undefined) return [];
@@ -358,7 +358,7 @@ export function anchoredFindings(r: DemoResults): string[] {
     const v = verdictOf(d);
     const word = v === "holds" ? "beats" : v === "does not hold" ? "falls short of" : "is within noise of";
     return [
-      `${dataset.name} (${(100 * chosenBeatsModel).toFixed(0)}% of pairs anchored at zero): APO-anchored ${points(anchored.change.meanDelta)} ${word} ${fixed.objective} ${points(fixed.change.meanDelta)} (difference ${vs(d)}).`,
+      `${dataset.name} (anchors of ${anchors.pairs} pairs: ${anchors.zero} zero, ${anchors.down} down, ${anchors.tie} tied): APO-anchored ${points(anchored.change.meanDelta)} ${word} ${fixed.objective} ${points(fixed.change.meanDelta)} (difference ${vs(d)}).`,
     ];
   });
 }

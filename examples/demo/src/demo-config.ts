@@ -1,4 +1,5 @@
 import { OBJECTIVES, type ObjectiveName } from "./align.js";
+import type { DatasetName } from "./datasets.js";
 
 /** Sizes and hyper-parameters of a demo run. */
 export interface DemoConfig {
@@ -34,6 +35,11 @@ export interface DemoConfig {
   trajectoryPointsPerEpoch: number;
   /** The objectives trained on every dataset, in this order (default: all; claims on missing ones are not tested). */
   objectives: readonly ObjectiveName[];
+  /**
+   * The cell whose last checkpoint `clair eval`'s library compares with the starting model on the held-out
+   * prompts (chosen before training; the last cell trained when this objective is not).
+   */
+  evalCell: { readonly dataset: DatasetName; readonly objective: ObjectiveName };
 }
 
 /**
@@ -59,6 +65,7 @@ export const FULL_DEMO: DemoConfig = {
   pairsPerStep: 32,
   trajectoryPointsPerEpoch: 2,
   objectives: Object.keys(OBJECTIVES) as ObjectiveName[],
+  evalCell: { dataset: "CLAIR", objective: "APO-anchored" },
 };
 
 /** A seconds-long run of every stage, for the smoke test: no claims. */

@@ -45,7 +45,14 @@ function results(change: (d: DatasetName, o: ObjectiveName) => number = () => 0,
         finalRewards: { chosen: [0, 0, 0], rejected: [0, 0, 0] },
       };
     }),
-  );
+  ).map((cell) => ({
+    ...cell,
+    trainer: {
+      maxChange: cell.change.maxDelta,
+      meanChange: cell.change.meanDelta,
+      bestEpoch: cell.change.bestEpoch,
+    },
+  }));
   const contrast = (jaccard: number): ContrastivenessReport => ({
     count: 100,
     identical: 0,
@@ -69,8 +76,19 @@ function results(change: (d: DatasetName, o: ObjectiveName) => number = () => 0,
       chosenCorrect: name === "Off-policy judge" ? 0.1 : 1,
       modelCorrect: 0.4,
       chosenBeatsModel: 0.5,
+      anchors: {
+        pairs: 90,
+        zero: 40,
+        down: 30,
+        tie: 20,
+        handZero: 45,
+        agreement: 0.6,
+        decidedAgreement: 54 / 70,
+        file: "",
+      },
     })),
     cells,
+    epochEvalReport: "epoch-evals.md",
     seconds: 1,
   };
 }

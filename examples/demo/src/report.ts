@@ -1,5 +1,6 @@
 import type { ObjectiveName } from "./align.js";
 import { anchoredFindings, checkClaims, overallFindings, points, sePoints } from "./claims.js";
+import type { EvalComparison } from "./pairwise-eval.js";
 import type { DemoResults } from "./results.js";
 import { verdictOf } from "./stats.js";
 
@@ -20,8 +21,7 @@ function table1(r: DemoResults): string[] {
     "Jaccard is over character sets (×100; the answers are digit strings, so whitespace tokens would say little);",
     'Levenshtein is in characters. "Winner right" is the share of pairs whose chosen answer is correct, "model',
     'right" the share whose prompt the model answers correctly (greedy) before alignment, and "winner beats model"',
-    "the share where the chosen answer is right and the model's own is wrong: the pairs APO-anchored trains with",
-    "APO-zero.",
+    "the share where the chosen answer is right and the model's own is wrong.",
     "",
     "| dataset | pairs (train + held out) | filtered out | Jaccard ↑ | Levenshtein ↓ | winner right | model right | winner beats model |",
     "|---|---|---|---|---|---|---|---|",
@@ -36,6 +36,63 @@ function table1(r: DemoResults): string[] {
     `The off-policy judge's answers come from two other tiny Llamas, trained less than the model: ${r.otherModels
       .map((m) => `${m.model}, greedy accuracy ${pct(m.accuracy)}`)
       .join("; ")} (the model: ${pct(r.accuracyBefore)}).`,
+    "",
+    ...anchorTable(r),
+  ];
+}
+
+const share = (x: number) => (Number.isNaN(x) ? "–" : pct(x));
+
+/** APO-anchored's anchors per dataset, from `clair anchor`'s builder, against the first hand rule. */
+function anchorTable(r: DemoResults): string[] {
+  return [
+    "### APO-anchored's anchors",
+    "",
+    "Each training pair's anchor comes from `@clair/revise`'s judge-anchor builder, the library behind `clair",
+    "anchor`: the checker judge compares the pair's chosen answer with the model's own greedy answer to the prompt,",
+    "in both orders. The chosen answer winning both gives **zero** (APO-zero), the model's answer winning both",
+    "**down** (APO-down); a split or identical answers is a **tie**, the builder's default anchor 0.5 (half of each).",
+    "The checker prefers the right answer, else the one fewer edits from it, else the first shown, so two equally",
+    "good answers split. The demo first chose anchors by a hand rule (zero where the chosen answer is right and the",
+    'model\'s wrong, down elsewhere, i.e. the "winner beats model" share above); **agreement** is the share of pairs',
+    "where the judge's anchor equals that rule's (a tie never does), and over the pairs the judge decided.",
+    "",
+    "| dataset | training pairs | zero | down | tie (0.5) | hand rule: zero | agreement | agreement where decided |",
+    "|---|---|---|---|---|---|---|---|",
+    ...r.datasets.map((d) => {
+      const a = d.anchors;
+      return `| ${d.dataset.name} | ${a.pairs} | ${a.zero} | ${a.down} | ${a.tie} | ${a.handZero} | ${share(a.agreement)} | ${share(a.decidedAgreement)} |`;
+    }),
+    "",
+  ];
+}
+
+/** An estimate and its bootstrap interval, in percent. */
+const estimate = (e: { value: number; low: number; high: number }) =>
+  Number.isNaN(e.value) ? "–" : `${pct(e.value)} [${pct(e.low)}, ${pct(e.high)}]`;
+
+/** `clair eval`'s library on one cell's last checkpoint against the starting model. */
+function checkpointEvalSection(r: DemoResults): string[] {
+  const e = r.checkpointEval;
+  if (e === undefined) return [];
+  const row = (c: EvalComparison) =>
+    `| ${c.mode === "judge" ? "checker judge, both orders" : "verifiable answers (checker scores each)"} | ${c.pairs} | ${c.wins} / ${c.ties} / ${c.losses} | ${estimate(c.winRate)} | ${estimate(c.tieRate)} | ${estimate(c.lossRate)} | ${c.candidateAccuracy === undefined ? "–" : `${estimate(c.candidateAccuracy)} vs ${estimate(c.baselineAccuracy ?? { value: Number.NaN, low: 0, high: 0 })}`} |`;
+  return [
+    `## Did alignment help? \`clair eval\` on ${e.dataset} × ${e.objective}`,
+    "",
+    `\`@clair/revise\`'s pairwise evaluation (the library behind \`clair eval\`) compares the greedy answers of ${e.dataset} ×`,
+    `${e.objective}'s last checkpoint (epoch ${e.epoch}, the cell chosen before training) with the model's before alignment on the`,
+    `same ${e.prompts} held-out prompts. In the verifiable-answers mode the checker scores each answer (right and ended: 1,`,
+    "else 0; the higher score wins, equal scores tie); with the judge, the checker judge sees both answers in both",
+    "orders (won both: win, lost both: loss, split: tie). Win rate counts ties half; the intervals are 95 % percentile",
+    `bootstrap intervals over the prompts (1 000 resamples, seed ${r.config.seed}).`,
+    "",
+    "| mode | prompts | won / tied / lost | win rate | tie rate | loss rate | accuracy: checkpoint vs start |",
+    "|---|---|---|---|---|---|---|",
+    row(e.verifiable),
+    row(e.judge),
+    "",
+    `Full reports as \`clair eval\` writes them: [verifiable](eval/verifiable.md), [judge](eval/judge.md) (rows in \`eval/*.jsonl\`).`,
     "",
   ];
 }
@@ -63,12 +120,18 @@ function table2(r: DemoResults): string[] {
         ]
       : []),
     "",
+    "Max Δ and mean Δ are `@apo/trainer`'s `summariseEpochEvals` of each cell's `runs/<dataset>--<objective>/epoch-evals.jsonl`",
+    "(the file `apo train --eval-each-epoch` writes), checked against the demo's own per-prompt computation;",
+    `[${r.epochEvalReport}](${r.epochEvalReport}) is every cell in the trainer's report form (\`formatEpochEvalReport\`, what`,
+    "`apo eval-report runs/*` prints).",
+    "",
     `| dataset | objective | max Δ | mean Δ (sd) | SE |${judged ? " vs start |" : ""} accuracy by epoch (%) |`,
     `|---|---|---|---|---|${judged ? "---|" : ""}---|`,
     ...r.cells.map((c) => {
       const ch = c.change;
       const verdict = judged ? ` ${vsStart(ch.meanDelta, ch.meanSe)} |` : "";
-      return `| ${c.dataset} | ${c.objective} | ${points(ch.maxDelta)} (${ch.bestEpoch}) | ${points(ch.meanDelta)} (${sePoints(ch.sdDelta)}) | ${sePoints(ch.meanSe)} |${verdict} ${ch.accuracies.map((a) => (100 * a).toFixed(1)).join(", ")} |`;
+      const t = c.trainer;
+      return `| ${c.dataset} | ${c.objective} | ${points(t.maxChange)} (${t.bestEpoch}) | ${points(t.meanChange)} (${sePoints(ch.sdDelta)}) | ${sePoints(ch.meanSe)} |${verdict} ${ch.accuracies.map((a) => (100 * a).toFixed(1)).join(", ")} |`;
     }),
     "",
   ];
@@ -127,6 +190,7 @@ export function reportMarkdown(r: DemoResults): string {
     "",
     ...table1(r),
     ...table2(r),
+    ...checkpointEvalSection(r),
     ...figures(),
   );
   if (r.smoke) return `${lines.join("\n")}\n`;
@@ -158,9 +222,10 @@ export function reportMarkdown(r: DemoResults): string {
       "## Beyond the paper: the anchor chosen per pair",
       "",
       "The paper picks APO-zero or APO-down per dataset and names choosing per pair as future work. APO-anchored",
-      "(`apo_anchored` in `@apo/losses`) trains each pair with APO-zero where its winning answer is right and the",
-      "model's own greedy answer wrong, and with APO-down elsewhere (the model already as good, or the winner no",
-      "better). Against the better fixed anchor of each dataset (mean change, paired SE):",
+      "(`apo_anchored` in `@apo/losses`) trains each pair with the anchor `clair anchor`'s builder gave it (see",
+      '"APO-anchored\'s anchors" under Table 1: APO-zero where the checker judge prefers the winning answer to the',
+      "model's own in both orders, APO-down where it prefers the model's, half of each on a tie). Against the better",
+      "fixed anchor of each dataset (mean change, paired SE):",
       "",
       ...anchored.map((f) => `- ${f}`),
       "",

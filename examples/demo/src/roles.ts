@@ -82,3 +82,20 @@ export const strongerModel: Generator = {
     };
   },
 };
+
+/**
+ * A model whose answers were decoded beforehand (greedy, in one batched call), as a `@clair/revise`
+ * Generator: `clair eval`'s builder asks it for its answer to a prompt and gets that answer, under the
+ * model's name (which the eval report shows).
+ */
+export function answeredBy(model: string, answers: ReadonlyMap<string, string>): Generator {
+  return {
+    model,
+    async generate(request: GenerateRequest): Promise<Generation> {
+      const prompt = request.messages.at(-1)?.content ?? "";
+      const text = answers.get(prompt);
+      if (text === undefined) throw new Error(`${model} has no answer for ${JSON.stringify(prompt)}`);
+      return { texts: Array.from({ length: request.n ?? 1 }, () => text), model, usage: NO_USAGE };
+    },
+  };
+}

@@ -1,17 +1,67 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readEpochEvals, summariseEpochEvals } from "@apo/trainer";
 import { describe, expect, it } from "vitest";
 import { OBJECTIVES } from "./align.js";
-import { DATASET_NAMES } from "./datasets.js";
+import { DATASET_NAMES, slug } from "./datasets.js";
 import { QUICK_DEMO } from "./demo-config.js";
 import { FIGURE_FILES } from "./report.js";
 import { runDemo } from "./run-demo.js";
 
+interface Estimate {
+  value: number;
+  low: number;
+  high: number;
+}
+interface Comparison {
+  mode: string;
+  pairs: number;
+  wins: number;
+  ties: number;
+  losses: number;
+  winRate: Estimate;
+  tieRate: Estimate;
+  lossRate: Estimate;
+  candidateAccuracy?: Estimate;
+  baselineAccuracy?: Estimate;
+}
 interface Results {
   smoke: boolean;
   accuracyBefore: number;
-  cells: { dataset: string; objective: string; accuracies: number[]; trajectory: { step: number }[] }[];
+  evalPrompts: number;
+  datasets: {
+    name: string;
+    trainPairs: number;
+    chosenBeatsModel: number;
+    anchors: {
+      pairs: number;
+      zero: number;
+      down: number;
+      tie: number;
+      handZero: number;
+      agreement: number;
+      decidedAgreement: number;
+    };
+  }[];
+  cells: {
+    dataset: string;
+    objective: string;
+    accuracies: number[];
+    maxDelta: number;
+    meanDelta: number;
+    bestEpoch: number;
+    trainer: { maxChange: number; meanChange: number; bestEpoch: number };
+    trajectory: { step: number }[];
+  }[];
+  checkpointEval?: {
+    dataset: string;
+    objective: string;
+    epoch: number;
+    prompts: number;
+    verifiable: Comparison;
+    judge: Comparison;
+  };
 }
 
 const quickRun = async () => {
@@ -44,7 +94,94 @@ describe("the demo (quick sizes)", () => {
       .trim()
       .split("\n");
     expect(clair.length).toBeGreaterThan(0);
-    expect(lines.some((l) => l.includes("6/6"))).toBe(true);
+    expect(lines.some((l) => l.includes("7/7"))).toBe(true);
+  });
+
+  it("anchors every training pair with clair anchor's builder and counts them against the hand rule", () => {
+    const { out, lines, report, results } = first;
+    for (const d of results.datasets) {
+      const a = d.anchors;
+      expect(a.pairs, d.name).toBe(d.trainPairs);
+      expect(a.zero + a.down + a.tie, d.name).toBe(a.pairs);
+      expect(a.handZero, d.name).toBeLessThanOrEqual(a.pairs);
+      for (const share of [a.agreement, a.decidedAgreement]) {
+        if (!Number.isNaN(share)) expect(share).toBeGreaterThanOrEqual(0);
+        if (!Number.isNaN(share)) expect(share).toBeLessThanOrEqual(1);
+      }
+      // The anchor file has one row per training pair, each anchor one the loss reads.
+      const rows = readFileSync(join(out, "data", `${slug(d.name)}.anchored.jsonl`), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { anchor: unknown });
+      expect(rows).toHaveLength(a.pairs);
+      const tally = { zero: 0, down: 0, tie: 0 };
+      for (const { anchor } of rows) {
+        if (anchor === "zero") tally.zero += 1;
+        else if (anchor === "down") tally.down += 1;
+        else {
+          expect(anchor).toBe(0.5);
+          tally.tie += 1;
+        }
+      }
+      expect(tally).toEqual({ zero: a.zero, down: a.down, tie: a.tie });
+      expect(report).toContain(
+        `| ${d.name} | ${a.pairs} | ${a.zero} | ${a.down} | ${a.tie} | ${a.handZero} |`,
+      );
+    }
+    expect(
+      lines.some((l) => /anchors \(checker judge.* zero, .* down, .* tied → 0\.5; the hand rule/.test(l)),
+    ).toBe(true);
+  });
+
+  it("compares the chosen cell's last checkpoint with the start through clair eval's library", () => {
+    const { out, report, results } = first;
+    const e = results.checkpointEval;
+    expect(e).toBeDefined();
+    if (e === undefined) return;
+    expect([e.dataset, e.objective, e.epoch]).toEqual(["CLAIR", "APO-anchored", QUICK_DEMO.epochs]);
+    for (const c of [e.verifiable, e.judge]) {
+      expect(c.pairs).toBe(results.evalPrompts);
+      expect(c.wins + c.ties + c.losses).toBe(c.pairs);
+      for (const x of [c.winRate, c.tieRate, c.lossRate]) {
+        for (const v of [x.value, x.low, x.high]) {
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect(v).toBeLessThanOrEqual(1);
+        }
+        expect(x.low).toBeLessThanOrEqual(x.value);
+        expect(x.high).toBeGreaterThanOrEqual(x.value);
+      }
+      expect(c.winRate.value).toBeCloseTo((c.wins + c.ties / 2) / c.pairs, 12);
+    }
+    // The verifiable mode scores as the demo does: its accuracies are the start's and the last epoch's.
+    const cell = results.cells.find((c) => c.dataset === e.dataset && c.objective === e.objective);
+    expect(e.verifiable.mode).toBe("verifiable");
+    expect(e.verifiable.candidateAccuracy?.value).toBeCloseTo(cell?.accuracies.at(-1) ?? -1, 12);
+    expect(e.verifiable.baselineAccuracy?.value).toBeCloseTo(results.accuracyBefore, 12);
+    expect(e.judge.mode).toBe("judge");
+    expect(report).toContain("`clair eval` on CLAIR × APO-anchored");
+    expect(readFileSync(join(out, "eval", "verifiable.md"), "utf8")).toContain("win rate");
+  });
+
+  it("writes each cell's accuracy as the trainer's epoch evaluations, whose Table 2 is the demo's", async () => {
+    const { out, report, results } = first;
+    for (const cell of results.cells) {
+      const dir = join(out, "runs", `${slug(cell.dataset)}--${slug(cell.objective)}`);
+      const rows = await readEpochEvals(dir);
+      expect(rows.map((r) => r.epoch)).toEqual([0, ...cell.accuracies.map((_, i) => i + 1)]);
+      const m = summariseEpochEvals(rows, dir).metrics[0];
+      expect(m?.start?.value).toBe(results.accuracyBefore);
+      expect(m?.maxChange).toBeCloseTo(cell.maxDelta, 12);
+      expect(m?.meanChange).toBeCloseTo(cell.meanDelta, 12);
+      expect(m?.bestEpoch).toBe(cell.bestEpoch);
+      expect(cell.trainer).toEqual({
+        maxChange: m?.maxChange,
+        meanChange: m?.meanChange,
+        bestEpoch: m?.bestEpoch,
+      });
+    }
+    const table = readFileSync(join(out, "epoch-evals.md"), "utf8");
+    expect(table).toContain("| CLAIR × APO-anchored |");
+    expect(report).toContain("](epoch-evals.md)");
   });
 
   it("says it is a smoke run and makes no claim", () => {

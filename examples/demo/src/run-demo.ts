@@ -1,16 +1,19 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { createTinyModel, type PretrainedModel } from "@apo/trainer";
 import { figure3Svg } from "@apo-clair/example-losses-basic/figure3";
 import { contrastiveness } from "@clair/metrics";
 import { align, type PairReference } from "./align.js";
-import { buildDatasets } from "./datasets.js";
+import { handAnchor, judgeAnchors } from "./anchors.js";
+import { buildDatasets, type DatasetName } from "./datasets.js";
 import type { DemoConfig } from "./demo-config.js";
+import { runFolder, trainerTable2, writeEpochEvalReport, writeEpochEvals } from "./epoch-table.js";
 import { accuracySvg, figure4Svg } from "./figures.js";
+import { type CheckpointEval, evaluateCheckpoint } from "./pairwise-eval.js";
 import { FIGURE_FILES, reportMarkdown } from "./report.js";
 import type { CellResult, DatasetResult, DemoResults } from "./results.js";
 import { sampledPolicy } from "./roles.js";
-import { greedyCorrect, sampleAnswers } from "./sample.js";
+import { greedyAnswers, greedyCorrect, sampleAnswers } from "./sample.js";
 import { supervisedFineTune } from "./sft.js";
 import { checkpointChange, mean } from "./stats.js";
 import { isCorrect, type Problem, splitProblems } from "./task.js";
@@ -45,7 +48,7 @@ export async function runDemo(
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)}s`;
   // The builders resume from their journals; a new run starts from empty data files.
-  await rm(join(outDir, "data"), { recursive: true, force: true });
+  for (const dir of ["data", "eval", "runs"]) await rm(join(outDir, dir), { recursive: true, force: true });
   await mkdir(join(outDir, "data"), { recursive: true });
 
   const [sftSet = [], preferenceSet = [], evalSet = []] = splitProblems(config.seed, [
@@ -54,7 +57,7 @@ export async function runDemo(
     config.evalPrompts,
   ]);
   log(
-    `[${elapsed()}] 1/6 creating a tiny Llama (hidden ${config.hiddenSize}, ${config.numLayers} layer${config.numLayers === 1 ? "" : "s"}) and teaching it to sort digits by SFT`,
+    `[${elapsed()}] 1/7 creating a tiny Llama (hidden ${config.hiddenSize}, ${config.numLayers} layer${config.numLayers === 1 ? "" : "s"}) and teaching it to sort digits by SFT`,
   );
   const every = Math.max(1, Math.round(config.sftSteps / 5));
   const weak = await supervisedFineTune(await tinyLlama(config, config.seed), sftSet, {
@@ -66,7 +69,8 @@ export async function runDemo(
         log(`    SFT step ${step}/${config.sftSteps}  loss ${loss.toFixed(3)}  (${elapsed()})`);
     },
   });
-  const before = await greedyCorrect(weak, evalSet);
+  const start = await greedyAnswers(weak, evalSet);
+  const before = start.correct;
   const accuracyBefore = mean(before);
   const seBefore = Math.sqrt((accuracyBefore * (1 - accuracyBefore)) / evalSet.length);
   log(
@@ -74,12 +78,13 @@ export async function runDemo(
   );
 
   log(
-    `[${elapsed()}] 2/6 sampling answers for ${preferenceSet.length} prompts: the model's (y_l) and two weaker models'`,
+    `[${elapsed()}] 2/7 sampling answers for ${preferenceSet.length} prompts: the model's (y_l) and two weaker models'`,
   );
   const sampled = await sampleAnswers(weak, preferenceSet, { temperature: 1, seed: config.seed });
-  const modelRight = new Map(
-    Array.from(await greedyCorrect(weak, preferenceSet), (c, i) => [preferenceSet[i]?.prompt, c === 1]),
-  );
+  // The model's own greedy answer to each preference prompt: what APO-anchored's anchors compare with.
+  const greedy = await greedyAnswers(weak, preferenceSet);
+  const modelRight = new Map(preferenceSet.map((p, i) => [p.prompt, greedy.correct[i] === 1]));
+  const modelAnswer = new Map(preferenceSet.map((p, i) => [p.prompt, greedy.texts[i] ?? ""]));
   const others = [];
   const otherModels = [];
   for (const [k, steps] of config.otherModelSftSteps.entries()) {
@@ -98,7 +103,7 @@ export async function runDemo(
     log(`    ${name}: greedy accuracy ${(100 * accuracy).toFixed(1)}%`);
   }
 
-  log(`[${elapsed()}] 3/6 building the four datasets with @clair/revise's builders`);
+  log(`[${elapsed()}] 3/7 building the four datasets with @clair/revise's builders`);
   // Two more samples of M per prompt for the on-policy judge (rows of one call have their own seeds).
   const twice = await sampleAnswers(weak, [...preferenceSet, ...preferenceSet], {
     temperature: 1,
@@ -117,14 +122,30 @@ export async function runDemo(
   const problemOf = new Map(preferenceSet.map((p) => [p.prompt, p]));
 
   log(
-    `[${elapsed()}] 4/6 measuring contrast with @clair/metrics (Table 1) and the winners against the model`,
+    `[${elapsed()}] 4/7 measuring contrast with @clair/metrics (Table 1) and the winners against the model; anchoring each training pair with clair anchor's builder`,
   );
   const datasets: DatasetResult[] = [];
+  const anchorsOf = new Map<DatasetName, number[]>();
   for (const dataset of built) {
     const contrast = await contrastiveness(dataset.pairs, { tokenizer: characters });
     const chosenRight = dataset.pairs.map((p) => isCorrect(problemOf.get(p.prompt) as Problem, p.chosen));
     const modelRightHere = dataset.pairs.map((p) => modelRight.get(p.prompt) === true);
     const heldOutPairs = Math.min(config.heldOutPairs, Math.floor(dataset.pairs.length / 2));
+    // APO-anchored's per-pair anchors: the checker judge, both orders, the chosen answer against the
+    // model's own greedy answer (clair anchor's library); the first hand rule kept to compare.
+    const t0 = performance.now();
+    const train = dataset.pairs.slice(heldOutPairs);
+    const hand = train.map((p) =>
+      handAnchor(isCorrect(problemOf.get(p.prompt) as Problem, p.chosen), modelRight.get(p.prompt) === true),
+    );
+    const { anchorDown, counts: anchors } = await judgeAnchors(
+      dataset.name,
+      train,
+      modelAnswer,
+      hand,
+      join(outDir, "data"),
+    );
+    anchorsOf.set(dataset.name, anchorDown);
     datasets.push({
       dataset,
       contrast,
@@ -133,26 +154,35 @@ export async function runDemo(
       chosenCorrect: mean(chosenRight.map(Number)),
       modelCorrect: mean(modelRightHere.map(Number)),
       chosenBeatsModel: mean(chosenRight.map((c, i) => (c && !modelRightHere[i] ? 1 : 0))),
+      anchors,
     });
     log(
       `    ${dataset.name}: ${dataset.pairs.length} pairs (${dataset.rejectedRows} prompts filtered out), Jaccard ${contrast.jaccard.mean.toFixed(1)}, Levenshtein ${contrast.levenshtein.mean.toFixed(2)}, chosen correct ${(100 * mean(chosenRight.map(Number))).toFixed(0)}% vs the model's ${(100 * mean(modelRightHere.map(Number))).toFixed(0)}%`,
     );
+    const share = (x: number) => (Number.isNaN(x) ? "–" : `${(100 * x).toFixed(1)}%`);
+    log(
+      `      anchors (checker judge, both orders, vs the model's greedy answer) of ${anchors.pairs} training pairs: ${anchors.zero} zero, ${anchors.down} down, ${anchors.tie} tied → 0.5; the hand rule (${anchors.handZero} zero) agrees on ${share(anchors.agreement)}, on ${share(anchors.decidedAgreement)} of the decided ones  (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   }
 
   const objectives = config.objectives;
+  // The cell clair eval compares with the starting model, chosen before training: the configured one, or
+  // the last one trained when the configured objective is not.
+  const trained = datasets.filter((d) => d.trainPairs > 0).map((d) => d.dataset.name);
+  const evalCell =
+    trained.includes(config.evalCell.dataset) && objectives.includes(config.evalCell.objective)
+      ? config.evalCell
+      : { dataset: trained.at(-1), objective: objectives.at(-1) };
+  let evalAnswers: string[] | undefined;
+  const summaries = [];
   log(
-    `[${elapsed()}] 5/6 aligning copies with ${objectives.join(", ")} on each dataset, ${config.epochs} epochs, accuracy after each`,
+    `[${elapsed()}] 5/7 aligning copies with ${objectives.join(", ")} on each dataset, ${config.epochs} epochs, accuracy after each`,
   );
   const cells: CellResult[] = [];
   for (const { dataset, heldOutPairs } of datasets) {
     const heldOut = dataset.pairs.slice(0, heldOutPairs);
     const train = dataset.pairs.slice(heldOutPairs);
-    // APO-anchored's per-pair choice: APO-zero (0) where the winning answer is right and the model's own
-    // greedy answer wrong, APO-down (1) where the model is already as good (both right) or the winner is no
-    // better (both wrong, or the winner wrong).
-    const anchorDown = train.map((p) =>
-      isCorrect(problemOf.get(p.prompt) as Problem, p.chosen) && modelRight.get(p.prompt) !== true ? 0 : 1,
-    );
+    const anchorDown = anchorsOf.get(dataset.name) ?? [];
     let reference: PairReference | undefined;
     for (const objective of objectives) {
       if (train.length === 0) continue;
@@ -167,16 +197,31 @@ export async function runDemo(
         seed: config.seed,
         anchorDown,
         ...(reference === undefined ? {} : { reference }),
-        onEpoch: async (_epoch, model) => {
-          checkpoints.push(await greedyCorrect(model, evalSet));
+        onEpoch: async (epoch, model) => {
+          const isEvalCell = dataset.name === evalCell.dataset && objective === evalCell.objective;
+          if (isEvalCell && epoch === config.epochs) {
+            const answers = await greedyAnswers(model, evalSet);
+            evalAnswers = answers.texts;
+            checkpoints.push(answers.correct);
+          } else checkpoints.push(await greedyCorrect(model, evalSet));
         },
       });
       reference = result.reference;
       const change = checkpointChange(before, checkpoints);
+      // The same accuracies as @apo/trainer's epoch evaluations, summarised by its Table 2 code.
+      const summary = await writeEpochEvals(
+        runFolder(outDir, dataset.name, objective),
+        `${dataset.name} × ${objective}`,
+        accuracyBefore,
+        change.accuracies,
+        evalSet.length,
+      );
+      summaries.push(summary);
       cells.push({
         dataset: dataset.name,
         objective,
         change,
+        trainer: trainerTable2(summary, change),
         trajectory: result.trajectory,
         finalRewards: result.finalRewards,
       });
@@ -187,7 +232,39 @@ export async function runDemo(
     }
   }
 
-  log(`[${elapsed()}] 6/6 writing the report and figures`);
+  const epochEvalReport = await writeEpochEvalReport(outDir, summaries);
+  let checkpointEval: CheckpointEval | undefined;
+  if (evalAnswers !== undefined && evalCell.dataset !== undefined && evalCell.objective !== undefined) {
+    log(
+      `[${elapsed()}] 6/7 clair eval's library: ${evalCell.dataset} × ${evalCell.objective} (epoch ${config.epochs}) against the starting model on the ${evalSet.length} held-out prompts`,
+    );
+    const t0 = performance.now();
+    const compared = await evaluateCheckpoint(
+      evalSet,
+      { name: `${evalCell.dataset} × ${evalCell.objective}, epoch ${config.epochs}`, answers: evalAnswers },
+      { name: "the model before alignment", answers: start.texts },
+      join(outDir, "eval"),
+      config.seed,
+    );
+    checkpointEval = {
+      dataset: evalCell.dataset,
+      objective: evalCell.objective,
+      epoch: config.epochs,
+      ...compared,
+    };
+    const rate = (e: { value: number; low: number; high: number }) =>
+      `${(100 * e.value).toFixed(1)}% [${(100 * e.low).toFixed(1)}, ${(100 * e.high).toFixed(1)}]`;
+    for (const c of [compared.verifiable, compared.judge]) {
+      log(
+        `    ${c.mode === "judge" ? "checker judge, both orders" : "verifiable answers (checker)"}: win rate ${rate(c.winRate)}, tie rate ${rate(c.tieRate)}, loss rate ${rate(c.lossRate)} (${c.wins}/${c.ties}/${c.losses} of ${c.pairs})`,
+      );
+    }
+    log(
+      `    (${((performance.now() - t0) / 1000).toFixed(1)} s; reports in ${relative(outDir, compared.verifiable.markdown)}, ${relative(outDir, compared.judge.markdown)})`,
+    );
+  }
+
+  log(`[${elapsed()}] 7/7 writing the report and figures`);
   const results: DemoResults = {
     smoke: config.smoke,
     config: {
@@ -205,6 +282,8 @@ export async function runDemo(
     otherModels,
     datasets,
     cells,
+    ...(checkpointEval === undefined ? {} : { checkpointEval }),
+    epochEvalReport: relative(outDir, epochEvalReport),
     seconds: (performance.now() - started) / 1000,
   };
   await writeFile(join(outDir, FIGURE_FILES.figure3), figure3Svg());

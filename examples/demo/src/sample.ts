@@ -46,22 +46,59 @@ async function complete(
 }
 
 /**
- * Per problem, 1 where the model's greedy answer states the sorted digits and ends (end-of-sequence within
- * the longest correct form's length), 0 where it does not: the accuracy with the per-prompt outcomes that
- * paired standard errors need. Decoding stops where no correct answer can still come, which keeps the
- * evaluation of a model that rambles as fast as that of one that answers.
+ * What {@link greedyAnswers} writes after a greedy answer that did not end within the longest correct
+ * form's length: the checker's scorer counts such an answer wrong, as {@link greedyCorrect} does.
+ */
+export const NO_END = " [no end]";
+
+/** Per problem, the greedy answer's text and whether it is correct (see {@link greedyCorrect}). */
+export interface GreedyAnswers {
+  /** The answer as written, with {@link NO_END} after one that did not end. */
+  texts: string[];
+  /** 1 where the answer is correct and ended, else 0. */
+  correct: Uint8Array;
+}
+
+/**
+ * Whether a greedy answer text (from {@link greedyAnswers}) counts as correct: it states the sorted digits
+ * and it ended. The demo's scorer wherever an answer is scored by its text (`clair eval`'s verifiable mode).
+ * @example scoreAnswer(problem([3, 1, 2, 0, 0, 9]), "001239"); // true
+ */
+export function scoreAnswer(p: Problem, text: string): boolean {
+  return !text.endsWith(NO_END) && isCorrect(p, text);
+}
+
+/**
+ * The model's greedy answers with their per-problem outcomes: 1 where the answer states the sorted digits
+ * and ends (end-of-sequence within the longest correct form's length), 0 where it does not. Decoding stops
+ * where no correct answer can still come, which keeps the evaluation of a model that rambles as fast as
+ * that of one that answers.
+ * @example const { texts, correct } = await greedyAnswers(model, evalSet);
+ */
+export async function greedyAnswers(
+  model: PretrainedModel,
+  problems: readonly Problem[],
+): Promise<GreedyAnswers> {
+  const completions = await complete(model, problems, {
+    temperature: 0,
+    seed: 0,
+    maxNewTokens: LONGEST_CORRECT,
+  });
+  const texts = completions.map((c) => (c.finishReason === "stop" ? c.text : `${c.text}${NO_END}`));
+  return {
+    texts,
+    correct: Uint8Array.from(texts, (text, i) => (scoreAnswer(problems[i] as Problem, text) ? 1 : 0)),
+  };
+}
+
+/**
+ * Per problem, 1 where the model's greedy answer is correct and ended, 0 where not ({@link greedyAnswers}):
+ * the accuracy with the per-prompt outcomes that paired standard errors need.
  * @example const correct = await greedyCorrect(model, evalSet); // mean(correct) is the accuracy
  */
 export async function greedyCorrect(
   model: PretrainedModel,
   problems: readonly Problem[],
 ): Promise<Uint8Array> {
-  const completions = await complete(model, problems, {
-    temperature: 0,
-    seed: 0,
-    maxNewTokens: LONGEST_CORRECT,
-  });
-  return Uint8Array.from(completions, (c, i) =>
-    c.finishReason === "stop" && isCorrect(problems[i] as Problem, c.text) ? 1 : 0,
-  );
+  return (await greedyAnswers(model, problems)).correct;
 }
