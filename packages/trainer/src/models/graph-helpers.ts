@@ -62,6 +62,19 @@ export function expectSequenceLength(g: GraphBuilder, length: number): void {
   expectedLengths.set(g, length);
 }
 
+/**
+ * The padded sequence length declared with {@link expectSequenceLength} for the graph built in `g`, if any.
+ *
+ * @example
+ * ```ts
+ * expectSequenceLength(g, 512);
+ * expectedSequenceLength(g); // 512
+ * ```
+ */
+export function expectedSequenceLength(g: GraphBuilder): number | undefined {
+  return expectedLengths.get(g);
+}
+
 function expectsShortSequences(g: GraphBuilder): boolean {
   return (expectedLengths.get(g) ?? Number.POSITIVE_INFINITY) < PER_SEQUENCE_MIN_LENGTH;
 }

@@ -1,4 +1,5 @@
 import type { GradientRule } from "../gradient-rule.js";
+import { fusedBlockedAttentionGrad } from "./fused-blocked-attention.js";
 
 /**
  * Gradient of `Concat`: split the output gradient back into the inputs' sizes along the axis (static
@@ -16,6 +17,8 @@ import type { GradientRule } from "../gradient-rule.js";
 export const concatGrad: GradientRule = {
   opType: "Concat",
   gradient: (ctx) => {
+    const fused = fusedBlockedAttentionGrad(ctx);
+    if (fused !== undefined) return fused;
     const { g } = ctx;
     const inputs = ctx.node.inputs;
     const rank = ctx.rankOf(ctx.input(0));

@@ -2,7 +2,8 @@ import type { LlamaConfig } from "../../config/model-config.js";
 import { ropeInverseFrequencies } from "../../config/rope-frequencies.js";
 import { appendPast, lastPosition } from "../../generate/cached-inputs.js";
 import type { GraphBuilder } from "../../onnx/builder.js";
-import { attention, linear, splitHeads } from "../graph-helpers.js";
+import { attentionForLength } from "../blocked-attention.js";
+import { linear, splitHeads } from "../graph-helpers.js";
 import type {
   FloatType,
   ForwardInputs,
@@ -89,7 +90,9 @@ function llamaDecoder(
       const k = rope(g, splitHeads(g, proj("self_attn.k_proj", x, config.qkvBias), kvHeads, d), tables, d);
       const v = splitHeads(g, proj("self_attn.v_proj", x, config.qkvBias), kvHeads, d);
       const { key, value } = kv === undefined ? { key: k, value: v } : kv(l, k, v);
-      const attn = attention(g, q, key, value, inputs.attentionBias, { heads, kvHeads, headDim: d, dtype });
+      const trainable = kv === undefined && g.constantOf(weight(`${p}self_attn.q_proj.weight`)) === undefined;
+      const dims = { heads, kvHeads, headDim: d, dtype };
+      const attn = attentionForLength(g, q, key, value, inputs.attentionBias, dims, trainable);
       const h1 = g.op("Add", [h, proj("self_attn.o_proj", attn, config.outputBias)]);
       const y = rmsNorm(g, h1, weight(`${p}post_attention_layernorm.weight`), eps, dtype);
       const gate = proj("mlp.gate_proj", y, config.mlpBias);

@@ -1,0 +1,101 @@
+/**
+ * Peak RSS and step time of one training step session, alone in its process (scratch tool for issue 18's
+ * memory work): Llama 9.9M (or the SmolLM-135M shape with `--135m`), P pairs × T tokens, reference = policy.
+ *
+ * Run: `tsx --conditions=@apo-clair/source bench/peak-rss.ts [--pairs 8] [--seq 512] [--expect T] [--135m]`
+ * (`--expect T`: the sequence length the graph is told to expect, which picks the dense layers' form).
+ * Prints one JSON line: { maxRssMiB, stepMs[], nodes }.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTinyModel, loadPretrainedModel, packSequences, TrainStepSession } from "../src/index.js";
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
+
+const pairs = option("--pairs", 8);
+const seq = option("--seq", 512);
+const expect = option("--expect", seq);
+const big = process.argv.includes("--135m");
+const dir = await mkdtemp(join(tmpdir(), "apo-rss-"));
+try {
+  await createTinyModel({
+    family: "llama",
+    seed: 0,
+    maxPositions: seq,
+    out: dir,
+    ...(big
+      ? {
+          hiddenSize: 576,
+          numLayers: 30,
+          numHeads: 9,
+          numKeyValueHeads: 3,
+          intermediateSize: 1536,
+          tieWordEmbeddings: true,
+          configOverrides: { vocab_size: 49152 },
+        }
+      : { hiddenSize: 384, numLayers: 6, numHeads: 6, intermediateSize: 1024 }),
+  });
+  const model = await loadPretrainedModel(dir);
+  const vocab = model.config.vocabSize;
+  let state = 12345;
+  const id = () => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return 3 + (state % (vocab - 3));
+  };
+  const ids = (n: number) => Array.from({ length: n }, id);
+  const made = Array.from({ length: pairs }, () => ({
+    p: ids(seq / 4),
+    c: ids((3 * seq) / 4),
+    r: ids((3 * seq) / 4),
+  }));
+  const batch = packSequences(
+    [
+      ...made.map((m) => ({ promptIds: m.p, completionIds: m.c })),
+      ...made.map((m) => ({ promptIds: m.p, completionIds: m.r })),
+    ],
+    { padId: 0, maxLength: seq, vocabSize: vocab },
+  );
+  const trainer = await TrainStepSession.create(model, {
+    loss: "apo_zero",
+    lossParams: { beta: 0.1 },
+    optimizer: "rmsprop",
+    maxGradNorm: 1,
+    expectedSequenceLength: expect,
+    ...(process.argv.includes("--no-arena") ? { sessionOptions: { enableCpuMemArena: false } } : {}),
+    ...(process.argv.includes("--pattern") ? { sessionOptions: { enableMemPattern: true } } : {}),
+    ...(process.argv.includes("--pattern-no-arena")
+      ? { sessionOptions: { enableMemPattern: true, enableCpuMemArena: false } }
+      : {}),
+    ...(process.argv.includes("--static")
+      ? { sessionOptions: { freeDimensionOverrides: { batch: 2 * pairs, seq, pairs2: 2 * pairs } } }
+      : {}),
+  });
+  const stages: Record<string, number> = {};
+  const mark = (name: string) => {
+    stages[name] = Math.round(process.resourceUsage().maxRSS / 1024);
+    stages[`${name} rss`] = Math.round(process.memoryUsage().rss / 2 ** 20);
+  };
+  mark("session");
+  const reference = (await trainer.step(batch, new Float64Array(batch.batch), 0)).policyLogp;
+  mark("first step");
+  const stepMs: number[] = [];
+  let gradNorm = 0;
+  for (let i = 0; i < 2; i++) {
+    const t = performance.now();
+    const r = await trainer.step(batch, reference, 1e-6);
+    stepMs.push(Math.round(performance.now() - t));
+    if (i === 0) gradNorm = r.gradNorm;
+    mark(`step ${i + 2}`);
+  }
+  await trainer.release();
+  console.log(JSON.stringify(stages));
+  console.log(
+    JSON.stringify({ maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), stepMs, gradNorm }),
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
