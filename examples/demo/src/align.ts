@@ -1,4 +1,13 @@
-import { type PretrainedModel, packSequences, TrainStepSession } from "@apo/trainer";
+import {
+  adapterWeights,
+  initLoraWeights,
+  type LoraConfig,
+  loraModules,
+  mergeLoraAdapter,
+  type PretrainedModel,
+  packSequences,
+  TrainStepSession,
+} from "@apo/trainer";
 import type { Pair } from "./datasets.js";
 import { encodePair, withWeights } from "./model-io.js";
 import { seededRandom } from "./task.js";
@@ -60,6 +69,11 @@ export interface AlignOptions {
   anchorDown?: readonly number[];
   /** Called with the checkpoint after every epoch (the paper evaluates every epoch's checkpoint). */
   onEpoch?: (epoch: number, model: PretrainedModel) => Promise<void>;
+  /**
+   * Train a LoRA adapter (PEFT-initialised from `seed`) instead of the weights; each epoch's checkpoint is
+   * the model with the adapter merged in.
+   */
+  lora?: LoraConfig;
 }
 
 /** What {@link align} returns. */
@@ -132,7 +146,22 @@ export async function align(
     optimizer: "rmsprop",
     maxGradNorm: 1,
     sessionOptions: { intraOpNumThreads: 1 },
+    ...(options.lora === undefined
+      ? {}
+      : { lora: options.lora, adapters: initLoraWeights(model, options.lora, options.seed) }),
   });
+  // The model the session's weights make: with LoRA, the base with the adapter merged in.
+  const current = (): PretrainedModel => {
+    const lora = options.lora;
+    if (lora === undefined) return withWeights(model, session.weights);
+    const adapter = {
+      config: lora,
+      weights: adapterWeights(lora, session.weights),
+      modules: loraModules(model, lora.targets),
+      baseModel: null,
+    };
+    return mergeLoraAdapter(model, adapter);
+  };
   try {
     const reference = options.reference ?? {
       train: await logProbs(session, model, train),
@@ -194,9 +223,9 @@ export async function align(
         );
         if (points.has(step - (epoch - 1) * perEpoch)) await evaluate(step);
       }
-      await options.onEpoch?.(epoch, withWeights(model, session.weights));
+      await options.onEpoch?.(epoch, current());
     }
-    return { model: withWeights(model, session.weights), trajectory, finalRewards, reference };
+    return { model: current(), trajectory, finalRewards, reference };
   } finally {
     await session.release();
   }

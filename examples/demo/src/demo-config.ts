@@ -1,3 +1,4 @@
+import type { LoraConfig } from "@apo/trainer";
 import { OBJECTIVES, type ObjectiveName } from "./align.js";
 import type { DatasetName } from "./datasets.js";
 
@@ -40,6 +41,8 @@ export interface DemoConfig {
    * prompts (chosen before training; the last cell trained when this objective is not).
    */
   evalCell: { readonly dataset: DatasetName; readonly objective: ObjectiveName };
+  /** Align with LoRA adapters instead of every weight (`--lora`); absent: full fine-tuning, as the paper. */
+  lora?: LoraConfig;
 }
 
 /**

@@ -4,6 +4,7 @@
  *   npx -y pnpm@10 demo            (from the repository root; writes demo-output/)
  *   npx -y pnpm@10 demo --quick    (a smoke run in seconds; writes demo-output-quick/, checks no claim)
  *   npx -y pnpm@10 --filter @apo-clair/demo demo -- [out-dir] [--quick] [--set=epochs=6 …] [--objectives=SFT,APO-zero]
+ *   … demo -- --lora --objectives=APO-zero    (align with LoRA adapters, r 8, alpha 16, all linear layers)
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -43,6 +44,8 @@ for (const arg of args.filter((a) => a.startsWith("--set="))) {
   }
   (config as unknown as Record<string, number>)[key] = Number(value);
 }
+// --lora aligns LoRA adapters (r 8, alpha 16 on every linear layer) instead of every weight
+if (args.includes("--lora")) config.lora = { r: 8, alpha: 16, targets: ["all-linear"] };
 // --objectives=SFT,APO-zero trains only these
 for (const arg of args.filter((a) => a.startsWith("--objectives="))) {
   const names = arg.slice("--objectives=".length).split(",");
@@ -53,11 +56,12 @@ for (const arg of args.filter((a) => a.startsWith("--objectives="))) {
   }
   config.objectives = names as ObjectiveName[];
 }
-const known = (a: string) => a === "--quick" || a.startsWith("--set=") || a.startsWith("--objectives=");
+const known = (a: string) =>
+  a === "--quick" || a === "--lora" || a.startsWith("--set=") || a.startsWith("--objectives=");
 const unknown = args.filter((a) => a.startsWith("--") && !known(a));
 if (unknown.length > 0) {
   console.error(
-    `unknown option ${unknown.join(" ")}: expected [out-dir] [--quick] [--set=key=value …] [--objectives=SFT,APO-zero,…]`,
+    `unknown option ${unknown.join(" ")}: expected [out-dir] [--quick] [--lora] [--set=key=value …] [--objectives=SFT,APO-zero,…]`,
   );
   process.exit(2);
 }

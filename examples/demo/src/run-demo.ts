@@ -197,6 +197,7 @@ export async function runDemo(
         seed: config.seed,
         anchorDown,
         ...(reference === undefined ? {} : { reference }),
+        ...(config.lora === undefined ? {} : { lora: config.lora }),
         onEpoch: async (epoch, model) => {
           const isEvalCell = dataset.name === evalCell.dataset && objective === evalCell.objective;
           if (isEvalCell && epoch === config.epochs) {
