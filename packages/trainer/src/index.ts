@@ -72,7 +72,11 @@ export { initLoraWeights } from "./lora/init-lora-weights.js";
 export { loadModelWithAdapter } from "./lora/load-with-adapter.js";
 export { type LoraConfig, loraAName, loraBName, loraScale } from "./lora/lora-config.js";
 export { AdapterError, LoraTargetError } from "./lora/lora-errors.js";
+export { LORA_SCALE_INPUT } from "./lora/lora-graph.js";
+export { LoraLogProbSession, type LoraLogProbSessionOptions } from "./lora/lora-log-prob-session.js";
 export { ALL_LINEAR, type LoraModule, linearModules, loraModules } from "./lora/lora-modules.js";
+export { LORA_DEFAULTS, type LoraOption, resolveLoraOption } from "./lora/lora-options.js";
+export { adapterWeights, loraPolicyLogProbs } from "./lora/lora-policy-log-probs.js";
 export { mergeLoraAdapter } from "./lora/merge-adapter.js";
 export {
   ADAPTER_CONFIG_FILE,

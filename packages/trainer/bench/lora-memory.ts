@@ -1,0 +1,109 @@
+/**
+ * Peak RSS, step time and bytes crossing the session boundary per step of one training-step session, LoRA
+ * or full fine-tuning, alone in its process (issue 23): a SmolLM-135M-shaped Llama (576 wide, 30 layers, 9/3
+ * heads, vocab 49152, tied), P pairs × T tokens, RMSProp, reference = policy.
+ *
+ * Run: `tsx --conditions=@apo-clair/source bench/lora-memory.ts --lora|--full [--pairs 2] [--seq 512] [--r 16]
+ * [--no-arena] [--no-prepack]`
+ * (the LoRA run wraps all linear layers). Prints one JSON line:
+ * { mode, maxRssMiB, stepMs[], trainable, boundaryBytesPerStep }.
+ *
+ * Bytes per step: what one `run()` copies in and out besides the token ids — the trainable tensors and their
+ * optimizer state in, their updated values and state out (onnxruntime-node copies every input and output
+ * between host and device on a GPU provider).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packSequences } from "../src/logprobs/pack-sequences.js";
+import { initLoraWeights } from "../src/lora/init-lora-weights.js";
+import { createTinyModel } from "../src/models/create-tiny-model.js";
+import { loadPretrainedModel } from "../src/models/pretrained-model.js";
+import { TrainStepSession } from "../src/train-step/train-step-session.js";
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
+
+const lora = process.argv.includes("--lora");
+const pairs = option("--pairs", 2);
+const seq = option("--seq", 512);
+const r = option("--r", 16);
+// --no-arena: onnxruntime's CPU arena off (it grows by powers of two and keeps what it grew).
+const arena = !process.argv.includes("--no-arena");
+// --no-prepack: onnxruntime keeps no pre-packed copies of the constant (frozen) Gemm weights.
+const prepack = !process.argv.includes("--no-prepack");
+const dir = await mkdtemp(join(tmpdir(), "apo-lora-rss-"));
+try {
+  await createTinyModel({
+    family: "llama",
+    seed: 0,
+    maxPositions: seq,
+    out: dir,
+    hiddenSize: 576,
+    numLayers: 30,
+    numHeads: 9,
+    numKeyValueHeads: 3,
+    intermediateSize: 1536,
+    tieWordEmbeddings: true,
+    configOverrides: { vocab_size: 49152 },
+  });
+  const model = await loadPretrainedModel(dir);
+  const vocab = model.config.vocabSize;
+  let state = 12345;
+  const id = () => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return 3 + (state % (vocab - 3));
+  };
+  const ids = (n: number) => Array.from({ length: n }, id);
+  const made = Array.from({ length: pairs }, () => ({
+    p: ids(seq / 4),
+    c: ids((3 * seq) / 4),
+    r: ids((3 * seq) / 4),
+  }));
+  const batch = packSequences(
+    [
+      ...made.map((m) => ({ promptIds: m.p, completionIds: m.c })),
+      ...made.map((m) => ({ promptIds: m.p, completionIds: m.r })),
+    ],
+    { padId: 0, maxLength: seq, vocabSize: vocab },
+  );
+  const config = { r, alpha: 2 * r, targets: ["all-linear"] };
+  const trainer = await TrainStepSession.create(model, {
+    loss: "apo_zero",
+    lossParams: { beta: 0.1 },
+    optimizer: "rmsprop",
+    maxGradNorm: 1,
+    expectedSequenceLength: seq,
+    sessionOptions: {
+      ...(arena ? {} : { enableCpuMemArena: false }),
+      ...(prepack ? {} : { extra: { session: { disable_prepacking: "1" } } }),
+    },
+    ...(lora ? { lora: config, adapters: initLoraWeights(model, config, 0) } : {}),
+  });
+  const reference = (await trainer.step(batch, new Float64Array(batch.batch), 0)).policyLogp;
+  const stepMs: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const t = performance.now();
+    await trainer.step(batch, reference, 1e-4);
+    stepMs.push(Math.round(performance.now() - t));
+  }
+  let trainable = 0;
+  for (const w of trainer.weights.values()) trainable += w.length;
+  const stateBytes = [...trainer.state.values()].reduce((n, s) => n + s.byteLength, 0);
+  const weightBytes = trainable * 4;
+  await trainer.release();
+  console.log(
+    JSON.stringify({
+      mode: `${lora ? `lora r${r} all-linear` : "full"}${arena ? "" : ", no arena"}${prepack ? "" : ", no prepacking"}, ${pairs}×${seq}`,
+      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      stepMs,
+      trainable,
+      // In: weights + state; out: updated weights + updated state.
+      boundaryBytesPerStep: 2 * (weightBytes + stateBytes),
+    }),
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
