@@ -130,7 +130,11 @@ function makePrompts(batch: number, length: number, vocab: number): number[][] {
 }
 
 /** Per row, the first position where the two token lists differ (−1: they agree over `n` tokens). */
-function firstDivergence(ours: readonly number[][], theirs: readonly number[][], n: number): number[] {
+function firstDivergence(
+  ours: readonly (readonly number[])[],
+  theirs: readonly (readonly number[])[],
+  n: number,
+): number[] {
   return ours.map((row, r) => {
     const other = theirs[r] ?? [];
     for (let i = 0; i < n; i++) if (row[i] !== other[i]) return i;

@@ -54,9 +54,12 @@ export function buildDecoderModel(model: PretrainedModel, options: DecoderModelO
   const names = new Set(model.weights.keys());
   const { logits, present } = family.build(g, config, weight, inputs, names);
   g.output(g.op("Identity", [logits], {}, { outputs: [DECODER_IO.logits] }));
+  // appendPast already names each layer's concatenation as its output: no Identity copying the cache.
+  const named = (value: string, name: string) =>
+    value === name ? value : g.op("Identity", [value], {}, { outputs: [name] });
   present.forEach(({ key, value }, l) => {
-    g.output(g.op("Identity", [key], {}, { outputs: [DECODER_IO.presentKey(l)] }));
-    g.output(g.op("Identity", [value], {}, { outputs: [DECODER_IO.presentValue(l)] }));
+    g.output(named(key, DECODER_IO.presentKey(l)));
+    g.output(named(value, DECODER_IO.presentValue(l)));
   });
   return g.toModel();
 }

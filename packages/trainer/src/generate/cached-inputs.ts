@@ -107,6 +107,9 @@ export function lastPosition(g: GraphBuilder, hidden: string): string {
  * key_l = concat(past_l.key, k_l);  value_l = concat(past_l.value, v_l);  present[l] = (key_l, value_l)
  * ```
  *
+ * The concatenations are named `present.L.key` / `present.L.value` ({@link DECODER_IO}), the names the
+ * decoder graph outputs them under.
+ *
  * @example
  * ```ts
  * const present: { key: string; value: string }[] = [];
@@ -121,9 +124,10 @@ export function appendPast(
   return (layer, key, value) => {
     const cache = past[layer];
     if (cache === undefined) throw new RangeError(`no past key/value for layer ${layer}`);
+    // Named as the graph's outputs, so the decoder returns them without an Identity copying the whole cache.
     const entry = {
-      key: g.op("Concat", [cache.key, key], { axis: 2 }),
-      value: g.op("Concat", [cache.value, value], { axis: 2 }),
+      key: g.op("Concat", [cache.key, key], { axis: 2 }, { outputs: [DECODER_IO.presentKey(layer)] }),
+      value: g.op("Concat", [cache.value, value], { axis: 2 }, { outputs: [DECODER_IO.presentValue(layer)] }),
     };
     present.push(entry);
     return entry;

@@ -67,7 +67,8 @@ export async function decodeBatch(
   let fresh = width;
   for (;;) {
     options.signal?.throwIfAborted();
-    const out = await session.forward(ids, mask, active.length, fresh, cache);
+    // Each cache is fed once, so the session may write the next one into the arrays it recycles.
+    const out = await session.forward(ids, mask, active.length, fresh, cache, { recycle: useCache });
     const keep: number[] = [];
     const tokens: number[] = [];
     active.forEach((r, i) => {

@@ -14,11 +14,68 @@ import { DECODER_IO } from "./decoder-io.js";
 /** Float data of logits and cache entries. */
 export type FloatData = Float32Array | Float64Array;
 
+/** Per layer, a key and a value array. */
+type LayerArrays = readonly { readonly key: FloatData; readonly value: FloatData }[];
+
 /** The key/value cache of a batch: per layer key and value, [B, KV, T, d]. */
 export interface KvCache {
   readonly batch: number;
   readonly length: number;
   readonly layers: readonly { readonly key: OrtTensor; readonly value: OrtTensor }[];
+  /** The arrays the layers' tensors are views of (with room to grow), when {@link DecoderSession.forward} recycles. */
+  readonly storage?: LayerArrays;
+  /** Arrays no tensor of this cache uses, that the next recycling call writes its present cache into. */
+  readonly spare?: LayerArrays;
+}
+
+/** Options of {@link DecoderSession.forward}. */
+export interface ForwardOptions {
+  /**
+   * Write the present cache into arrays kept from call to call instead of fresh ones (default false). The
+   * cache fed in is consumed: its arrays become the spare that the call after next writes into, so only the
+   * returned cache may be fed again. Saves allocating (and page-faulting) the whole cache at every step.
+   */
+  readonly recycle?: boolean;
+}
+
+/**
+ * Session options every decoder session gets unless the caller's `extra.session` overrides them.
+ *
+ * - `intra_op.allow_spinning: "0"`: onnxruntime's intra-op threads sleep between the graph's parallel
+ *   sections instead of spinning. A decode step is hundreds of small kernels, and on a shared machine with
+ *   more runnable threads than cores the spinning threads take the cores the working ones need: the Llama
+ *   9.9M decode on 2 busy cores went from 4.3–6.5 ms per token (batch 1) and 26–32 ms per step (batch 8) to
+ *   3.7–4.1 ms and 9.7–11.4 ms without spinning (issue 18).
+ */
+const DECODER_SESSION_EXTRA = { session: { "intra_op.allow_spinning": "0" } } as const;
+
+/**
+ * The options {@link DecoderSession.create} opens a graph with: the precision's own (float64: basic
+ * optimisations), {@link DECODER_SESSION_EXTRA}'s entries, then the caller's (whose `extra.session` entries
+ * are merged with ours, so `{ extra: { session: { "intra_op.allow_spinning": "1" } } }` turns spinning back on).
+ *
+ * @example
+ * ```ts
+ * decoderSessionOptions("float32", { intraOpNumThreads: 2 }).extra; // { session: { "intra_op.allow_spinning": "0" } }
+ * ```
+ */
+export function decoderSessionOptions(
+  dtype: FloatType,
+  sessionOptions: InferenceSession.SessionOptions = {},
+): InferenceSession.SessionOptions {
+  // ORT's extended fusions have float-only kernels or float approximations.
+  const exact: InferenceSession.SessionOptions =
+    dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
+  const session = {
+    ...DECODER_SESSION_EXTRA.session,
+    ...(sessionOptions.extra?.session as Record<string, unknown> | undefined),
+  };
+  return { ...exact, ...sessionOptions, extra: { ...sessionOptions.extra, session } };
+}
+
+/** Positions of room an array gets beyond what a call needs, so most steps reuse it. */
+function roomFor(positions: number): number {
+  return Math.max(positions + 64, Math.ceil(positions * 1.5));
 }
 
 /** Options of {@link DecoderSession.create}. */
@@ -59,10 +116,7 @@ export class DecoderSession {
   static async create(model: PretrainedModel, options: DecoderSessionOptions = {}): Promise<DecoderSession> {
     const dtype = options.dtype ?? "float32";
     const onnx = buildDecoderModel(model, { dtype });
-    // ORT's extended fusions have float-only kernels or float approximations.
-    const exact: InferenceSession.SessionOptions =
-      dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
-    const sessionOptions = { ...exact, ...options.sessionOptions };
+    const sessionOptions = decoderSessionOptions(dtype, options.sessionOptions);
     const dims = familyOf(model.config).cached.cacheDims(model.config);
     let bytes = 0;
     for (const t of model.weights.values()) bytes += t.data.byteLength;
@@ -100,6 +154,8 @@ export class DecoderSession {
   /**
    * Feed `fresh` new tokens per row. `inputIds` is [batch, fresh], `attentionMask` is
    * [batch, cache.length + fresh]. Returns logits [batch, V] of the last position and the new cache.
+   * With `recycle`, onnxruntime writes the present cache straight into arrays kept across calls (the fed
+   * cache's spare ones when they have room), and the fed cache must not be used again.
    */
   async forward(
     inputIds: BigInt64Array,
@@ -107,23 +163,55 @@ export class DecoderSession {
     batch: number,
     fresh: number,
     cache: KvCache,
+    options: ForwardOptions = {},
   ): Promise<{ logits: FloatData; cache: KvCache }> {
+    const total = cache.length + fresh;
     const feeds: Record<string, OrtTensor> = {
       [DECODER_IO.inputIds]: new OrtTensor("int64", inputIds, [batch, fresh]),
-      [DECODER_IO.attentionMask]: new OrtTensor("int64", attentionMask, [batch, cache.length + fresh]),
+      [DECODER_IO.attentionMask]: new OrtTensor("int64", attentionMask, [batch, total]),
     };
     cache.layers.forEach(({ key, value }, l) => {
       feeds[DECODER_IO.pastKey(l)] = key;
       feeds[DECODER_IO.pastValue(l)] = value;
     });
-    const out = await this.#session.run(feeds);
-    const layers = cache.layers.map((_, l) => ({
-      key: out[DECODER_IO.presentKey(l)]!,
-      value: out[DECODER_IO.presentValue(l)]!,
+    if (options.recycle !== true) {
+      const out = await this.#session.run(feeds);
+      const layers = cache.layers.map((_, l) => ({
+        key: out[DECODER_IO.presentKey(l)]!,
+        value: out[DECODER_IO.presentValue(l)]!,
+      }));
+      return { logits: out[DECODER_IO.logits]!.data as FloatData, cache: { batch, length: total, layers } };
+    }
+    const { kvHeads, headDim } = this.dims;
+    const size = batch * kvHeads * total * headDim;
+    const dims = [batch, kvHeads, total, headDim];
+    const array = (spare: FloatData | undefined): FloatData =>
+      spare !== undefined && spare.length >= size
+        ? spare
+        : this.dtype === "float64"
+          ? new Float64Array(batch * kvHeads * roomFor(total) * headDim)
+          : new Float32Array(batch * kvHeads * roomFor(total) * headDim);
+    const storage = cache.layers.map((_, l) => ({
+      key: array(cache.spare?.[l]?.key),
+      value: array(cache.spare?.[l]?.value),
     }));
+    const view = (a: FloatData) => new OrtTensor(this.dtype, a.subarray(0, size) as Float32Array, dims);
+    const layers = storage.map(({ key, value }) => ({ key: view(key), value: view(value) }));
+    const fetches: Record<string, OrtTensor | null> = { [DECODER_IO.logits]: null };
+    layers.forEach(({ key, value }, l) => {
+      fetches[DECODER_IO.presentKey(l)] = key;
+      fetches[DECODER_IO.presentValue(l)] = value;
+    });
+    const out = await this.#session.run(feeds, fetches);
     return {
       logits: out[DECODER_IO.logits]!.data as FloatData,
-      cache: { batch, length: cache.length + fresh, layers },
+      cache: {
+        batch,
+        length: total,
+        layers,
+        storage,
+        ...(cache.storage === undefined ? {} : { spare: cache.storage }),
+      },
     };
   }
 
