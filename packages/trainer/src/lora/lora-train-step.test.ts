@@ -207,6 +207,44 @@ describe.each(["llama", "gpt2"] as const)("LoRA graphs and training (%s)", (fami
     },
   );
 
+  it("two micro-batches of one pair make the same adapter update as one batch of both (float64); adapters default to PEFT's init", async () => {
+    const options = { dtype: "float64" as const, optimizer: "rmsprop" as const, lora: config, adapters };
+    const whole = await TrainStepSession.create(model, options);
+    const split = await TrainStepSession.create(model, { ...options, accumulationSteps: 2 });
+    await whole.step(batch, reference, 1e-2);
+    const half = (rows: number[]) =>
+      packSequences(
+        rows.map(
+          (i) =>
+            [
+              { promptIds: [1, 40, 50], completionIds: [70, 80, 2] },
+              { promptIds: [1, 9], completionIds: [100, 101, 102, 2] },
+              { promptIds: [1, 40, 50], completionIds: [71, 2] },
+              { promptIds: [1, 9], completionIds: [103, 2] },
+            ][i] as { promptIds: number[]; completionIds: number[] },
+        ),
+        { padId: 0, maxLength: model.config.maxPositions, vocabSize: model.config.vocabSize },
+      );
+    await split.stepAccumulated(
+      [
+        { batch: half([0, 2]), referenceLogp: [reference[0] as number, reference[2] as number] },
+        { batch: half([1, 3]), referenceLogp: [reference[1] as number, reference[3] as number] },
+      ],
+      1e-2,
+    );
+    for (const [name, w] of whole.weights) {
+      const v = split.weights.get(name) as Float64Array;
+      for (let i = 0; i < w.length; i++)
+        expect(Math.abs((v[i] as number) - (w[i] as number))).toBeLessThan(1e-12);
+    }
+    await whole.release();
+    await split.release();
+    const defaulted = await TrainStepSession.create(model, { lora: config });
+    const peft = initLoraWeights(model, config, 0, "float32");
+    for (const [name, w] of defaulted.weights) expect(w).toEqual(peft.get(name)?.data);
+    await defaulted.release();
+  });
+
   it("refuses r ≤ 0, alpha ≤ 0 naming the parameter, and an unknown target listing the linear layers", async () => {
     const tryBuild = (lora: LoraConfig) => TrainStepSession.create(model, { lora, adapters: new Map() });
     await expect(tryBuild({ r: 0, alpha: 8, targets: ["all-linear"] })).rejects.toMatchObject({

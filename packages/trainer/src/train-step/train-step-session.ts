@@ -1,6 +1,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { PackedBatch } from "../logprobs/pack-sequences.js";
 import { packedFeeds } from "../logprobs/packed-feeds.js";
+import { initLoraWeights } from "../lora/init-lora-weights.js";
 import { LORA_SCALE_INPUT } from "../lora/lora-graph.js";
 import { loraSessionOptions } from "../lora/lora-session-options.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
@@ -60,7 +61,10 @@ export interface TrainStepSessionOptions extends Omit<TrainStepOptions, "accumul
   accumulationSteps?: number;
   /** onnxruntime session options, e.g. `{ executionProviders: ["cuda"] }`. */
   sessionOptions?: InferenceSession.SessionOptions;
-  /** With `lora`: the adapters' starting values by PEFT name (`initLoraWeights`, or a loaded adapter). */
+  /**
+   * With `lora`: the adapters' starting values by PEFT name (a loaded adapter, or `initLoraWeights`); default
+   * PEFT's initialisation with seed 0.
+   */
   adapters?: WeightMap;
 }
 
@@ -113,7 +117,12 @@ export class TrainStepSession {
     const sessionOptions =
       artifact.lora === undefined ? options.sessionOptions : loraSessionOptions(options.sessionOptions);
     const session = await openTrainingSession(artifact.model, artifact.dtype, sessionOptions);
-    return new TrainStepSession(artifact, session, pretrained, options.adapters);
+    const adapters =
+      options.adapters ??
+      (artifact.lora === undefined
+        ? undefined
+        : initLoraWeights(pretrained, artifact.lora, 0, artifact.dtype));
+    return new TrainStepSession(artifact, session, pretrained, adapters);
   }
 
   #tensor(data: FloatArray, dims: readonly number[]): OrtTensor {
