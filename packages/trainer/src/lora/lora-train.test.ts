@@ -5,7 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPretrainedModel } from "../models/pretrained-model.js";
-import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import {
+  type TinyTrainingSetup,
+  writeTinyTrainingSetup,
+  writeTinyUnpairedData,
+} from "../testing/train-fixtures.js";
 import { train } from "../train/train.js";
 import type { TrainOptions } from "../train/train-options.js";
 import { loraAName, loraBName } from "./lora-config.js";
@@ -124,6 +128,29 @@ describe("train() with LoRA (tiny Llama)", () => {
       field: "lora",
     });
   }, 120_000);
+
+  it.each(["kto", "apo_zero_unpaired"])(
+    "an unpaired loss (%s) trains an adapter: first rewards exactly 0, the loss falls",
+    async (loss) => {
+      const data = await writeTinyUnpairedData(setup, join(dir, `${loss}.jsonl`));
+      const rewards: number[] = [];
+      const losses: number[] = [];
+      const summary = await train({
+        ...options,
+        data,
+        loss,
+        out: join(dir, loss),
+        onStep: (r) => {
+          losses.push(r.loss);
+          if (r.step === 1) rewards.push(r.chosenReward, r.rejectedReward);
+        },
+      });
+      expect(rewards).toEqual([0, 0]);
+      expect(losses.at(-1)).toBeLessThan(losses[0] as number);
+      expect(existsSync(join(summary.checkpoints.at(-1) as string, "adapter_model.safetensors"))).toBe(true);
+    },
+    120_000,
+  );
 
   it("lora: true takes the defaults; bad values name the parameter; an unknown target lists the linear layers", async () => {
     expect(LORA_DEFAULTS).toEqual({ r: 16, alpha: 32, targets: ["all-linear"], rsLora: false });
