@@ -1,10 +1,15 @@
 /**
- * Peak RSS and step time of one training step session, alone in its process (scratch tool for issue 18's
- * memory work): Llama 9.9M (or the SmolLM-135M shape with `--135m`), P pairs × T tokens, reference = policy.
+ * Peak RSS and step time of one training-step session, alone in its process (issue 18's memory work):
+ * Llama 9.9M (or the SmolLM-135M shape with `--135m`), P pairs × T tokens, reference = policy, a step at
+ * lr 0 then two at lr 10⁻⁶. Prints the peak RSS after each stage, then { maxRssMiB, stepMs, gradNorm }.
  *
  * Run: `tsx --conditions=@apo-clair/source bench/peak-rss.ts [--pairs 8] [--seq 512] [--expect T] [--135m]`
- * (`--expect T`: the sequence length the graph is told to expect, which picks the dense layers' form).
- * Prints one JSON line: { maxRssMiB, stepMs[], nodes }.
+ * - `--expect T`: the sequence length the graph is told to expect (it picks the dense layers' form);
+ * - session variants: `--no-arena` (onnxruntime's CPU arena off: plain malloc), `--pattern` (memory
+ *   pattern on), `--pattern-no-arena`, `--static` (free dimensions fixed to this batch's, so onnxruntime
+ *   can fold shapes). With `--no-arena`, `MALLOC_MMAP_THRESHOLD_=131072` in the environment makes glibc map
+ *   every large block, and the peak RSS is then onnxruntime's live set (no arena or heap fragmentation).
+ * Not part of `pnpm bench`.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
