@@ -4,7 +4,7 @@
  * heads, vocab 49152, tied), P pairs × T tokens, RMSProp, reference = policy.
  *
  * Run: `tsx --conditions=@apo-clair/source bench/lora-memory.ts --lora|--full [--pairs 2] [--seq 512] [--r 16]
- * [--no-arena] [--no-prepack]`
+ * [--no-arena] [--prepack]`
  * (the LoRA run wraps all linear layers). Prints one JSON line:
  * { mode, maxRssMiB, stepMs[], trainable, boundaryBytesPerStep }.
  *
@@ -12,6 +12,7 @@
  * optimizer state in, their updated values and state out (onnxruntime-node copies every input and output
  * between host and device on a GPU provider).
  */
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,15 +33,15 @@ const seq = option("--seq", 512);
 const r = option("--r", 16);
 // --no-arena: onnxruntime's CPU arena off (it grows by powers of two and keeps what it grew).
 const arena = !process.argv.includes("--no-arena");
-// --no-prepack: onnxruntime keeps no pre-packed copies of the constant (frozen) Gemm weights.
-const prepack = !process.argv.includes("--no-prepack");
-const dir = await mkdtemp(join(tmpdir(), "apo-lora-rss-"));
-try {
+// --prepack: onnxruntime keeps pre-packed copies of the frozen weights (LoRA sessions turn it off).
+const prepack = process.argv.includes("--prepack");
+// --create DIR: write the model and exit (run as a child, so its random weights never count here).
+const create = process.argv.indexOf("--create");
+if (create >= 0) {
   await createTinyModel({
     family: "llama",
     seed: 0,
     maxPositions: seq,
-    out: dir,
     hiddenSize: 576,
     numLayers: 30,
     numHeads: 9,
@@ -48,7 +49,20 @@ try {
     intermediateSize: 1536,
     tieWordEmbeddings: true,
     configOverrides: { vocab_size: 49152 },
+    out: process.argv[create + 1] as string,
   });
+  process.exit(0);
+}
+const dir = await mkdtemp(join(tmpdir(), "apo-lora-rss-"));
+try {
+  execFileSync(process.execPath, [
+    ...process.execArgv,
+    process.argv[1] as string,
+    "--create",
+    dir,
+    "--seq",
+    `${seq}`,
+  ]);
   const model = await loadPretrainedModel(dir);
   const vocab = model.config.vocabSize;
   let state = 12345;
@@ -78,7 +92,7 @@ try {
     expectedSequenceLength: seq,
     sessionOptions: {
       ...(arena ? {} : { enableCpuMemArena: false }),
-      ...(prepack ? {} : { extra: { session: { disable_prepacking: "1" } } }),
+      ...(prepack ? { extra: { session: { disable_prepacking: "0" } } } : {}),
     },
     ...(lora ? { lora: config, adapters: initLoraWeights(model, config, 0) } : {}),
   });
@@ -96,7 +110,7 @@ try {
   await trainer.release();
   console.log(
     JSON.stringify({
-      mode: `${lora ? `lora r${r} all-linear` : "full"}${arena ? "" : ", no arena"}${prepack ? "" : ", no prepacking"}, ${pairs}×${seq}`,
+      mode: `${lora ? `lora r${r} all-linear` : "full"}${arena ? "" : ", no arena"}${prepack ? ", pre-packing" : ""}, ${pairs}×${seq}`,
       maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       stepMs,
       trainable,
