@@ -50,8 +50,9 @@ export function referenceKey(parts: ReferenceKeyParts): string {
   const f = parts.forward;
   if (f !== undefined) {
     hash.update(`training-forward-v1\0${f.rows}\0${f.expectedSequenceLength}\0`);
-    // The LoRA graph's forward (base weights as initializers) rounds differently from full training's.
-    if (f.lora !== undefined) hash.update("lora-form\0");
+    // The LoRA graph's forward (base weights as initializers, the wrapped layers' terms) rounds differently
+    // from full training's, and its form depends on the layers wrapped.
+    if (f.lora !== undefined) hash.update(`lora-form\0${JSON.stringify(f.lora.config)}\0`);
     hash.update(f.batches.map((b) => b.join(",")).join(";"));
   }
   return hash.digest("hex");
