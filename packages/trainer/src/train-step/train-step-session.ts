@@ -236,7 +236,7 @@ export class TrainStepSession {
         feeds[key] = this.#tensor(this.state.get(key) as FloatArray, shape);
       }
     }
-    const out = await this.#session.run(feeds, this.#fetches(accumulation !== undefined));
+    const out = await this.#session.run(feeds);
     const read = (name: string) => out[name]?.data as FloatArray;
     if (accumulation !== undefined) {
       for (const name of this.weights.keys()) accumulation.sums.set(name, read(accumulatedOutputName(name)));
@@ -257,30 +257,6 @@ export class TrainStepSession {
       tokens: read(TRAIN_STEP_IO.tokens),
       gradNorm: read(TRAIN_STEP_IO.gradNorm)[0] as number,
     };
-  }
-
-  /**
-   * Every output of the graph, with the weight-sized ones (updated weights and state, accumulated gradients)
-   * given fresh JavaScript buffers for onnxruntime to write into. Left to onnxruntime, they were allocated
-   * in its CPU arena, and what the binding kept of them between runs broke the arena's free space into
-   * pieces, so a later step extended the arena (by up to a power of two): issue 18 measured the Llama
-   * 9.9M step at 8 × 512 peaking higher at the second step than at the first.
-   */
-  #fetches(accumulating: boolean): Record<string, OrtTensor | null> {
-    const fetches: Record<string, OrtTensor | null> = {};
-    for (const name of this.#session.outputNames) fetches[name] = null;
-    const fresh = (like: FloatArray, shape: readonly number[]) =>
-      this.#tensor(
-        like instanceof Float64Array ? new Float64Array(like.length) : new Float32Array(like.length),
-        shape,
-      );
-    for (const [name, data] of this.weights) {
-      const shape = this.#shapes.get(name) ?? [];
-      fetches[updatedWeightName(name)] = fresh(data, shape);
-      if (accumulating) fetches[accumulatedOutputName(name)] = fresh(data, shape);
-      for (const slot of this.artifact.stateSlots) fetches[updatedStateName(slot, name)] = fresh(data, shape);
-    }
-    return fetches;
   }
 
   /** Release the onnxruntime session. */
