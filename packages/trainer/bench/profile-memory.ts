@@ -5,6 +5,8 @@
  * and prints the peak of that simulated live set and the largest values alive at it.
  *
  * Run: `tsx --conditions=@apo-clair/source bench/profile-memory.ts [--pairs 8] [--seq 512] [--layers 6]`
+ * (`--135m`: the SmolLM-135M shape, 30 layers unless `--layers`; `--values`: the largest live values
+ * with their last readers, `TOP=N` of them; `WHERE=a,b`: the executed position of nodes a and b)
  * Not part of `pnpm bench`; the figure ignores the arena's own overhead and the weights fed from JS.
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -28,9 +30,20 @@ try {
     seed: 0,
     maxPositions: seq,
     out: join(dir, "model"),
-    ...{ hiddenSize: 384, numLayers: layers, numHeads: 6, intermediateSize: 1024 },
+    ...(process.argv.includes("--135m")
+      ? {
+          hiddenSize: 576,
+          numLayers: option("--layers", 30),
+          numHeads: 9,
+          numKeyValueHeads: 3,
+          intermediateSize: 1536,
+          tieWordEmbeddings: true,
+          configOverrides: { vocab_size: 49152 },
+        }
+      : { hiddenSize: 384, numLayers: layers, numHeads: 6, intermediateSize: 1024 }),
   });
   const ids = (n: number, k: number) => Array.from({ length: n }, (_, i) => 3 + ((i * 31 + k * 7) % 250));
+  // (ids below 253 whatever the vocabulary)
   const rows = Array.from({ length: 2 * pairs }, (_, r) => ({
     promptIds: ids(seq / 4, r % pairs),
     completionIds: ids((3 * seq) / 4, r),
