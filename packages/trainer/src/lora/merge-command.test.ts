@@ -98,7 +98,7 @@ describe("apo merge", () => {
     expect(a).toHaveLength(4);
     expect(Math.abs(a[0]!.chosen_logp - c[0]!.chosen_logp)).toBeGreaterThan(1e-3);
     const help = await apo("merge", "--help");
-    expect(help.stdout).toMatch(/^apo merge: [^]*usage:\n[^]*examples:\n {2}apo merge --model/);
+    expect(help.stdout).toMatch(/^apo merge: [\s\S]*usage:\n[\s\S]*examples:\n {2}apo merge --model/);
     expect((await apo("--help")).stdout).toContain("  apo merge --model DIR --adapter DIR --out DIR");
     const bad = await apo("merge", "--model", modelDir, "--adapter", modelDir, "--out", join(dir, "x"));
     expect(bad.code).toBe(1);
