@@ -12,8 +12,11 @@
  * Options: `--sizes all|NAME,…` (9.9M, 135M), `--batches 1,8`, `--tokens N` (new tokens per row, default 128),
  * `--prompt N` (prompt tokens per row, default 32), `--rounds N` (default 3), `--threads N` (PyTorch's
  * `set_num_threads`, default 2; ours runs with onnxruntime's default intra-op threads, one per physical core,
- * as `apo generate` does), `--std S` (weights' std, default createTinyModel's). Env: `PEER_PYTHON` (default
- * `python3`) must have torch and transformers.
+ * as `apo generate` does), `--std S` (weights' std, default createTinyModel's), `--torch-passive` (start the
+ * PyTorch worker with `OMP_WAIT_POLICY=PASSIVE`: its OpenMP threads sleep between parallel regions instead of
+ * spinning, the counterpart of our decoder session's `intra_op.allow_spinning: "0"`; on a busy machine the
+ * spinning costs PyTorch several times its speed). Env: `PEER_PYTHON` (default `python3`) must have torch and
+ * transformers.
  *
  * Per size the bench writes one model folder (createTinyModel, seed 0) and starts `peer_generate.py`. Per batch
  * size B it draws B prompts (mulberry32, fixed seed, ids in [3, vocab)), runs each side once (the warm-up) and
@@ -37,11 +40,11 @@ type ModelShape = Omit<TinyModelOptions, "family" | "seed" | "std" | "out" | "ma
 /** The model shapes of issue 18: Llama 9.9M (`pnpm bench`'s) and SmolLM-135M's shape. */
 const SIZES = {
   "9.9M": {
-    label: "Llama 9.9M (384 wide, 6 layers)",
+    label: "Llama (384 wide, 6 layers)",
     model: { hiddenSize: 384, numLayers: 6, numHeads: 6, intermediateSize: 1024 },
   },
   "135M": {
-    label: "SmolLM-135M shape (576 wide, 30 layers, GQA 9/3, vocab 49152)",
+    label: "SmolLM-135M shape (576 wide, 30 layers, GQA 9/3, vocab 49152, tied)",
     model: {
       hiddenSize: 576,
       numLayers: 30,
@@ -71,9 +74,10 @@ class GenerateWorker {
   #pending: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
   #exited: Error | null = null;
 
-  constructor(python: string, threads: number) {
+  constructor(python: string, threads: number, passive: boolean) {
     const script = fileURLToPath(new URL("./peer_generate.py", import.meta.url));
-    this.#child = spawn(python, [script, "--threads", String(threads)], { stdio: "pipe" });
+    const env = passive ? { ...process.env, OMP_WAIT_POLICY: "PASSIVE" } : process.env;
+    this.#child = spawn(python, [script, "--threads", String(threads)], { stdio: "pipe", env });
     this.#lines = createInterface({ input: this.#child.stdout });
     this.#lines.on("line", (line) => {
       const pending = this.#pending;
@@ -174,6 +178,7 @@ async function main(): Promise<void> {
   const threads = integer("--threads", 2);
   const stdOption = option("--std");
   const python = process.env.PEER_PYTHON ?? "python3";
+  const passive = process.argv.includes("--torch-passive");
   const rows: string[] = [];
   const checks: string[] = [];
   let agreed = true;
@@ -182,7 +187,7 @@ async function main(): Promise<void> {
   for (const name of sizes) {
     const size = SIZES[name];
     const dir = await mkdtemp(join(tmpdir(), "apo-peer-generate-"));
-    const torch = new GenerateWorker(python, threads);
+    const torch = new GenerateWorker(python, threads, passive);
     try {
       process.stderr.write(`${size.label}: writing the model folder\n`);
       const model = await createTinyModel({
@@ -246,7 +251,7 @@ async function main(): Promise<void> {
               ? ` (rounds' median ${(1 / pairedMedianRatio(times.ours, times.torch)).toFixed(2)}×)`
               : "";
           rows.push(
-            `| ${size.label} (${(loaded.params / 1e6).toFixed(1)}M), batch ${batch} | ` +
+            `| ${size.label}, ${(loaded.params / 1e6).toFixed(1)}M parameters, batch ${batch} | ` +
               `${oursRate.toFixed(0)} / ${torchRate.toFixed(0)} | ${ratio.toFixed(2)}×${median} ${mark(ratio)} |`,
           );
         }
@@ -260,7 +265,7 @@ async function main(): Promise<void> {
   }
   console.log(
     `peer generate bench: ours (\`apo generate\`'s LocalGenerator, onnxruntime-node, default intra-op threads) vs ` +
-      `transformers generate (${versions}, DynamicCache); greedy, float32, ${promptLength}-token prompts, ` +
+      `transformers generate (${versions}, DynamicCache${passive ? ", OMP_WAIT_POLICY=PASSIVE" : ""}); greedy, float32, ${promptLength}-token prompts, ` +
       `${tokens} new tokens per row (EOS disabled); fastest of ${rounds} alternating round${rounds > 1 ? "s" : ""}`,
   );
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
