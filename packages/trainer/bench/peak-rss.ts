@@ -1,7 +1,7 @@
 /**
  * Peak RSS and step time of one training-step session, alone in its process (issue 18's memory work):
  * Llama 9.9M (or the SmolLM-135M shape with `--135m`), P pairs × T tokens, reference = policy, a step at
- * lr 0 then two at lr 10⁻⁶. Prints the peak RSS after each stage, then { maxRssMiB, stepMs, gradNorm }.
+ * lr 0 then two at lr 10⁻⁶. Prints the peak RSS after each stage, then { maxRssMiB, stepMs, cpuMs, gradNorm }.
  *
  * Run: `tsx --conditions=@apo-clair/source bench/peak-rss.ts [--pairs 8] [--seq 512] [--expect T] [--135m]`
  * - `--expect T`: the sequence length the graph is told to expect (it picks the dense layers' form);
@@ -75,6 +75,9 @@ try {
     ...(process.argv.includes("--pattern-no-arena")
       ? { sessionOptions: { enableMemPattern: true, enableCpuMemArena: false } }
       : {}),
+    ...(process.argv.includes("--no-spin")
+      ? { sessionOptions: { extra: { session: { "intra_op.allow_spinning": "0" } } } }
+      : {}),
     ...(process.argv.includes("--static")
       ? { sessionOptions: { freeDimensionOverrides: { batch: 2 * pairs, seq, pairs2: 2 * pairs } } }
       : {}),
@@ -88,18 +91,22 @@ try {
   const reference = (await trainer.step(batch, new Float64Array(batch.batch), 0)).policyLogp;
   mark("first step");
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
   let gradNorm = 0;
   for (let i = 0; i < 2; i++) {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     const r = await trainer.step(batch, reference, 1e-6);
     stepMs.push(Math.round(performance.now() - t));
+    const used = process.cpuUsage(cpu);
+    cpuMs.push(Math.round((used.user + used.system) / 1000));
     if (i === 0) gradNorm = r.gradNorm;
     mark(`step ${i + 2}`);
   }
   await trainer.release();
   console.log(JSON.stringify(stages));
   console.log(
-    JSON.stringify({ maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), stepMs, gradNorm }),
+    JSON.stringify({ maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), stepMs, cpuMs, gradNorm }),
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -308,10 +308,9 @@ describe("addGradients", () => {
       (n) => n.opType === "MatMul" && g.typeOf(n.outputs[0] ?? "")?.shape?.length === 3,
     );
     expect(products.map((n) => g.typeOf(n.outputs[0] ?? "")?.shape)).toContainEqual([3, 4, 6]);
-    // Summed by a [1, B] row of ones, not a ReduceSum over the leading axis; the one Gemm over all rows is
-    // dx = dy·wᵀ against w itself, so the forward's expanded copies are not read by the backward.
-    expect(grad.some((n) => n.opType === "ReduceSum")).toBe(false);
-    expect(grad.filter((n) => n.opType === "Gemm").map((n) => n.inputs[1])).toEqual([w]);
+    // Summed by a [1, B] row of ones, not a ReduceSum over the leading axis, and no Gemm over all rows;
+    // dx expands w anew, so the backward does not read the forward's expanded copies.
+    expect(grad.some((n) => n.opType === "ReduceSum" || n.opType === "Gemm")).toBe(false);
     expect(grad.some((n) => n.inputs.includes(repeated))).toBe(false);
     expect(grad.some((n) => n.name.includes("/Expand/") || n.name.includes("/Unsqueeze/"))).toBe(false);
     expect(g.typeOf(dw ?? "")?.shape).toEqual([4, 6]);
