@@ -11,7 +11,8 @@
  *
  * Options: `--sizes small|all|NAME,…` (names below), `--rounds N` (default 3), `--threads N` (PyTorch's
  * `set_num_threads`, default 2), `--std S` (weights' std, default createTinyModel's 0.2, as `pnpm bench`),
- * `--no-rss` (skip the peak-RSS processes), `--whole-run [--pairs 32] [--seq 512]` (instead of the sizes: the
+ * `--no-rss` (skip the peak-RSS processes), `--torch-passive` (PyTorch's OpenMP threads sleep when idle instead of
+ * spinning: on a loaded machine the spinning slows PyTorch several times more than us, so loaded runs need it), `--whole-run [--pairs 32] [--seq 512]` (instead of the sizes: the
  * whole `apo train` command, 1 epoch, batch 8, no held-out split, against the equivalent PyTorch loop). Env: `PEER_PYTHON` (default `python3`) must have torch and
  * transformers.
  *
@@ -436,6 +437,10 @@ async function main(): Promise<void> {
   const std = stdOption === undefined ? undefined : Number(stdOption);
   const withRss = !process.argv.includes("--no-rss");
   const python = process.env.PEER_PYTHON ?? "python3";
+  // PyTorch's OpenMP threads spin between parallel regions; on a shared machine any third runnable thread
+  // then stalls each region, which slows PyTorch far more than onnxruntime: loaded runs flatter us.
+  const passive = process.argv.includes("--torch-passive");
+  if (passive) process.env.OMP_WAIT_POLICY = "PASSIVE";
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`--rounds must be an integer ≥ 1, got ${rounds}`);
   if (process.argv.includes("--whole-run")) {
@@ -500,7 +505,8 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    `peer bench: ours (onnxruntime-node, ${availableParallelism()} CPUs) vs PyTorch (${versions}, eager, SDPA), ` +
+    `peer bench: ours (onnxruntime-node, ${availableParallelism()} CPUs) vs PyTorch (${versions}, eager, SDPA` +
+      `${passive ? ", OMP_WAIT_POLICY=PASSIVE" : ""}), ` +
       `APO-zero β ${BETA} + clipping ${MAX_GRAD_NORM} + RMSprop lr ${LR}, reference = initial policy; ` +
       `fastest of ${rounds} alternating round${rounds > 1 ? "s" : ""}`,
   );
