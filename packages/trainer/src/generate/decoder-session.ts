@@ -33,7 +33,9 @@ export interface ForwardOptions {
   /**
    * Write the present cache into arrays kept from call to call instead of fresh ones (default false). The
    * cache fed in is consumed: its arrays become the spare that the call after next writes into, so only the
-   * returned cache may be fed again. Saves allocating (and page-faulting) the whole cache at every step.
+   * returned cache may be fed again. onnxruntime-node still hands back a copy of each pre-allocated output,
+   * which is dropped: the cache fed to the next call is the recycled arrays. Llama 9.9M on 2 busy cores,
+   * batch 1: 5.2–9.4 ms per step recycled against 10.5–12.7 ms with fresh outputs (issue 18).
    */
   readonly recycle?: boolean;
 }
