@@ -1,15 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { InferenceSession, type Tensor as OrtTensor } from "onnxruntime-node";
-import { SequenceTooLongError } from "../models/model-errors.js";
+import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { asFloatArray, type WeightOptions } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
-import { writeModel } from "../onnx/model-file.js";
-import { encodeModel } from "../onnx/protobuf.js";
 import { openTrainingSession } from "../train-step/open-session.js";
 import { floatTensor } from "../train-step/training-state.js";
 import { buildLogProbModel, LOG_PROB_IO } from "./build-log-prob-graph.js";
+import { checkPackedLengths, openLogProbGraph } from "./open-log-prob-graph.js";
 import { type PackedBatch, type PromptCompletion, packSequences } from "./pack-sequences.js";
 import { packedFeeds } from "./packed-feeds.js";
 
@@ -88,18 +83,14 @@ export class LogProbSession {
     const exact: InferenceSession.SessionOptions =
       weightOptions.dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
     const options = { ...exact, ...sessionOptions };
-    let weightBytes = 0;
-    for (const t of model.weights.values()) weightBytes += t.data.byteLength;
-    if (weightBytes <= (weightOptions.externalDataAbove ?? 2 ** 30)) {
-      return new LogProbSession(await InferenceSession.create(encodeModel(onnx), options), model);
-    }
-    const dir = await mkdtemp(join(tmpdir(), "apo-logprobs-"));
-    try {
-      await writeModel(join(dir, "model.onnx"), onnx, { externalData: {} });
-      return new LogProbSession(await InferenceSession.create(join(dir, "model.onnx"), options), model);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const session = await openLogProbGraph(
+      onnx,
+      model,
+      options,
+      weightOptions.externalDataAbove,
+      "apo-logprobs-",
+    );
+    return new LogProbSession(session, model);
   }
 
   /**
@@ -108,12 +99,7 @@ export class LogProbSession {
    * @throws SequenceTooLongError when a row has more real tokens than the model's context
    */
   async runPacked(batch: PackedBatch): Promise<CompletionLogProb[]> {
-    const max = this.#model.config.maxPositions;
-    for (let b = 0; b < batch.batch; b++) {
-      let length = 0;
-      for (let t = 0; t < batch.seq; t++) length += Number(batch.attentionMask[b * batch.seq + t]);
-      if (length > max) throw new SequenceTooLongError(length, max, b);
-    }
+    checkPackedLengths(batch, this.#model.config.maxPositions);
     const out = await this.#session.run({ ...packedFeeds(batch), ...this.#weights });
     const logp = out[LOG_PROB_IO.logp]!.data as Float32Array | Float64Array;
     const tokens = out[LOG_PROB_IO.tokens]!.data as Float32Array | Float64Array;

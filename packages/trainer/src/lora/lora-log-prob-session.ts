@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { InferenceSession, type Tensor as OrtTensor } from "onnxruntime-node";
+import type { InferenceSession, Tensor as OrtTensor } from "onnxruntime-node";
 import type { FloatType } from "../float-type.js";
 import { buildLogProbModel, LOG_PROB_IO } from "../logprobs/build-log-prob-graph.js";
 import type { CompletionLogProb } from "../logprobs/log-prob-session.js";
+import { checkPackedLengths, openLogProbGraph } from "../logprobs/open-log-prob-graph.js";
 import type { PackedBatch } from "../logprobs/pack-sequences.js";
 import { packedFeeds } from "../logprobs/packed-feeds.js";
-import { SequenceTooLongError } from "../models/model-errors.js";
 import { asFloatArray } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
-import { writeModel } from "../onnx/model-file.js";
-import { encodeModel } from "../onnx/protobuf.js";
 import type { WeightTensor } from "../safetensors/tensor.js";
 import { type FloatArray, floatTensor, floatValues } from "../train-step/training-state.js";
 import { type LoraConfig, validateLoraConfig } from "./lora-config.js";
@@ -98,20 +93,14 @@ export class LoraLogProbSession {
     const exact: InferenceSession.SessionOptions =
       dtype === "float64" ? { graphOptimizationLevel: "basic" } : {};
     const merged = loraSessionOptions({ ...exact, ...sessionOptions });
-    let weightBytes = 0;
-    for (const t of model.weights.values()) weightBytes += t.data.byteLength;
-    if (weightBytes <= (options.externalDataAbove ?? 2 ** 30)) {
-      const session = await InferenceSession.create(encodeModel(onnx), merged);
-      return new LoraLogProbSession(session, model, adapters, dtype);
-    }
-    const dir = await mkdtemp(join(tmpdir(), "apo-lora-logprobs-"));
-    try {
-      await writeModel(join(dir, "model.onnx"), onnx, { externalData: {} });
-      const session = await InferenceSession.create(join(dir, "model.onnx"), merged);
-      return new LoraLogProbSession(session, model, adapters, dtype);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const session = await openLogProbGraph(
+      onnx,
+      model,
+      merged,
+      options.externalDataAbove,
+      "apo-lora-logprobs-",
+    );
+    return new LoraLogProbSession(session, model, adapters, dtype);
   }
 
   /**
@@ -120,12 +109,7 @@ export class LoraLogProbSession {
    * @throws SequenceTooLongError when a row has more real tokens than the model's context
    */
   async runPacked(batch: PackedBatch): Promise<CompletionLogProb[]> {
-    const max = this.#model.config.maxPositions;
-    for (let b = 0; b < batch.batch; b++) {
-      let length = 0;
-      for (let t = 0; t < batch.seq; t++) length += Number(batch.attentionMask[b * batch.seq + t]);
-      if (length > max) throw new SequenceTooLongError(length, max, b);
-    }
+    checkPackedLengths(batch, this.#model.config.maxPositions);
     const feeds: Record<string, OrtTensor> = {
       ...packedFeeds(batch),
       [LORA_SCALE_INPUT]: floatValues([this.scale], this.#dtype, []),
