@@ -9,6 +9,8 @@ export interface PeerLoaded {
   readonly torch: string;
   readonly transformers: string;
   readonly threads: number;
+  /** Parameters the optimizer updates: all, or with an adapter only its A and B. */
+  readonly trainable: number;
 }
 
 /** What it answers to `forward`: its time and the rows' summed completion log-probs. */
@@ -85,13 +87,18 @@ export class PeerWorker {
     return answer;
   }
 
-  /** Loads the model folder and the packed rows (JSON: input_ids, attention_mask, completion_mask). */
+  /**
+   * Loads the model folder and the packed rows (JSON: input_ids, attention_mask, completion_mask); with
+   * `adapter`, the PEFT adapter on top (forward then runs with it disabled, step trains it alone).
+   */
   load(options: {
     model: string;
     rows: string;
     lr?: number;
     beta?: number;
     maxGradNorm?: number;
+    /** A PEFT adapter folder: wrap the model with `PeftModel.from_pretrained` and train the adapter only. */
+    adapter?: string;
   }): Promise<PeerLoaded> {
     return this.#request({
       cmd: "load",
@@ -100,6 +107,7 @@ export class PeerWorker {
       lr: options.lr ?? 1e-6,
       beta: options.beta ?? 0.1,
       max_grad_norm: options.maxGradNorm ?? 1,
+      ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
     });
   }
 

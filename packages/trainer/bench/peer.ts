@@ -8,10 +8,15 @@
  *   pnpm bench:peer --sizes 9.9M-8x512,135M-2x256 --rounds 5 --no-rss
  *   pnpm bench:peer --whole-run              # apo train, 32 pairs × 512, vs a PyTorch loop (~5 min)
  *   pnpm bench:peer --whole-run --pairs 16 --seq 128 --rounds 1   # its smoke run
+ *   pnpm bench:peer --lora --sizes 135M-2x512 --rounds 2 --torch-passive   # issue 23: LoRA vs PEFT
  *
  * Options: `--sizes small|all|NAME,…` (names below), `--rounds N` (default 3), `--threads N` (PyTorch's
  * `set_num_threads`, default 2), `--std S` (weights' std, default createTinyModel's 0.2, as `pnpm bench`),
- * `--no-rss` (skip the peak-RSS processes), `--torch-passive` (PyTorch's OpenMP threads sleep when idle instead of
+ * `--no-rss` (skip the peak-RSS processes), `--lora` (issue 23: train a LoRA adapter instead, r 16, alpha 32, every
+ * linear layer; the parent saves one adapter, PEFT's init with seed 0, into the model folder, and both sides load
+ * it: ours with loadLoraAdapter into TrainStepSession, PyTorch with PEFT's PeftModel.from_pretrained; the forward
+ * column is then the reference log-probs, the base model's, PyTorch's under `disable_adapter()`; the step clips
+ * and updates the adapters only; also checked: both sides train the same number of parameters), `--torch-passive` (PyTorch's OpenMP threads sleep when idle instead of
  * spinning: on a loaded machine the spinning slows PyTorch several times more than us, so loaded runs need it), `--whole-run [--pairs 32] [--seq 512]` (instead of the sizes: the
  * whole `apo train` command, 1 epoch, batch 8, no held-out split, against the equivalent PyTorch loop). Env: `PEER_PYTHON` (default `python3`) must have torch and
  * transformers.
@@ -41,14 +46,20 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createTinyModel,
+  initLoraWeights,
   LogProbSession,
+  type LoraConfig,
+  loadLoraAdapter,
   loadPretrainedModel,
   type PackedBatch,
+  type PretrainedModel,
   packSequences,
+  saveLoraAdapter,
   type TinyModelOptions,
   TrainStepSession,
   type TrainStepSessionOptions,
 } from "../src/index.js";
+import type { WeightMap } from "../src/safetensors/tensor.js";
 import { trainCommand } from "../src/train/train-command.js";
 import { pairedMedianRatio } from "./interleaved.js";
 import { PeerWorker } from "./peer-worker.js";
@@ -64,24 +75,24 @@ interface PeerSize {
 /** Llama 9.9M as `pnpm bench` has it: 384 wide, 6 layers, 6 heads (3 KV heads), the byte-level vocabulary (259). */
 const LLAMA_9_9M = { hiddenSize: 384, numLayers: 6, numHeads: 6, intermediateSize: 1024 } as const;
 
-/** The sizes of issue 18; `small` is the smoke run. */
+/** The SmolLM-135M shape: 576 wide, 30 layers, 9 heads (3 KV heads), vocabulary 49152, tied embeddings. */
+const SMOLLM_135M = {
+  hiddenSize: 576,
+  numLayers: 30,
+  numHeads: 9,
+  numKeyValueHeads: 3,
+  intermediateSize: 1536,
+  tieWordEmbeddings: true,
+  configOverrides: { vocab_size: 49152 },
+} as const;
+
+/** The sizes of issues 18 and 23; `small` is the smoke run. */
 const SIZES = {
   "9.9M-8x512": { label: "Llama 9.9M, 8 pairs × 512", model: LLAMA_9_9M, pairs: 8, seq: 512 },
   "9.9M-8x128": { label: "Llama 9.9M, 8 pairs × 128", model: LLAMA_9_9M, pairs: 8, seq: 128 },
-  "135M-2x256": {
-    label: "SmolLM-135M shape, 2 pairs × 256",
-    model: {
-      hiddenSize: 576,
-      numLayers: 30,
-      numHeads: 9,
-      numKeyValueHeads: 3,
-      intermediateSize: 1536,
-      tieWordEmbeddings: true,
-      configOverrides: { vocab_size: 49152 },
-    },
-    pairs: 2,
-    seq: 256,
-  },
+  "135M-2x256": { label: "SmolLM-135M shape, 2 pairs × 256", model: SMOLLM_135M, pairs: 2, seq: 256 },
+  "135M-2x512": { label: "SmolLM-135M shape, 2 pairs × 512", model: SMOLLM_135M, pairs: 2, seq: 512 },
+  "135M-2x128": { label: "SmolLM-135M shape, 2 pairs × 128", model: SMOLLM_135M, pairs: 2, seq: 128 },
 } as const satisfies Record<string, PeerSize>;
 type SizeName = keyof typeof SIZES;
 
@@ -90,12 +101,19 @@ const BETA = 0.1;
 const MAX_GRAD_NORM = 1;
 const TOLERANCE = { logp: 1e-4, loss: 1e-5, gradNorm: 1e-3 } as const;
 
-const STEP_OPTIONS = (seq: number): TrainStepSessionOptions => ({
+/** `--lora` (issue 23): PEFT's defaults as `apo train --lora` has them, on every linear layer. */
+const LORA: LoraConfig = { r: 16, alpha: 32, targets: ["all-linear"] };
+/** Where the parent saves the adapter both sides start from (inside the model folder). */
+const ADAPTER_DIR = "adapter";
+
+/** The step of both sides; with `adapters`, a LoRA step over the adapters only (the base frozen). */
+const STEP_OPTIONS = (seq: number, adapters?: WeightMap): TrainStepSessionOptions => ({
   loss: "apo_zero",
   lossParams: { beta: BETA },
   optimizer: "rmsprop",
   maxGradNorm: MAX_GRAD_NORM,
   expectedSequenceLength: seq,
+  ...(adapters === undefined ? {} : { lora: LORA, adapters }),
 });
 
 interface PackedRowsJson {
@@ -176,6 +194,9 @@ function maxRelativeDiff(ours: ArrayLike<number>, theirs: ArrayLike<number>): nu
 /** What the timing child reports. */
 interface TimingResult {
   readonly params: number;
+  /** Parameters the step updates: all of them, or with --lora the adapters' (ours, then PyTorch's). */
+  readonly trainable: number;
+  readonly torchTrainable: number;
   readonly versions: string;
   readonly check: {
     readonly logpMaxRel: number;
@@ -193,6 +214,8 @@ interface TimingResult {
 
 interface Env {
   readonly dir: string;
+  /** `--lora`: both sides train the adapter saved in `dir/adapter` (PyTorch through PEFT). */
+  readonly lora: boolean;
   readonly rounds: number;
   readonly python: string;
   readonly threads: number;
@@ -209,10 +232,15 @@ async function timingChild(env: Env): Promise<TimingResult> {
       lr: LR,
       beta: BETA,
       maxGradNorm: MAX_GRAD_NORM,
+      ...(env.lora ? { adapter: join(env.dir, ADAPTER_DIR) } : {}),
     });
     const model = await loadPretrainedModel(env.dir);
+    // With --lora the forward is the base model's (the reference log-probs, adapter off on PyTorch's side).
     const forward = await LogProbSession.create(model);
-    const trainer = await TrainStepSession.create(model, STEP_OPTIONS(batch.seq));
+    const trainer = await TrainStepSession.create(
+      model,
+      STEP_OPTIONS(batch.seq, await adaptersOf(env, model)),
+    );
 
     // First calls: the agreement checks, and each side's warm-up.
     const forwardLogp = (await forward.runPacked(batch)).map((r) => r.logp);
@@ -239,12 +267,16 @@ async function timingChild(env: Env): Promise<TimingResult> {
       times.step.torch.push((await torch.step()).ms);
       process.stderr.write(`  round ${i + 1}/${env.rounds} done\n`);
     }
+    let trainable = 0;
+    for (const w of trainer.weights.values()) trainable += w.length;
     await forward.release();
     await trainer.release();
     let params = 0;
     for (const t of model.weights.values()) params += t.data.length;
     return {
       params,
+      trainable,
+      torchTrainable: loaded.trainable,
       versions: `torch ${loaded.torch}, transformers ${loaded.transformers}, ${loaded.threads} threads`,
       check: {
         logpMaxRel: maxRelativeDiff(forwardLogp, torchForward.logp),
@@ -262,13 +294,18 @@ async function timingChild(env: Env): Promise<TimingResult> {
   }
 }
 
+/** With --lora, the adapter the parent saved (PEFT's format), else nothing (full fine-tuning). */
+async function adaptersOf(env: Env, model: PretrainedModel): Promise<WeightMap | undefined> {
+  return env.lora ? (await loadLoraAdapter(join(env.dir, ADAPTER_DIR), { model })).weights : undefined;
+}
+
 /** Our peak RSS while training, alone in its process: load, reference log-probs (a step at lr 0), two steps. */
 async function oursRssChild(env: Env): Promise<{ maxRssMiB: number }> {
   const batch = rowsFromJson(
     JSON.parse(await readFile(join(env.dir, "rows.json"), "utf8")) as PackedRowsJson,
   );
   const model = await loadPretrainedModel(env.dir);
-  const trainer = await TrainStepSession.create(model, STEP_OPTIONS(batch.seq));
+  const trainer = await TrainStepSession.create(model, STEP_OPTIONS(batch.seq, await adaptersOf(env, model)));
   const reference = (await trainer.step(batch, new Float64Array(batch.batch), 0)).policyLogp;
   for (let i = 0; i < 2; i++) await trainer.step(batch, reference, LR);
   await trainer.release();
@@ -279,7 +316,12 @@ async function oursRssChild(env: Env): Promise<{ maxRssMiB: number }> {
 async function torchRss(env: Env): Promise<number> {
   const torch = PeerWorker.start(env.python, env.threads);
   try {
-    await torch.load({ model: env.dir, rows: join(env.dir, "rows.json"), lr: LR });
+    await torch.load({
+      model: env.dir,
+      rows: join(env.dir, "rows.json"),
+      lr: LR,
+      ...(env.lora ? { adapter: join(env.dir, ADAPTER_DIR) } : {}),
+    });
     await torch.forward();
     for (let i = 0; i < 2; i++) await torch.step();
     return await torch.maxRssMiB();
@@ -440,6 +482,7 @@ async function main(): Promise<void> {
   // PyTorch's OpenMP threads spin between parallel regions; on a shared machine any third runnable thread
   // then stalls each region, which slows PyTorch far more than onnxruntime: loaded runs flatter us.
   const passive = process.argv.includes("--torch-passive");
+  const lora = process.argv.includes("--lora");
   if (passive) process.env.OMP_WAIT_POLICY = "PASSIVE";
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`--rounds must be an integer ≥ 1, got ${rounds}`);
@@ -467,7 +510,12 @@ async function main(): Promise<void> {
       });
       const batch = makeRows(size.pairs, size.seq, model.config.vocabSize);
       await writeFile(join(dir, "rows.json"), JSON.stringify(rowsToJson(batch)));
-      const env: Env = { dir, rounds, python, threads };
+      // --lora: one adapter (PEFT's init, seed 0: A uniform, B zero) that both sides load from disk.
+      if (lora) {
+        const weights = initLoraWeights(model, LORA, 0);
+        await saveLoraAdapter(join(dir, ADAPTER_DIR), { config: LORA, weights, model, baseModel: dir });
+      }
+      const env: Env = { dir, lora, rounds, python, threads };
       process.stderr.write(`${size.label}: ${rounds} alternating rounds\n`);
       const t = runChild<TimingResult>("timing", env);
       versions = t.versions;
@@ -484,8 +532,14 @@ async function main(): Promise<void> {
         logp: c.logpMaxRel <= TOLERANCE.logp && c.stepLogpMaxRel <= TOLERANCE.logp,
         loss: lossDiff <= TOLERANCE.loss,
         grad: gradRel <= TOLERANCE.gradNorm && c.gradNormOurs > 0 && c.gradNormTorch > 0,
+        // --lora: both sides train the same adapter tensors (full fine-tuning: ties count once or twice).
+        trainable: !lora || t.trainable === t.torchTrainable,
       };
-      agreed &&= ok.logp && ok.loss && ok.grad;
+      agreed &&= ok.logp && ok.loss && ok.grad && ok.trainable;
+      if (!ok.trainable)
+        process.stderr.write(
+          `${size.label}: ${t.trainable} trainable parameters here, ${t.torchTrainable} in PEFT\n`,
+        );
       const tick = (b: boolean) => (b ? "✓" : "✗");
       checks.push(
         `| ${size.label} | ${c.logpMaxRel.toExponential(1)} (step's ${c.stepLogpMaxRel.toExponential(1)}) ${tick(ok.logp)} | ` +
@@ -497,7 +551,7 @@ async function main(): Promise<void> {
           ? "(--no-rss) | "
           : `${mib(rss.ours)} / ${mib(rss.torch)} | ${(rss.ours / rss.torch).toFixed(2)}× ${mark(rss.ours / rss.torch)}`;
       rows.push(
-        `| ${size.label} (${(t.params / 1e6).toFixed(1)}M) | ${timeCells(t.forward)} | ${timeCells(t.step)} | ${rssCells} | ` +
+        `| ${size.label} (${(t.params / 1e6).toFixed(1)}M${lora ? `, LoRA ${(t.trainable / 1e6).toFixed(2)}M / ${(t.torchTrainable / 1e6).toFixed(2)}M trainable` : ""}) | ${timeCells(t.forward)} | ${timeCells(t.step)} | ${rssCells} | ` +
           `${mib(t.processRssMiB.ours)} / ${mib(t.processRssMiB.torch)} |`,
       );
     } finally {
@@ -506,7 +560,7 @@ async function main(): Promise<void> {
   }
   console.log(
     `peer bench: ours (onnxruntime-node, ${availableParallelism()} CPUs) vs PyTorch (${versions}, eager, SDPA` +
-      `${passive ? ", OMP_WAIT_POLICY=PASSIVE" : ""}), ` +
+      `${passive ? ", OMP_WAIT_POLICY=PASSIVE" : ""}${lora ? `, LoRA r ${LORA.r} α ${LORA.alpha} all-linear (PyTorch: PEFT, adapter off for the forward)` : ""}), ` +
       `APO-zero β ${BETA} + clipping ${MAX_GRAD_NORM} + RMSprop lr ${LR}, reference = initial policy; ` +
       `fastest of ${rounds} alternating round${rounds > 1 ? "s" : ""}`,
   );

@@ -7,7 +7,10 @@ library prints goes to stderr):
     {"cmd": "load", "model": DIR, "rows": FILE, "lr": 1e-6, "beta": 0.1, "max_grad_norm": 1.0}
         loads DIR with AutoModelForCausalLM (float32, SDPA attention, as transformers runs it by default)
         and the packed rows of FILE (input_ids, attention_mask, completion_mask: [2B, T], chosen rows first)
-        -> {"ms", "params", "torch", "transformers", "threads"}
+        with "adapter": DIR2 (bench:peer --lora), also wraps the model with PEFT's PeftModel.from_pretrained(
+        model, DIR2, is_trainable=True): forward then runs with the adapter disabled (the reference), and
+        step clips and updates the adapter's parameters only (the base is frozen)
+        -> {"ms", "params", "trainable", "torch", "transformers", "threads"}
     {"cmd": "forward"}
         summed completion log-probs of the 2B rows under torch.no_grad(), with TRL's selective_log_softmax;
         the first call's log-probs become the reference of every later step (reference = initial policy)
@@ -60,6 +63,11 @@ class Worker:
             req["model"], dtype=torch.float32, attn_implementation="sdpa"
         )
         self.model.config.use_cache = False
+        self.peft = req.get("adapter") is not None
+        if self.peft:
+            from peft import PeftModel
+
+            self.model = PeftModel.from_pretrained(self.model, req["adapter"], is_trainable=True)
         with open(req["rows"]) as f:
             rows = json.load(f)
         self.input_ids = torch.tensor(rows["input_ids"], dtype=torch.long)
@@ -67,11 +75,13 @@ class Worker:
         self.completion_mask = torch.tensor(rows["completion_mask"], dtype=torch.float32)
         self.beta = float(req.get("beta", 0.1))
         self.max_grad_norm = float(req.get("max_grad_norm", 1.0))
-        self.optimizer = torch.optim.RMSprop(self.model.parameters(), lr=float(req.get("lr", 1e-6)))
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.RMSprop(self.trainable, lr=float(req.get("lr", 1e-6)))
         params = sum(p.numel() for p in self.model.parameters())
         return {
             "ms": (time.perf_counter() - start) * 1000,
             "params": params,
+            "trainable": sum(p.numel() for p in self.trainable),
             "torch": torch.__version__,
             "transformers": transformers.__version__,
             "threads": torch.get_num_threads(),
@@ -89,7 +99,11 @@ class Worker:
         self.model.eval()
         start = time.perf_counter()
         with torch.no_grad():
-            logp = self.logp()
+            if self.peft:
+                with self.model.disable_adapter():
+                    logp = self.logp()
+            else:
+                logp = self.logp()
         ms = (time.perf_counter() - start) * 1000
         if self.reference is None:
             self.reference = logp.clone()
@@ -107,7 +121,7 @@ class Worker:
         dr = logp[pairs:] - self.reference[pairs:]
         loss = (1 - torch.sigmoid(self.beta * dc) + torch.sigmoid(self.beta * dr)).mean()
         loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.max_grad_norm)
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.trainable, self.max_grad_norm)
         self.optimizer.step()
         ms = (time.perf_counter() - start) * 1000
         return {
