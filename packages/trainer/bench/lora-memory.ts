@@ -16,11 +16,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packSequences } from "../src/logprobs/pack-sequences.js";
 import { initLoraWeights } from "../src/lora/init-lora-weights.js";
 import { createTinyModel } from "../src/models/create-tiny-model.js";
 import { loadPretrainedModel } from "../src/models/pretrained-model.js";
 import { TrainStepSession } from "../src/train-step/train-step-session.js";
+import { randomPairBatch, SMOLLM_135M } from "./bench-shapes.js";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -42,13 +42,7 @@ if (create >= 0) {
     family: "llama",
     seed: 0,
     maxPositions: seq,
-    hiddenSize: 576,
-    numLayers: 30,
-    numHeads: 9,
-    numKeyValueHeads: 3,
-    intermediateSize: 1536,
-    tieWordEmbeddings: true,
-    configOverrides: { vocab_size: 49152 },
+    ...SMOLLM_135M,
     out: process.argv[create + 1] as string,
   });
   process.exit(0);
@@ -65,24 +59,7 @@ try {
   ]);
   const model = await loadPretrainedModel(dir);
   const vocab = model.config.vocabSize;
-  let state = 12345;
-  const id = () => {
-    state = (state * 1103515245 + 12345) >>> 0;
-    return 3 + (state % (vocab - 3));
-  };
-  const ids = (n: number) => Array.from({ length: n }, id);
-  const made = Array.from({ length: pairs }, () => ({
-    p: ids(seq / 4),
-    c: ids((3 * seq) / 4),
-    r: ids((3 * seq) / 4),
-  }));
-  const batch = packSequences(
-    [
-      ...made.map((m) => ({ promptIds: m.p, completionIds: m.c })),
-      ...made.map((m) => ({ promptIds: m.p, completionIds: m.r })),
-    ],
-    { padId: 0, maxLength: seq, vocabSize: vocab },
-  );
+  const batch = randomPairBatch(vocab, pairs, seq);
   const config = { r, alpha: 2 * r, targets: ["all-linear"] };
   const trainer = await TrainStepSession.create(model, {
     loss: "apo_zero",

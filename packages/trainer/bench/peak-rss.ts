@@ -14,7 +14,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTinyModel, loadPretrainedModel, packSequences, TrainStepSession } from "../src/index.js";
+import { createTinyModel, loadPretrainedModel, TrainStepSession } from "../src/index.js";
+import { LLAMA_9_9M, randomPairBatch, SMOLLM_135M } from "./bench-shapes.js";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -32,38 +33,11 @@ try {
     seed: 0,
     maxPositions: seq,
     out: dir,
-    ...(big
-      ? {
-          hiddenSize: 576,
-          numLayers: 30,
-          numHeads: 9,
-          numKeyValueHeads: 3,
-          intermediateSize: 1536,
-          tieWordEmbeddings: true,
-          configOverrides: { vocab_size: 49152 },
-        }
-      : { hiddenSize: 384, numLayers: 6, numHeads: 6, intermediateSize: 1024 }),
+    ...(big ? SMOLLM_135M : LLAMA_9_9M),
   });
   const model = await loadPretrainedModel(dir);
   const vocab = model.config.vocabSize;
-  let state = 12345;
-  const id = () => {
-    state = (state * 1103515245 + 12345) >>> 0;
-    return 3 + (state % (vocab - 3));
-  };
-  const ids = (n: number) => Array.from({ length: n }, id);
-  const made = Array.from({ length: pairs }, () => ({
-    p: ids(seq / 4),
-    c: ids((3 * seq) / 4),
-    r: ids((3 * seq) / 4),
-  }));
-  const batch = packSequences(
-    [
-      ...made.map((m) => ({ promptIds: m.p, completionIds: m.c })),
-      ...made.map((m) => ({ promptIds: m.p, completionIds: m.r })),
-    ],
-    { padId: 0, maxLength: seq, vocabSize: vocab },
-  );
+  const batch = randomPairBatch(vocab, pairs, seq);
   const trainer = await TrainStepSession.create(model, {
     loss: "apo_zero",
     lossParams: { beta: 0.1 },

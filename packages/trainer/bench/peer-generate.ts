@@ -32,28 +32,19 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { createTinyModel, openGenerator, type TinyModelOptions } from "../src/index.js";
+import { createTinyModel, openGenerator } from "../src/index.js";
+import { LLAMA_9_9M, type ModelShape, SMOLLM_135M } from "./bench-shapes.js";
 import { pairedMedianRatio } from "./interleaved.js";
-
-type ModelShape = Omit<TinyModelOptions, "family" | "seed" | "std" | "out" | "maxPositions">;
 
 /** The model shapes of issue 18: Llama 9.9M (`pnpm bench`'s) and SmolLM-135M's shape. */
 const SIZES = {
   "9.9M": {
     label: "Llama (384 wide, 6 layers)",
-    model: { hiddenSize: 384, numLayers: 6, numHeads: 6, intermediateSize: 1024 },
+    model: LLAMA_9_9M,
   },
   "135M": {
     label: "SmolLM-135M shape (576 wide, 30 layers, GQA 9/3, vocab 49152, tied)",
-    model: {
-      hiddenSize: 576,
-      numLayers: 30,
-      numHeads: 9,
-      numKeyValueHeads: 3,
-      intermediateSize: 1536,
-      tieWordEmbeddings: true,
-      configOverrides: { vocab_size: 49152 },
-    },
+    model: SMOLLM_135M,
   },
 } as const satisfies Record<string, { label: string; model: ModelShape }>;
 type SizeName = keyof typeof SIZES;

@@ -55,36 +55,22 @@ import {
   type PretrainedModel,
   packSequences,
   saveLoraAdapter,
-  type TinyModelOptions,
   TrainStepSession,
   type TrainStepSessionOptions,
 } from "../src/index.js";
 import type { WeightMap } from "../src/safetensors/tensor.js";
 import { trainCommand } from "../src/train/train-command.js";
+import { LLAMA_9_9M, type ModelShape, SMOLLM_135M } from "./bench-shapes.js";
 import { pairedMedianRatio } from "./interleaved.js";
 import { PeerWorker } from "./peer-worker.js";
 
 /** One bench size: the model's dimensions and the batch. */
 interface PeerSize {
   readonly label: string;
-  readonly model: Omit<TinyModelOptions, "family" | "seed" | "std" | "out" | "maxPositions">;
+  readonly model: ModelShape;
   readonly pairs: number;
   readonly seq: number;
 }
-
-/** Llama 9.9M as `pnpm bench` has it: 384 wide, 6 layers, 6 heads (3 KV heads), the byte-level vocabulary (259). */
-const LLAMA_9_9M = { hiddenSize: 384, numLayers: 6, numHeads: 6, intermediateSize: 1024 } as const;
-
-/** The SmolLM-135M shape: 576 wide, 30 layers, 9 heads (3 KV heads), vocabulary 49152, tied embeddings. */
-const SMOLLM_135M = {
-  hiddenSize: 576,
-  numLayers: 30,
-  numHeads: 9,
-  numKeyValueHeads: 3,
-  intermediateSize: 1536,
-  tieWordEmbeddings: true,
-  configOverrides: { vocab_size: 49152 },
-} as const;
 
 /** The sizes of issues 18 and 23; `small` is the smoke run. */
 const SIZES = {
