@@ -54,3 +54,24 @@ export function randomPairBatch(vocab: number, pairs: number, seq: number): Pack
     { padId: 0, maxLength: seq, vocabSize: vocab },
   );
 }
+
+/**
+ * A stream of token ids drawn uniformly from [3, vocab) by mulberry32 from `seed` (the peer benches' prompts
+ * and pairs: the same seed gives the same ids on both sides of a bench).
+ *
+ * @example
+ * ```ts
+ * const next = mulberry32Ids(0x9e3779b9, 259);
+ * const prompt = Array.from({ length: 32 }, next);
+ * ```
+ */
+export function mulberry32Ids(seed: number, vocab: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return 3 + ((((t ^ (t >>> 14)) >>> 0) % (vocab - 3)) >>> 0);
+  };
+}

@@ -26,15 +26,14 @@
  * shows tokens/s (B × new tokens / seconds) of the fastest round of each, their ratio (≥ 1 is the target:
  * ours at least as fast), and the median of the rounds' own ratios.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createTinyModel, openGenerator } from "../src/index.js";
-import { LLAMA_9_9M, type ModelShape, SMOLLM_135M } from "./bench-shapes.js";
+import { LLAMA_9_9M, type ModelShape, mulberry32Ids, SMOLLM_135M } from "./bench-shapes.js";
 import { pairedMedianRatio } from "./interleaved.js";
+import { JsonLinesWorker } from "./json-lines-worker.js";
 
 /** The model shapes of issue 18: Llama 9.9M (`pnpm bench`'s) and SmolLM-135M's shape. */
 const SIZES = {
@@ -58,69 +57,9 @@ interface Loaded {
   readonly attention: string;
 }
 
-/** The JSON-lines PyTorch worker (`peer_generate.py`): one request at a time. */
-class GenerateWorker {
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #lines: Interface;
-  #pending: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
-  #exited: Error | null = null;
-
-  constructor(python: string, threads: number, passive: boolean) {
-    const script = fileURLToPath(new URL("./peer_generate.py", import.meta.url));
-    const env = passive ? { ...process.env, OMP_WAIT_POLICY: "PASSIVE" } : process.env;
-    this.#child = spawn(python, [script, "--threads", String(threads)], { stdio: "pipe", env });
-    this.#lines = createInterface({ input: this.#child.stdout });
-    this.#lines.on("line", (line) => {
-      const pending = this.#pending;
-      this.#pending = null;
-      pending?.resolve(line);
-    });
-    this.#child.stderr.pipe(process.stderr);
-    const fail = (e: Error) => {
-      this.#exited = e;
-      const pending = this.#pending;
-      this.#pending = null;
-      pending?.reject(e);
-    };
-    this.#child.on("error", (e) =>
-      fail(new Error(`could not start ${python}: ${e.message} (set PEER_PYTHON)`)),
-    );
-    this.#child.on("exit", (code, signal) =>
-      fail(new Error(`the PyTorch worker exited (code ${code}, signal ${signal})`)),
-    );
-  }
-
-  async request<T>(request: Record<string, unknown>): Promise<T> {
-    if (this.#exited !== null) throw this.#exited;
-    const line = await new Promise<string>((resolve, reject) => {
-      this.#pending = { resolve, reject };
-      this.#child.stdin.write(`${JSON.stringify(request)}\n`);
-    });
-    const answer = JSON.parse(line) as T & { error?: string };
-    if (answer.error !== undefined)
-      throw new Error(`PyTorch worker, ${String(request.cmd)}: ${answer.error}`);
-    return answer;
-  }
-
-  async close(): Promise<void> {
-    if (this.#exited !== null) return;
-    const exited = new Promise<void>((resolve) => this.#child.once("exit", () => resolve()));
-    this.#child.stdin.end(`${JSON.stringify({ cmd: "exit" })}\n`);
-    await exited;
-    this.#lines.close();
-  }
-}
-
 /** `batch` prompts of `length` ids drawn uniformly from [3, vocab) with mulberry32 (fixed seed). */
 function makePrompts(batch: number, length: number, vocab: number): number[][] {
-  let state = 0x2545f491;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return 3 + ((((t ^ (t >>> 14)) >>> 0) % (vocab - 3)) >>> 0);
-  };
+  const next = mulberry32Ids(0x2545f491, vocab);
   return Array.from({ length: batch }, () => Array.from({ length }, next));
 }
 
@@ -178,7 +117,12 @@ async function main(): Promise<void> {
   for (const name of sizes) {
     const size = SIZES[name];
     const dir = await mkdtemp(join(tmpdir(), "apo-peer-generate-"));
-    const torch = new GenerateWorker(python, threads, passive);
+    const torch = new JsonLinesWorker(
+      python,
+      fileURLToPath(new URL("./peer_generate.py", import.meta.url)),
+      ["--threads", String(threads)],
+      passive ? { ...process.env, OMP_WAIT_POLICY: "PASSIVE" } : process.env,
+    );
     try {
       process.stderr.write(`${size.label}: writing the model folder\n`);
       const model = await createTinyModel({

@@ -1,6 +1,5 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { JsonLinesWorker } from "./json-lines-worker.js";
 
 /** What `peer_torch.py` answers to `load`. */
 export interface PeerLoaded {
@@ -40,51 +39,20 @@ export interface PeerStep {
  * ```
  */
 export class PeerWorker {
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #lines: Interface;
-  #pending: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
-  #exited: Error | null = null;
+  readonly #worker: JsonLinesWorker;
 
-  private constructor(child: ChildProcessWithoutNullStreams) {
-    this.#child = child;
-    this.#lines = createInterface({ input: child.stdout });
-    this.#lines.on("line", (line) => {
-      const pending = this.#pending;
-      this.#pending = null;
-      pending?.resolve(line);
-    });
-    child.stderr.pipe(process.stderr);
-    const fail = (e: Error) => {
-      this.#exited = e;
-      const pending = this.#pending;
-      this.#pending = null;
-      pending?.reject(e);
-    };
-    child.on("error", (e) =>
-      fail(new Error(`could not start the PyTorch worker: ${e.message} (set PEER_PYTHON)`, { cause: e })),
-    );
-    child.on("exit", (code, signal) =>
-      fail(new Error(`the PyTorch worker exited (code ${code}, signal ${signal})`)),
-    );
+  private constructor(worker: JsonLinesWorker) {
+    this.#worker = worker;
   }
 
   /** Starts `python peer_torch.py --threads N`. */
   static start(python: string, threads: number): PeerWorker {
     const script = fileURLToPath(new URL("./peer_torch.py", import.meta.url));
-    return new PeerWorker(spawn(python, [script, "--threads", String(threads)], { stdio: "pipe" }));
+    return new PeerWorker(new JsonLinesWorker(python, script, ["--threads", String(threads)]));
   }
 
-  async #request<T>(request: Record<string, unknown>): Promise<T> {
-    if (this.#exited !== null) throw this.#exited;
-    if (this.#pending !== null) throw new Error("one PyTorch worker request at a time");
-    const line = await new Promise<string>((resolve, reject) => {
-      this.#pending = { resolve, reject };
-      this.#child.stdin.write(`${JSON.stringify(request)}\n`);
-    });
-    const answer = JSON.parse(line) as T & { error?: string };
-    if (answer.error !== undefined)
-      throw new Error(`PyTorch worker, ${String(request.cmd)}: ${answer.error}`);
-    return answer;
+  #request<T>(request: Record<string, unknown>): Promise<T> {
+    return this.#worker.request<T>(request);
   }
 
   /**
@@ -127,11 +95,7 @@ export class PeerWorker {
   }
 
   /** Asks the worker to exit and waits for it. */
-  async close(): Promise<void> {
-    if (this.#exited !== null) return;
-    const exited = new Promise<void>((resolve) => this.#child.once("exit", () => resolve()));
-    this.#child.stdin.end(`${JSON.stringify({ cmd: "exit" })}\n`);
-    await exited;
-    this.#lines.close();
+  close(): Promise<void> {
+    return this.#worker.close();
   }
 }

@@ -60,7 +60,7 @@ import {
 } from "../src/index.js";
 import type { WeightMap } from "../src/safetensors/tensor.js";
 import { trainCommand } from "../src/train/train-command.js";
-import { LLAMA_9_9M, type ModelShape, SMOLLM_135M } from "./bench-shapes.js";
+import { LLAMA_9_9M, type ModelShape, mulberry32Ids, SMOLLM_135M } from "./bench-shapes.js";
 import { pairedMedianRatio } from "./interleaved.js";
 import { PeerWorker } from "./peer-worker.js";
 
@@ -120,14 +120,7 @@ interface IdPair {
  * tokens each, ids drawn uniformly from [3, vocab) with mulberry32 (fixed seed).
  */
 function makePairs(pairs: number, seq: number, vocab: number): IdPair[] {
-  let state = 0x9e3779b9;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return 3 + ((((t ^ (t >>> 14)) >>> 0) % (vocab - 3)) >>> 0);
-  };
+  const next = mulberry32Ids(0x9e3779b9, vocab);
   const ids = (n: number) => Array.from({ length: n }, next);
   return Array.from({ length: pairs }, () => ({
     prompt_ids: ids(seq / 4),
