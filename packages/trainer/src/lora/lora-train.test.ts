@@ -10,6 +10,7 @@ import {
   writeTinyTrainingSetup,
   writeTinyUnpairedData,
 } from "../testing/train-fixtures.js";
+import { trainUntilStep } from "../testing/train-until-step.js";
 import { train } from "../train/train.js";
 import type { TrainOptions } from "../train/train-options.js";
 import { loraAName, loraBName } from "./lora-config.js";
@@ -107,15 +108,7 @@ describe("train() with LoRA (tiny Llama)", () => {
 
   it("an interrupted LoRA run resumed mid-epoch ends with the same adapter and optimizer state", async () => {
     const out = join(dir, "interrupted");
-    const controller = new AbortController();
-    const stopped = await train({
-      ...options,
-      out,
-      signal: controller.signal,
-      onStep: (r) => {
-        if (r.step === 4) controller.abort();
-      },
-    });
+    const stopped = await trainUntilStep({ ...options, out }, 4);
     expect(stopped).toMatchObject({ interrupted: true, step: 4 });
     const resumed = await train({ resumeFrom: out, progress: quiet });
     expect(resumed).toMatchObject({ interrupted: false, step: 9 });

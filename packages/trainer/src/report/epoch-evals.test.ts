@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { trainUntilStep } from "../testing/train-until-step.js";
 import { train } from "../train/train.js";
 import type { TrainOptions } from "../train/train-options.js";
 import { EpochEvalError } from "./epoch-eval-error.js";
@@ -100,16 +101,8 @@ describe("apo train --eval-each-epoch (tiny model, a real node scorer)", () => {
 
   it("a resumed run scores what the interrupted one left, and nothing twice", async () => {
     const out = join(dir, "resumed");
-    const controller = new AbortController();
     // Interrupted at the end of epoch 1: the checkpoint is saved, the scoring left to the resume.
-    const stopped = await train({
-      ...options,
-      out,
-      signal: controller.signal,
-      onStep: (r) => {
-        if (r.step === 3) controller.abort();
-      },
-    });
+    const stopped = await trainUntilStep({ ...options, out }, 3);
     expect(stopped.interrupted).toBe(true);
     expect((await readEpochEvals(out)).map((r) => r.epoch)).toEqual([0]);
     await train({ ...options, out, resumeFrom: out });

@@ -7,6 +7,7 @@ import { loadPretrainedModel, savePretrainedModel } from "../models/pretrained-m
 import type { FloatSafetensorsDtype } from "../safetensors/safetensors-dtype.js";
 import type { WeightMap } from "../safetensors/tensor.js";
 import { writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { trainUntilStep } from "../testing/train-until-step.js";
 import {
   loadCheckpoint,
   removeStaleCheckpointFolders,
@@ -133,15 +134,7 @@ describe("checkpoint dtypes", () => {
     } as const;
     const whole = await train({ ...options, out: await tmp("apo-ckpt-whole-") });
     const out = await tmp("apo-ckpt-stopped-");
-    const controller = new AbortController();
-    await train({
-      ...options,
-      out,
-      signal: controller.signal,
-      onStep: (r) => {
-        if (r.step === 4) controller.abort();
-      },
-    });
+    await trainUntilStep({ ...options, out }, 4);
     const resumed = await train({ resumeFrom: out, progress: { stream: null } });
     const [a, b] = [whole.checkpoints.at(-1)!, resumed.checkpoints.at(-1)!];
     expect(basename(b)).toBe(basename(a));

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type TinyTrainingSetup, writeTinyTrainingSetup } from "../testing/train-fixtures.js";
+import { trainUntilStep } from "../testing/train-until-step.js";
 import { train } from "./train.js";
 import type { TrainOptions } from "./train-options.js";
 
@@ -53,15 +54,7 @@ describe("resume (CPU, float32, bit for bit)", () => {
 
   it("an interrupted run resumed mid-epoch ends with the same weights, state and metrics", async () => {
     const out = join(dir, "interrupted");
-    const controller = new AbortController();
-    const stopped = await train({
-      ...options,
-      out,
-      signal: controller.signal,
-      onStep: (r) => {
-        if (r.step === 4) controller.abort();
-      },
-    });
+    const stopped = await trainUntilStep({ ...options, out }, 4);
     expect(stopped).toMatchObject({ interrupted: true, step: 4 });
     expect(stopped.checkpoints.map((c) => c.slice(out.length + 1))).toEqual(["checkpoint-3", "checkpoint-4"]);
     const state = JSON.parse(await readFile(join(out, "checkpoint-4", "trainer_state.json"), "utf8"));
