@@ -5,6 +5,7 @@ import { createTinyModel } from "../models/create-tiny-model.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { SeededRandom } from "../models/seeded-random.js";
 import type { WeightMap } from "../safetensors/tensor.js";
+import { stepFiniteDifferences } from "../testing/step-finite-differences.js";
 import { OPTIMIZERS, type OptimizerName } from "../train-step/optimizers/index.js";
 import { TrainStepSession } from "../train-step/train-step-session.js";
 import { initLoraWeights } from "./init-lora-weights.js";
@@ -144,32 +145,17 @@ describe.each(["llama", "gpt2"] as const)("LoRA graphs and training (%s)", (fami
       const inputs = s.artifact.model.graph.inputs.map((i) => i.name);
       expect(inputs).toContain(LORA_SCALE_INPUT);
       for (const m of modules) expect(inputs).not.toContain(m.baseWeight);
-      const before = new Map([...s.weights].map(([k, v]) => [k, Float64Array.from(v)]));
-      await s.step(batch, reference, 1);
-      const grads = new Map(
-        [...before].map(([k, w0]) => [k, w0.map((v, i) => v - (s.weights.get(k)?.[i] as number))]),
+      const { coordinates } = await stepFiniteDifferences(
+        s,
+        () => s.step(batch, reference, 1),
+        async () => (await s.step(batch, reference, 0)).loss,
       );
-      for (const [name, w0] of before) s.weights.set(name, new Float64Array(w0));
-      const lossAt = async () => (await s.step(batch, reference, 0)).loss;
-      let checked = 0;
-      for (const [name, w0] of before) {
-        const grad = grads.get(name) as Float64Array;
-        const probe = s.weights.get(name) as Float64Array;
-        for (const i of [0, Math.floor(w0.length / 2), w0.length - 1]) {
-          const h = 1e-5;
-          probe[i] = (w0[i] as number) + h;
-          const up = await lossAt();
-          probe[i] = (w0[i] as number) - h;
-          const down = await lossAt();
-          probe[i] = w0[i] as number;
-          const fd = (up - down) / (2 * h);
-          const g = grad[i] as number;
-          expect(Math.abs(g - fd), `${name}[${i}]: ${g} vs ${fd}`).toBeLessThanOrEqual(
-            1e-8 + 1e-6 * Math.abs(fd),
-          );
-          if (Math.abs(fd) > 1e-6) checked += 1;
-        }
+      for (const { name, index, grad, fd } of coordinates) {
+        expect(Math.abs(grad - fd), `${name}[${index}]: ${grad} vs ${fd}`).toBeLessThanOrEqual(
+          1e-8 + 1e-6 * Math.abs(fd),
+        );
       }
+      const checked = coordinates.filter((c) => Math.abs(c.fd) > 1e-6).length;
       expect(checked).toBeGreaterThan(modules.length * 2);
       await s.release();
     },
