@@ -7,68 +7,13 @@ import { OBJECTIVES } from "./align.js";
 import { DATASET_NAMES, slug } from "./datasets.js";
 import { QUICK_DEMO } from "./demo-config.js";
 import { FIGURE_FILES } from "./report.js";
-import { runDemo } from "./run-demo.js";
-
-interface Estimate {
-  value: number;
-  low: number;
-  high: number;
-}
-interface Comparison {
-  mode: string;
-  pairs: number;
-  wins: number;
-  ties: number;
-  losses: number;
-  winRate: Estimate;
-  tieRate: Estimate;
-  lossRate: Estimate;
-  candidateAccuracy?: Estimate;
-  baselineAccuracy?: Estimate;
-}
-interface Results {
-  smoke: boolean;
-  accuracyBefore: number;
-  evalPrompts: number;
-  datasets: {
-    name: string;
-    trainPairs: number;
-    chosenBeatsModel: number;
-    anchors: {
-      pairs: number;
-      zero: number;
-      down: number;
-      tie: number;
-      handZero: number;
-      agreement: number;
-      decidedAgreement: number;
-    };
-  }[];
-  cells: {
-    dataset: string;
-    objective: string;
-    accuracies: number[];
-    maxDelta: number;
-    meanDelta: number;
-    bestEpoch: number;
-    trainer: { maxChange: number; meanChange: number; bestEpoch: number };
-    trajectory: { step: number }[];
-  }[];
-  checkpointEval?: {
-    dataset: string;
-    objective: string;
-    epoch: number;
-    prompts: number;
-    verifiable: Comparison;
-    judge: Comparison;
-  };
-}
+import { type DemoResultsJson, runDemo } from "./run-demo.js";
 
 const quickRun = async () => {
   const out = mkdtempSync(join(tmpdir(), "apo-demo-"));
   const lines: string[] = [];
   const report = await runDemo(QUICK_DEMO, out, (l) => lines.push(l));
-  const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
+  const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as DemoResultsJson;
   return { out, lines, report: readFileSync(report, "utf8"), results };
 };
 
@@ -196,7 +141,7 @@ describe("the demo (quick sizes)", () => {
     // Two objectives are enough to compare; SFT first, as in the full run, computes the reference.
     const out = mkdtempSync(join(tmpdir(), "apo-demo-"));
     await runDemo({ ...QUICK_DEMO, objectives: ["SFT", "APO-anchored"] }, out, () => {});
-    const second = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
+    const second = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as DemoResultsJson;
     expect(second.accuracyBefore).toBe(first.results.accuracyBefore);
     expect(second.cells).toEqual(
       first.results.cells.filter((c) => c.objective === "SFT" || c.objective === "APO-anchored"),

@@ -296,6 +296,9 @@ export async function runDemo(
   return report;
 }
 
+/** The shape of results.json (what {@link serialisable} writes). */
+export type DemoResultsJson = ReturnType<typeof serialisable>;
+
 /** results.json: the report's numbers, without the per-prompt outcomes and the datasets' pairs. */
 function serialisable(r: DemoResults) {
   return {
