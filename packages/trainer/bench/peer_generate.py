@@ -18,13 +18,13 @@ Usage: python3 peer_generate.py [--threads 2]
 """
 
 import argparse
-import json
-import sys
 import time
 
 import torch
 import transformers
 from transformers import AutoModelForCausalLM
+
+from peer_protocol import serve
 
 
 class Worker:
@@ -76,26 +76,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    protocol = sys.stdout
-    sys.stdout = sys.stderr  # only answers on the protocol stream
-    worker = Worker()
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        req = json.loads(line)
-        cmd = req.get("cmd")
-        if cmd == "exit":
-            break
-        handler = getattr(worker, cmd, None) if cmd in ("load", "generate") else None
-        try:
-            if handler is None:
-                raise ValueError(f"unknown command {cmd!r}: expected load, generate or exit")
-            answer = handler(req)
-        except Exception as e:  # the bench prints it and stops
-            answer = {"error": f"{type(e).__name__}: {e}"}
-        protocol.write(json.dumps(answer) + "\n")
-        protocol.flush()
-
+    serve(Worker(), ("load", "generate"))
 
 if __name__ == "__main__":
     main()

@@ -42,6 +42,8 @@ import torch
 import transformers
 from transformers import AutoModelForCausalLM
 
+from peer_protocol import serve
+
 
 def selective_log_softmax(logits, index):
     """TRL's: log_softmax(logits).gather(index) without materialising the [B, T, V] log-softmax."""
@@ -223,26 +225,7 @@ def main():
         result = whole_run(args)
         sys.stdout.write(json.dumps(result) + "\n")
         return
-    protocol = sys.stdout
-    sys.stdout = sys.stderr  # only answers on the protocol stream
-    worker = Worker()
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        req = json.loads(line)
-        cmd = req.get("cmd")
-        if cmd == "exit":
-            break
-        handler = getattr(worker, cmd, None) if cmd in ("load", "forward", "step", "rss") else None
-        try:
-            if handler is None:
-                raise ValueError(f"unknown command {cmd!r}: expected load, forward, step, rss or exit")
-            answer = handler(req)
-        except Exception as e:  # the bench prints it and stops
-            answer = {"error": f"{type(e).__name__}: {e}"}
-        protocol.write(json.dumps(answer) + "\n")
-        protocol.flush()
-
+    serve(Worker(), ("load", "forward", "step", "rss"))
 
 if __name__ == "__main__":
     main()
