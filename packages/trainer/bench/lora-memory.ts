@@ -4,7 +4,7 @@
  * heads, vocab 49152, tied), P pairs × T tokens, RMSProp, reference = policy.
  *
  * Run: `tsx --conditions=@apo-clair/source bench/lora-memory.ts --lora|--full [--pairs 2] [--seq 512] [--r 16]
- * [--no-arena] [--prepack]`
+ * [--no-arena] [--prepack] [--recompute]`
  * (the LoRA run wraps all linear layers). Prints one JSON line:
  * { mode, maxRssMiB, stepMs[], trainable, boundaryBytesPerStep }.
  *
@@ -67,6 +67,7 @@ try {
     optimizer: "rmsprop",
     maxGradNorm: 1,
     expectedSequenceLength: seq,
+    ...(process.argv.includes("--recompute") ? { recompute: true } : {}),
     sessionOptions: {
       ...(arena ? {} : { enableCpuMemArena: false }),
       ...(prepack ? { extra: { session: { disable_prepacking: "0" } } } : {}),

@@ -44,6 +44,7 @@ try {
     optimizer: "rmsprop",
     maxGradNorm: 1,
     expectedSequenceLength: expect,
+    ...(process.argv.includes("--recompute") ? { recompute: true } : {}),
     ...(process.argv.includes("--no-arena") ? { sessionOptions: { enableCpuMemArena: false } } : {}),
     ...(process.argv.includes("--pattern") ? { sessionOptions: { enableMemPattern: true } } : {}),
     ...(process.argv.includes("--pattern-no-arena")

@@ -5,6 +5,7 @@ import { isFloatType } from "../onnx/dtype.js";
 import type { Graph, Model, Node } from "../onnx/types.js";
 import { GradContext, type GradGraphView } from "./grad-context.js";
 import type { GradientRule } from "./gradient-rule.js";
+import { recomputeSegments, type SegmentOf } from "./recompute.js";
 import { GRADIENTS } from "./rules/index.js";
 
 /**
@@ -24,6 +25,11 @@ export interface GradientOptions {
   readonly gradientName?: (wrt: string) => string;
   /** A value holding dLoss (same shape as `loss`) to propagate instead of ones (vector–Jacobian product). */
   readonly seed?: string;
+  /**
+   * Activation recomputation: the segment (e.g. decoder layer) of each forward node whose activations the
+   * backward recomputes from the segment's input instead of keeping them (see `recomputeSegments`).
+   */
+  readonly recompute?: SegmentOf;
 }
 
 /** Values a subgraph reads from enclosing scopes (so activity through Loop/If bodies is not missed). */
@@ -193,6 +199,18 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
       const grad = inputGrads[i];
       if (grad === undefined) throw ctx.fail(`the rule gave no gradient for input ${i} (\`${input}\`)`);
       addInputGradient(input, grad);
+    });
+  }
+
+  if (options.recompute !== undefined) {
+    recomputeSegments(g, {
+      forward,
+      segmentOf: options.recompute,
+      gradientOf: (value) => {
+        const list = partials.get(value);
+        return list?.length === 1 ? list[0] : undefined;
+      },
+      pinned,
     });
   }
 

@@ -3,6 +3,7 @@ import { addGradients } from "../autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../logprobs/build-log-prob-graph.js";
 import { type LoraConfig, loraAName, loraBName, validateLoraConfig } from "../lora/lora-config.js";
 import { loraModules } from "../lora/lora-modules.js";
+import { decoderLayerOf } from "../models/decoder-layer-of.js";
 import { familyOf } from "../models/family-of.js";
 import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
@@ -73,6 +74,13 @@ export interface TrainStepOptions {
    * the optimizer state cover them only. The graph has the scalar input `lora_scale` (feed 1).
    */
   lora?: LoraConfig;
+  /**
+   * Recompute each decoder layer's activations in the backward from the layer's input instead of keeping
+   * them from the forward (default false): the forward keeps one [B, T, hidden] tensor per layer, and a
+   * layer's activations (attention probabilities included) live only during its own backward, for about
+   * one more forward pass of time. Values are bit-for-bit the same.
+   */
+  recompute?: boolean;
 }
 
 /** A built training-step graph and the facts needed to feed it. */
@@ -91,6 +99,8 @@ export interface TrainStepArtifact {
   dtype: FloatType;
   /** The LoRA adapters trained instead of the weights (then `weights` are their A and B names), if any. */
   lora?: LoraConfig;
+  /** Whether the backward recomputes each decoder layer's activations (`TrainStepOptions.recompute`). */
+  recompute: boolean;
 }
 
 /**
@@ -163,7 +173,12 @@ export function buildTrainStep(
 
   const out = emitObjective(g, definition, lossParams, { logp, tokens, reference }, dtype);
   const seed = out.seed;
-  const raw = addGradients(g, { loss: logp, wrt: weights, seed });
+  const raw = addGradients(g, {
+    loss: logp,
+    wrt: weights,
+    seed,
+    ...(options.recompute === true ? { recompute: decoderLayerOf } : {}),
+  });
   const accumulate = options.accumulate ?? false;
   const grads = new Map(raw);
   if (accumulate) {
@@ -218,5 +233,6 @@ export function buildTrainStep(
     optimizerConfig,
     dtype,
     ...(lora === undefined ? {} : { lora }),
+    recompute: options.recompute === true,
   };
 }
