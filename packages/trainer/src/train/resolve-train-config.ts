@@ -159,6 +159,7 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
       given.cacheDir ??
       (saved !== undefined && given.out === undefined ? saved.cacheDir : join(out, "reference-cache")),
     lora: resolveLoraOption(merged.lora),
+    recompute: merged.recompute ?? "auto",
   };
   checkNumber("evalFraction", config.evalFraction, 0, 1, { hiOpen: true });
   checkNumber("lr", config.lr, 0, Number.POSITIVE_INFINITY, { loOpen: true, hiOpen: true });
@@ -189,6 +190,9 @@ export function resolveTrainConfig(options: TrainOptions, saved?: TrainConfig): 
   if (config.evalEvery !== null) positiveInt("evalEvery", config.evalEvery);
   if (config.saveEvery !== "epoch") positiveInt("saveEvery", config.saveEvery);
   if (!Number.isSafeInteger(config.seed)) throw new TrainConfigError("seed", config.seed, "an integer");
+  if (config.recompute !== true && config.recompute !== false && config.recompute !== "auto") {
+    throw new TrainConfigError("recompute", config.recompute, 'true, false or "auto"');
+  }
   if (config.dtype !== "float32" && config.dtype !== "float64") {
     throw new TrainConfigError("dtype", config.dtype, '"float32" or "float64"');
   }

@@ -109,6 +109,10 @@ describe("apo train", () => {
     expect(parseTrainArgs(["--device", "cpu"]).options.sessionOptions).toEqual({
       executionProviders: ["cpu"],
     });
+    expect(parseTrainArgs(["--recompute"]).options.recompute).toBe(true);
+    expect(parseTrainArgs(["--no-recompute"]).options.recompute).toBe(false);
+    expect(parseTrainArgs([]).options.recompute).toBeUndefined();
+    expect(() => parseTrainArgs(["--recompute", "--no-recompute"])).toThrow(/--recompute/);
     expect(parseTrainArgs(["--preset", "paper", "--save-every", "epoch", "--lr", "3e-7"]).options).toEqual({
       preset: "paper",
       saveEvery: "epoch",

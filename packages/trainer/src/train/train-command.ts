@@ -14,7 +14,7 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       [--max-length 1024] [--truncation-mode keep_start|keep_end] [--max-prompt-length N]
       [--max-completion-length N] [--eval-every N] [--save-every N|epoch] [--order seeded|torch]
       [--seed 42] [--dtype float32|float64] [--device cpu|cuda|webgpu] [--cache-dir DIR]
-      [--log-every 10] [--json] [--resume DIR] [--eval-each-epoch "CMD"]
+      [--log-every 10] [--json] [--resume DIR] [--eval-each-epoch "CMD"] [--recompute|--no-recompute]
       ${LORA_FLAGS_USAGE}
       align the model on preference pairs (KTO-format prompt/completion/label rows for --loss kto or
       apo_zero_unpaired; --loss apo_anchored reads each pair's anchor: "zero", "down" or a number in
@@ -27,7 +27,9 @@ export const TRAIN_USAGE = `  apo train --model DIR --data pairs.jsonl --out DIR
       {"score": x}, ...): epoch-evals.jsonl and epoch-evals.md (max and mean change, as the paper's
       Table 2) in --out; apo eval-report compares runs; --lora (or any --lora-* flag) trains a LoRA
       adapter instead of the weights (PEFT's LoraConfig: r, lora_alpha, target_modules, use_rslora;
-      defaults r 16, alpha 32, all linear layers), saved in PEFT's format in each checkpoint`;
+      defaults r 16, alpha 32, all linear layers), saved in PEFT's format in each checkpoint;
+      --recompute / --no-recompute force activation recomputation per decoder layer on or off (default:
+      on when a micro-batch holds >= 1024 tokens; same results, less memory, ~20% more time)`;
 
 /** `apo train --help`: the usage and examples. */
 export const TRAIN_HELP = `apo train: align a model on preference pairs with APO, DPO or any TRL 1.13 loss
@@ -107,6 +109,8 @@ export function parseTrainArgs(args: readonly string[]): {
     device: { type: "string" },
     "log-every": { type: "string" },
     json: { type: "boolean" },
+    recompute: { type: "boolean" },
+    "no-recompute": { type: "boolean" },
     "eval-each-epoch": { type: "string" },
     ...LORA_FLAG_OPTIONS,
   });
@@ -131,6 +135,11 @@ export function parseTrainArgs(args: readonly string[]): {
   if (values.dtype !== undefined) options.dtype = values.dtype;
   if (values["truncation-mode"] !== undefined) options.truncationMode = values["truncation-mode"];
   if (values.order !== undefined) options.order = values.order;
+  if (parsed.recompute === true && parsed["no-recompute"] === true) {
+    throw new TrainConfigError("--recompute", "--no-recompute", "one of --recompute and --no-recompute");
+  }
+  if (parsed.recompute === true) options.recompute = true;
+  if (parsed["no-recompute"] === true) options.recompute = false;
   const device = values.device;
   if (device !== undefined) {
     if (!(DEVICES as readonly string[]).includes(device)) {

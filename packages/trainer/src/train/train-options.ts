@@ -79,6 +79,12 @@ export interface TrainConfig {
    * weights stay frozen, checkpoints hold the adapter in PEFT's format, the reference is the base model.
    */
   lora: LoraConfig | null;
+  /**
+   * Activation recomputation per decoder layer (bit-for-bit the same results, less memory, about one more
+   * forward pass of time): `"auto"` (default) turns it on when a micro-batch holds ≥ 1024 tokens
+   * (rows × typical padded length), `true`/`false` always/never.
+   */
+  recompute: boolean | "auto";
 }
 
 /**

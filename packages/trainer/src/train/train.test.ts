@@ -136,6 +136,40 @@ describe("train", () => {
     expect(moved).toBeGreaterThan(1e-3);
   }, 60_000);
 
+  it("recomputation on or off trains to bit-for-bit the same weights", async () => {
+    const run = (recompute: boolean) =>
+      train({
+        model: setup.modelDir,
+        data: setup.dataFile,
+        out: join(dir, `recompute-${recompute}`),
+        cacheDir: join(dir, "cache"),
+        epochs: 1,
+        batchSize: 4,
+        evalFraction: 0,
+        lr: 1e-2,
+        recompute,
+        progress: quiet,
+      });
+    const [on, off] = [await run(true), await run(false)];
+    const [a, b] = await Promise.all(
+      [on, off].map(async (s) => loadPretrainedModel(s.checkpoints.at(-1) as string)),
+    );
+    const initial = await loadPretrainedModel(setup.modelDir);
+    let moved = 0;
+    for (const [name, t] of a.weights) {
+      expect(Array.from(t.data), name).toEqual(Array.from(b.weights.get(name)?.data ?? []));
+      const w0 = initial.weights.get(name)?.data as Float32Array;
+      t.data.forEach((v, i) => {
+        moved = Math.max(moved, Math.abs(Number(v) - (w0[i] as number)));
+      });
+    }
+    expect(moved).toBeGreaterThan(1e-4);
+    const state = JSON.parse(
+      await readFile(join(on.checkpoints.at(-1) as string, "trainer_state.json"), "utf8"),
+    ) as { config: { recompute: unknown } };
+    expect(state.config.recompute).toBe(true);
+  }, 60_000);
+
   it("asking for CUDA either trains or says how to install the CUDA provider", async () => {
     const outcome = await train({
       model: setup.modelDir,

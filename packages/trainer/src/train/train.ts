@@ -26,6 +26,7 @@ import { type EvalMetrics, evaluatePairs } from "../report/evaluate-pairs.js";
 import { evaluateUnpaired } from "../report/evaluate-unpaired.js";
 import { MetricsLog } from "../report/metrics-log.js";
 import { writeMetricPlots } from "../report/write-plots.js";
+import { recomputeFor } from "../train-step/recompute-by-default.js";
 import { TrainConfigError } from "../train-step/train-config-error.js";
 import {
   type TrainStepResult,
@@ -258,6 +259,12 @@ async function trainLocked(
     // The dense layers' form follows the data: short sequences train faster with one Gemm per layer.
     expectedSequenceLength: typicalBatchLength(pairs),
     ...(config.lora === null || adapters === undefined ? {} : { lora: config.lora, adapters }),
+    // Old checkpoints' configs have no `recompute`: "auto".
+    recompute: recomputeFor(
+      config.recompute ?? "auto",
+      (loss.kind === "paired" || loss.usesKl ? 2 : 1) * config.microBatchSize,
+      typicalBatchLength(pairs),
+    ),
   };
   const session = await TrainStepSession.create(resume?.model ?? base, sessionConfig).catch((e) => {
     throw explainProviderFailure(e, sessionOptions);
