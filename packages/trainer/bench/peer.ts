@@ -12,7 +12,8 @@
  *
  * Options: `--sizes small|all|NAME,…` (names below), `--rounds N` (default 3), `--threads N` (PyTorch's
  * `set_num_threads`, default 2), `--std S` (weights' std, default createTinyModel's 0.2, as `pnpm bench`),
- * `--no-rss` (skip the peak-RSS processes), `--lora` (issue 23: train a LoRA adapter instead, r 16, alpha 32, every
+ * `--no-rss` (skip the peak-RSS processes), `--recompute on|off` (our activation recomputation; default as `apo
+ * train` decides it: on from 1024 tokens per run), `--lora` (issue 23: train a LoRA adapter instead, r 16, alpha 32, every
  * linear layer; the parent saves one adapter, PEFT's init with seed 0, into the model folder, and both sides load
  * it: ours with loadLoraAdapter into TrainStepSession, PyTorch with PEFT's PeftModel.from_pretrained; the forward
  * column is then the reference log-probs, the base model's, PyTorch's under `disable_adapter()`; the step clips
@@ -60,6 +61,7 @@ import {
 } from "../src/index.js";
 import type { WeightMap } from "../src/safetensors/tensor.js";
 import { trainCommand } from "../src/train/train-command.js";
+import { recomputeFor } from "../src/train-step/recompute-by-default.js";
 import { LLAMA_9_9M, type ModelShape, mulberry32Ids, SMOLLM_135M } from "./bench-shapes.js";
 import { pairedMedianRatio } from "./interleaved.js";
 import { PeerWorker } from "./peer-worker.js";
@@ -92,13 +94,18 @@ const LORA: LoraConfig = { r: 16, alpha: 32, targets: ["all-linear"] };
 /** Where the parent saves the adapter both sides start from (inside the model folder). */
 const ADAPTER_DIR = "adapter";
 
-/** The step of both sides; with `adapters`, a LoRA step over the adapters only (the base frozen). */
-const STEP_OPTIONS = (seq: number, adapters?: WeightMap): TrainStepSessionOptions => ({
+/**
+ * The step of both sides; with `adapters`, a LoRA step over the adapters only (the base frozen). Ours
+ * recomputes activations as `apo train` decides it (`recomputeFor`: on from 1024 tokens per run) unless
+ * `--recompute on|off` says otherwise.
+ */
+const STEP_OPTIONS = (batch: PackedBatch, env: Env, adapters?: WeightMap): TrainStepSessionOptions => ({
   loss: "apo_zero",
   lossParams: { beta: BETA },
   optimizer: "rmsprop",
   maxGradNorm: MAX_GRAD_NORM,
-  expectedSequenceLength: seq,
+  expectedSequenceLength: batch.seq,
+  recompute: recomputeFor(env.recompute, batch.batch, batch.seq),
   ...(adapters === undefined ? {} : { lora: LORA, adapters }),
 });
 
@@ -198,6 +205,8 @@ interface Env {
   readonly rounds: number;
   readonly python: string;
   readonly threads: number;
+  /** `--recompute on|off` (default auto, as `apo train`). */
+  readonly recompute: boolean | "auto";
 }
 
 async function timingChild(env: Env): Promise<TimingResult> {
@@ -218,7 +227,7 @@ async function timingChild(env: Env): Promise<TimingResult> {
     const forward = await LogProbSession.create(model);
     const trainer = await TrainStepSession.create(
       model,
-      STEP_OPTIONS(batch.seq, await adaptersOf(env, model)),
+      STEP_OPTIONS(batch, env, await adaptersOf(env, model)),
     );
 
     // First calls: the agreement checks, and each side's warm-up.
@@ -284,7 +293,10 @@ async function oursRssChild(env: Env): Promise<{ maxRssMiB: number }> {
     JSON.parse(await readFile(join(env.dir, "rows.json"), "utf8")) as PackedRowsJson,
   );
   const model = await loadPretrainedModel(env.dir);
-  const trainer = await TrainStepSession.create(model, STEP_OPTIONS(batch.seq, await adaptersOf(env, model)));
+  const trainer = await TrainStepSession.create(
+    model,
+    STEP_OPTIONS(batch, env, await adaptersOf(env, model)),
+  );
   const reference = (await trainer.step(batch, new Float64Array(batch.batch), 0)).policyLogp;
   for (let i = 0; i < 2; i++) await trainer.step(batch, reference, LR);
   await trainer.release();
@@ -462,6 +474,10 @@ async function main(): Promise<void> {
   // then stalls each region, which slows PyTorch far more than onnxruntime: loaded runs flatter us.
   const passive = process.argv.includes("--torch-passive");
   const lora = process.argv.includes("--lora");
+  const recomputeFlag = option("--recompute");
+  const recompute = recomputeFlag === undefined ? "auto" : recomputeFlag === "on";
+  if (recomputeFlag !== undefined && recomputeFlag !== "on" && recomputeFlag !== "off")
+    throw new Error(`--recompute must be on or off, got ${recomputeFlag}`);
   if (passive) process.env.OMP_WAIT_POLICY = "PASSIVE";
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`--rounds must be an integer ≥ 1, got ${rounds}`);
@@ -494,7 +510,7 @@ async function main(): Promise<void> {
         const weights = initLoraWeights(model, LORA, 0);
         await saveLoraAdapter(join(dir, ADAPTER_DIR), { config: LORA, weights, model, baseModel: dir });
       }
-      const env: Env = { dir, lora, rounds, python, threads };
+      const env: Env = { dir, lora, rounds, python, threads, recompute };
       process.stderr.write(`${size.label}: ${rounds} alternating rounds\n`);
       const t = runChild<TimingResult>("timing", env);
       versions = t.versions;
@@ -540,6 +556,7 @@ async function main(): Promise<void> {
   console.log(
     `peer bench: ours (onnxruntime-node, ${availableParallelism()} CPUs) vs PyTorch (${versions}, eager, SDPA` +
       `${passive ? ", OMP_WAIT_POLICY=PASSIVE" : ""}${lora ? `, LoRA r ${LORA.r} α ${LORA.alpha} all-linear (PyTorch: PEFT, adapter off for the forward)` : ""}), ` +
+      `ours with recomputation ${recompute === "auto" ? "as apo train decides (on from 1024 tokens per run)" : recompute ? "on" : "off"}; ` +
       `APO-zero β ${BETA} + clipping ${MAX_GRAD_NORM} + RMSprop lr ${LR}, reference = initial policy; ` +
       `fastest of ${rounds} alternating round${rounds > 1 ? "s" : ""}`,
   );

@@ -156,8 +156,10 @@ describe("train", () => {
     );
     const initial = await loadPretrainedModel(setup.modelDir);
     let moved = 0;
-    for (const [name, t] of a.weights) {
-      expect(Array.from(t.data), name).toEqual(Array.from(b.weights.get(name)?.data ?? []));
+    for (const [name, t] of a?.weights ?? []) {
+      expect(Array.from(t.data as Float32Array), name).toEqual(
+        Array.from((b?.weights.get(name)?.data ?? []) as Float32Array),
+      );
       const w0 = initial.weights.get(name)?.data as Float32Array;
       t.data.forEach((v, i) => {
         moved = Math.max(moved, Math.abs(Number(v) - (w0[i] as number)));
