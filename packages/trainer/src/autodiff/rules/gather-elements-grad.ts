@@ -1,4 +1,5 @@
 import type { GradientRule } from "../gradient-rule.js";
+import { fusedLogSoftmaxGatherGrad } from "./fused-log-softmax-gather.js";
 import { normalizeIndices } from "./gather-grad.js";
 
 /**
@@ -7,6 +8,8 @@ import { normalizeIndices } from "./gather-grad.js";
  * ```text
  * y = x[idx] along axis    dx = ScatterElements(0, idx, dy, axis, reduction = add)
  * ```
+ * One pick per row of a LogSoftmax read only here (token log-probs) takes the fused form
+ * {@link fusedLogSoftmaxGatherGrad}, which also covers the LogSoftmax.
  *
  * @example
  * ```ts
@@ -17,6 +20,8 @@ export const gatherElementsGrad: GradientRule = {
   opType: "GatherElements",
   gradient: (ctx) => {
     const { g } = ctx;
+    const fused = fusedLogSoftmaxGatherGrad(ctx);
+    if (fused !== undefined) return fused;
     ctx.requireOpset(16, 'ScatterElements with reduction="add"');
     const x = ctx.input(0);
     const raw = ctx.intAttr("axis", 0);
