@@ -46,14 +46,27 @@ export function emitCompletionLogProbs(
   return g.scoped("logprob", () => {
     const [zero, one, end, axis] = [g.int64s([0]), g.int64s([1]), g.int64s([-1]), g.int64s([1])];
     const big = g.int64s([Number.MAX_SAFE_INTEGER]);
-    // Logits at 0…T−2 predict the tokens at 1…T−1.
-    const predicting = g.op("Slice", [logits, zero, end, axis]);
-    const logSoftmax = g.op("LogSoftmax", [predicting], { axis: -1 });
-    const targets = g.op("Unsqueeze", [g.op("Slice", [inputIds, one, big, axis]), g.int64s([-1])]);
-    const picked = g.op("Squeeze", [
+    // Logits at 0…T−2 predict the tokens at 1…T−1. The log-softmax and the picks run over all T positions
+    // (the ids rotated left by one: the last position picks the first token, a stand-in) and only the
+    // [B, T] picks are sliced to 0…T−2: no [B, T − 1, V] copy of the logits, nor its Pad in a backward.
+    // The last position's gradient is then 0, so the LM head's weight gradient sums the same rows as when
+    // the logits were sliced, in the same order: the same rounding.
+    const logSoftmax = g.op("LogSoftmax", [logits], { axis: -1 });
+    const [next, first] = [
+      g.op("Slice", [inputIds, one, big, axis]),
+      g.op("Slice", [inputIds, zero, one, axis]),
+    ];
+    const rotated = g.op("Concat", [next, first], { axis: 1 });
+    // [B, T] like the ids (the builder cannot add up the sliced lengths): the picks then provably share
+    // the log-softmax's leading axes, which its fused gradient needs.
+    const idsType = g.typeOf(inputIds);
+    if (idsType !== undefined) g.setType(rotated, idsType);
+    const targets = g.op("Unsqueeze", [rotated, g.int64s([-1])]);
+    const everyPick = g.op("Squeeze", [
       g.op("GatherElements", [logSoftmax, targets], { axis: -1 }),
       g.int64s([-1]),
     ]);
+    const picked = g.op("Slice", [everyPick, zero, end, axis]);
     const mask = g.op("Mul", [
       g.cast(g.op("Slice", [completionMask, one, big, axis]), dtype),
       g.cast(g.op("Slice", [attentionMask, one, big, axis]), dtype),
