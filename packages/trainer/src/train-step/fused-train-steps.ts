@@ -68,7 +68,8 @@ export function buildFusedTrainSteps(
   pretrained: PretrainedModel,
   options: Omit<TrainStepOptions, "accumulate"> = {},
 ): FusedTrainStepsArtifact {
-  const single = buildTrainStep(pretrained, { ...options, accumulate: false });
+  // The loop carries the weights and state through the body: the update stays in it (no separateUpdate).
+  const single = buildTrainStep(pretrained, { ...options, accumulate: false, separateUpdate: false });
   if (single.loss.kind !== "paired") {
     throw new TrainConfigError("loss", single.loss.name, "a paired loss (fused steps take no labels yet)");
   }

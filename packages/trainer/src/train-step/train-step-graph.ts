@@ -37,6 +37,12 @@ export const accumulatedInputName = (weight: string): string => `accumulated/${w
 export const accumulatedOutputName = (weight: string): string => `accumulated_out/${weight}`;
 /** Graph output name of a weight's updated optimizer state slot. */
 export const updatedStateName = (slot: string, weight: string): string => `updated_state/${slot}/${weight}`;
+/**
+ * Graph output name of a weight's clipped gradient ĝ = ∇ · clip in the `separateUpdate` form, the value the
+ * in-graph optimizer reads (`clipped_grad/<weight>`).
+ * @example clippedGradName("lm_head.weight"); // "clipped_grad/lm_head.weight"
+ */
+export const clippedGradName = (weight: string): string => `clipped_grad/${weight}`;
 
 /** What the training step computes: loss, optimizer, clipping, precision. */
 export interface TrainStepOptions {
@@ -81,6 +87,15 @@ export interface TrainStepOptions {
    * one more forward pass of time. Values are bit-for-bit the same.
    */
   recompute?: boolean;
+  /**
+   * Leave the optimizer out of the graph (default false; full fine-tuning without `accumulate` or `lora`
+   * only, else a `TrainConfigError`): no `state/*` inputs and no `updated*` outputs; instead each weight's
+   * clipped gradient ĝ (the exact tensor the in-graph optimizer would read) is the output
+   * `clippedGradName(w)`, and the update θ', state' = optimizer(θ, ĝ, state, lr, step) is run by the graph
+   * of `buildUpdateGraph`. Then no weight- or state-sized output is allocated by the step; the `lr` and
+   * `step` inputs stay (unused) so both forms are fed alike.
+   */
+  separateUpdate?: boolean;
 }
 
 /** A built training-step graph and the facts needed to feed it. */
@@ -92,6 +107,8 @@ export interface TrainStepArtifact {
   stateSlots: readonly string[];
   /** Whether the graph is the gradient-accumulation form. */
   accumulate: boolean;
+  /** Whether the optimizer is left out (`TrainStepOptions.separateUpdate`): outputs `clippedGradName(w)`. */
+  separateUpdate: boolean;
   loss: PairedLossDefinition | UnpairedLossDefinition;
   lossParams: Record<string, number>;
   optimizer: OptimizerDefinition;
@@ -122,6 +139,7 @@ export interface TrainStepArtifact {
  * ```
  *
  * With `lora`, θ is the adapters' A and B only (the base weights are initializers), as PEFT + TRL train.
+ * With `separateUpdate`, the graph stops at ĝ (outputs `clippedGradName(w)`, no state inputs).
  * @example
  * ```ts
  * const artifact = buildTrainStep(model, { loss: "apo_zero", optimizer: "rmsprop" });
@@ -150,6 +168,15 @@ export function buildTrainStep(
 
   const lora = options.lora;
   if (lora !== undefined) validateLoraConfig(lora);
+  const accumulate = options.accumulate ?? false;
+  const separateUpdate = options.separateUpdate ?? false;
+  if (separateUpdate && (accumulate || lora !== undefined)) {
+    throw new TrainConfigError(
+      "separateUpdate",
+      true,
+      `false with ${accumulate ? "accumulate" : "lora"} (the separate update is for full fine-tuning without accumulation)`,
+    );
+  }
 
   const g = new GraphBuilder({ name: `train_step_${definition.name}_${optimizer.name}` });
   const { logp, tokens } = emitCompletionLogProbs(g, pretrained, {
@@ -179,7 +206,6 @@ export function buildTrainStep(
     seed,
     ...(options.recompute === true ? { recompute: decoderLayerOf } : {}),
   });
-  const accumulate = options.accumulate ?? false;
   const grads = new Map(raw);
   if (accumulate) {
     const steps = g.input(TRAIN_STEP_IO.accumulationSteps, dtype, []);
@@ -202,6 +228,11 @@ export function buildTrainStep(
 
   const slots = optimizer.stateNames(optimizerConfig);
   for (const w of weights) {
+    if (separateUpdate) {
+      // The Mul itself is the output (an Identity after it could be a copy of every gradient).
+      g.output(g.op("Mul", [grads.get(w) as string, clip], {}, { outputs: [clippedGradName(w)] }));
+      continue;
+    }
     const shape = g.typeOf(w)?.shape;
     const state = Object.fromEntries(
       slots.map((slot) => [slot, g.input(stateInputName(slot, w), dtype, shape ?? [])] as const),
@@ -227,6 +258,7 @@ export function buildTrainStep(
     weights,
     stateSlots: slots,
     accumulate,
+    separateUpdate,
     loss: definition,
     lossParams,
     optimizer,

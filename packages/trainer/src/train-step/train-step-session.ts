@@ -13,6 +13,7 @@ import {
   accumulatedInputName,
   accumulatedOutputName,
   buildTrainStep,
+  clippedGradName,
   stateInputName,
   TRAIN_STEP_IO,
   type TrainStepArtifact,
@@ -21,6 +22,7 @@ import {
   updatedWeightName,
 } from "./train-step-graph.js";
 import { type FloatArray, floatTensor, floatValues, initialTrainingState } from "./training-state.js";
+import { UpdateSession } from "./update-session.js";
 
 /** What one optimizer step reports. */
 export interface TrainStepResult {
@@ -52,7 +54,14 @@ export interface MicroBatch {
 }
 
 /** Options of {@link TrainStepSession.create}. */
-export interface TrainStepSessionOptions extends Omit<TrainStepOptions, "accumulate"> {
+export interface TrainStepSessionOptions extends Omit<TrainStepOptions, "accumulate" | "separateUpdate"> {
+  /**
+   * Run the optimizer update as its own small graph after the training graph, weight by weight and in place
+   * (`TrainStepOptions.separateUpdate`, `UpdateSession`). Default: on for full fine-tuning without
+   * accumulation (no weight- or state-sized outputs, nor copies of them, at the end of a step), off for
+   * LoRA and accumulation, where `true` is a `TrainConfigError`. Results are bit-for-bit the same.
+   */
+  separateUpdate?: boolean;
   /**
    * Micro-batches per optimizer step (default 1). Above 1 the session uses the accumulation form of the
    * graph: {@link TrainStepSession.stepAccumulated} sums the gradients of its micro-batches and applies one
@@ -70,7 +79,10 @@ export interface TrainStepSessionOptions extends Omit<TrainStepOptions, "accumul
 
 /**
  * A training-step graph opened in onnxruntime-node, with the weights and optimizer state it carries from
- * step to step. Each {@link step} runs forward, loss, backward, clipping and the update in one `run()`.
+ * step to step. Each {@link step} runs forward, loss, backward and clipping in one `run()`, then the update:
+ * for full fine-tuning without accumulation an {@link UpdateSession} writes it into the weight and state
+ * arrays in place (`separateUpdate`); for LoRA and accumulation it is in the same `run()`, and the weights
+ * and state maps then get the run's new arrays.
  *
  * @example
  * ```ts
@@ -88,16 +100,20 @@ export class TrainStepSession {
   /** Optimizer steps taken so far. */
   steps = 0;
   readonly #session: InferenceSession;
+  /** The optimizer update's own session, with `artifact.separateUpdate`. */
+  readonly #update: UpdateSession | undefined;
   readonly #shapes: Map<string, readonly number[]>;
 
   private constructor(
     artifact: TrainStepArtifact,
     session: InferenceSession,
+    update: UpdateSession | undefined,
     pretrained: PretrainedModel,
     adapters: WeightMap | undefined,
   ) {
     this.artifact = artifact;
     this.#session = session;
+    this.#update = update;
     const initial = initialTrainingState(artifact, pretrained, adapters);
     this.weights = initial.weights;
     this.state = initial.state;
@@ -112,17 +128,29 @@ export class TrainStepSession {
     const steps = options.accumulationSteps ?? 1;
     if (!Number.isInteger(steps) || steps < 1)
       throw new TrainConfigError("accumulationSteps", steps, "an integer ≥ 1");
-    const artifact = buildTrainStep(pretrained, { ...options, accumulate: steps > 1 });
+    const separateUpdate = options.separateUpdate ?? (steps === 1 && options.lora === undefined);
+    const artifact = buildTrainStep(pretrained, { ...options, accumulate: steps > 1, separateUpdate });
     // LoRA: the frozen base weights are not pre-packed (see loraSessionOptions).
     const sessionOptions =
       artifact.lora === undefined ? options.sessionOptions : loraSessionOptions(options.sessionOptions);
     const session = await openTrainingSession(artifact.model, artifact.dtype, sessionOptions);
+    const update = separateUpdate
+      ? await UpdateSession.open(
+          artifact.optimizer,
+          artifact.optimizerConfig,
+          artifact.dtype,
+          options.sessionOptions,
+        ).catch(async (e: unknown) => {
+          await session.release();
+          throw e;
+        })
+      : undefined;
     const adapters =
       options.adapters ??
       (artifact.lora === undefined
         ? undefined
         : initLoraWeights(pretrained, artifact.lora, 0, artifact.dtype));
-    return new TrainStepSession(artifact, session, pretrained, adapters);
+    return new TrainStepSession(artifact, session, update, pretrained, adapters);
   }
 
   #tensor(data: FloatArray, dims: readonly number[]): OrtTensor {
@@ -231,17 +259,29 @@ export class TrainStepSession {
       if (accumulation !== undefined) {
         feeds[accumulatedInputName(name)] = this.#tensor(accumulation.sums.get(name) as FloatArray, shape);
       }
+      if (this.#update !== undefined) continue;
       for (const slot of this.artifact.stateSlots) {
         const key = stateInputName(slot, name);
         feeds[key] = this.#tensor(this.state.get(key) as FloatArray, shape);
       }
     }
-    const out = await this.#session.run(feeds);
+    // A mutable copy of the outputs, so each gradient can be dropped once applied.
+    const out: Record<string, OrtTensor | undefined> = { ...(await this.#session.run(feeds)) };
     const read = (name: string) => out[name]?.data as FloatArray;
     if (accumulation !== undefined) {
       for (const name of this.weights.keys()) accumulation.sums.set(name, read(accumulatedOutputName(name)));
     }
-    if (lr !== 0) {
+    if (lr !== 0 && this.#update !== undefined) {
+      for (const [name, weight] of this.weights) {
+        const key = clippedGradName(name);
+        const state = this.artifact.stateSlots.map(
+          (s) => this.state.get(stateInputName(s, name)) as FloatArray,
+        );
+        await this.#update.apply(weight, read(key), state, lr, this.steps + 1);
+        out[key] = undefined; // this gradient's copy may be collected now
+      }
+      this.steps += 1;
+    } else if (lr !== 0) {
       for (const name of this.weights.keys()) {
         this.weights.set(name, read(updatedWeightName(name)));
         for (const slot of this.artifact.stateSlots) {
@@ -259,9 +299,10 @@ export class TrainStepSession {
     };
   }
 
-  /** Release the onnxruntime session. */
+  /** Release the onnxruntime sessions. */
   async release(): Promise<void> {
     await this.#session.release();
+    await this.#update?.release();
   }
 }
 
