@@ -4,7 +4,7 @@
  * heads, vocab 49152, tied), P pairs × T tokens, RMSProp, reference = policy.
  *
  * Run: `tsx --conditions=@apo-clair/source bench/lora-memory.ts --lora|--full [--pairs 2] [--seq 512] [--r 16]
- * [--no-arena] [--prepack] [--recompute]`
+ * [--no-arena] [--prepack] [--recompute] [--stages]`
  * (the LoRA run wraps all linear layers). Prints one JSON line:
  * { mode, maxRssMiB, stepMs[], trainable, boundaryBytesPerStep }.
  *
@@ -57,7 +57,14 @@ try {
     "--seq",
     `${seq}`,
   ]);
+  const stages: Record<string, number> = {};
+  // `--stages`: RSS now / peak after each stage, on stderr.
+  const mark = (name: string) => {
+    stages[name] = Math.round(process.memoryUsage().rss / 2 ** 20);
+    stages[`${name} (peak)`] = Math.round(process.resourceUsage().maxRSS / 1024);
+  };
   const model = await loadPretrainedModel(dir);
+  mark("loaded");
   const vocab = model.config.vocabSize;
   const batch = randomPairBatch(vocab, pairs, seq);
   const config = { r, alpha: 2 * r, targets: ["all-linear"] };
@@ -74,13 +81,19 @@ try {
     },
     ...(lora ? { lora: config, adapters: initLoraWeights(model, config, 0) } : {}),
   });
+  // `--gc` (with NODE_OPTIONS=--expose-gc): collect the encoded graph's bytes before the first step.
+  if (process.argv.includes("--gc")) (globalThis as { gc?: () => void }).gc?.();
+  mark("session");
   const reference = (await trainer.step(batch, new Float64Array(batch.batch), 0)).policyLogp;
+  mark("reference");
   const stepMs: number[] = [];
   for (let i = 0; i < 2; i++) {
     const t = performance.now();
     await trainer.step(batch, reference, 1e-4);
     stepMs.push(Math.round(performance.now() - t));
+    mark(`step ${i + 1}`);
   }
+  if (process.argv.includes("--stages")) process.stderr.write(`${JSON.stringify(stages)}\n`);
   let trainable = 0;
   for (const w of trainer.weights.values()) trainable += w.length;
   const stateBytes = [...trainer.state.values()].reduce((n, s) => n + s.byteLength, 0);

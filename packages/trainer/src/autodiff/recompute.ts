@@ -1,6 +1,6 @@
 import type { GraphBuilder } from "../onnx/builder.js";
 import { isFloatType } from "../onnx/dtype.js";
-import type { Dim, Node } from "../onnx/types.js";
+import type { Node } from "../onnx/types.js";
 
 /**
  * Names the recomputation segment a forward node belongs to (e.g. its decoder layer), or undefined for
@@ -30,9 +30,6 @@ export interface RecomputeReport {
   readonly segments: readonly { segment: string; nodes: number; released: readonly string[] }[];
 }
 
-const sameShape = (a: readonly Dim[] | undefined, b: readonly Dim[] | undefined): boolean =>
-  a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d !== null && d === b[i]);
-
 const hasSubgraph = (node: Node): boolean =>
   Object.values(node.attributes).some((a) => a.type === "graph" || a.type === "graphs");
 
@@ -43,15 +40,15 @@ const hasSubgraph = (node: Node): boolean =>
  * only x (the segment's checkpoint) and each segment's activations live only during its own backward.
  *
  * ```text
- * x̃      = Expand(x, Shape(∂L/∂y))          (y: S's output; the same values as x, but a data dependency
- *                                             that makes the copy run once the backward reaches S)
+ * x̃      = Expand(x, max(min(Shape(∂L/∂y)[0:1], 1), 1))   (y: S's output; the same values as x, but a
+ *                                             data dependency that makes the copy run once the backward reaches S)
  * ṽ      = S's ops replayed on x̃             (only those the backward reads, and what they need)
  * backward reads ṽ instead of v               (v is then freed during the forward)
  * ```
  *
  * x is an input of S produced by another forward node and read by no other segment (the residual
- * stream); values S computes from weights alone are kept as before. A segment with none, with a
- * subgraph, or whose output has no gradient is left alone. Values are bit-for-bit those of the plain
+ * stream; x must have rank ≥ 1); values S computes from weights alone are kept as before. A segment
+ * with none, with a subgraph, or whose output has no gradient is left alone. Values are bit-for-bit those of the plain
  * graph (the same ops on the same inputs).
  *
  * @example
@@ -113,8 +110,6 @@ export function recomputeSegments(g: GraphBuilder, input: RecomputeInput): Recom
     const gradients = outputs.map((o) => ({ o, grad: gradientOf(o) })).filter((x) => x.grad !== undefined);
     const anchor = gradients[0];
     if (gated.size === 0 || anchor === undefined) continue;
-    const anchorShape = g.typeOf(anchor.o)?.shape;
-    if (![...gated].every((x) => sameShape(g.typeOf(x)?.shape, anchorShape))) continue;
 
     const dependent = new Set<string>(gated);
     const dependentNodes: Node[] = [];
@@ -140,8 +135,16 @@ export function recomputeSegments(g: GraphBuilder, input: RecomputeInput): Recom
 
     const local = new Map<string, string>();
     g.scoped(`recompute/${key}`, () => {
-      const shape = g.op("Shape", [anchor.grad as string]);
-      for (const x of gated) local.set(x, g.op("Expand", [x, shape]));
+      // [1], computed from the gradient's shape (never from its values, so NaNs cannot leak in) in a way
+      // onnxruntime cannot fold: Expand(x, [1]) is x, but only once the gradient exists.
+      const dim = g.op("Slice", [g.op("Shape", [anchor.grad as string]), g.int64s([0]), g.int64s([1])]);
+      const one = g.op("Max", [g.op("Min", [dim, g.int64s([1])]), g.int64s([1])]);
+      for (const x of gated) {
+        const copy = g.op("Expand", [x, one]);
+        const t = g.typeOf(x);
+        if (t !== undefined) g.setType(copy, t);
+        local.set(x, copy);
+      }
       for (const node of replay) {
         const outs = g.opN(
           node.opType,
