@@ -1,10 +1,12 @@
 import { familyOf } from "../models/family-of.js";
 import { declareForwardInputs } from "../models/forward-inputs.js";
+import { expectedSequenceLength } from "../models/graph-helpers.js";
 import { addModelWeights, type WeightOptions } from "../models/model-weights.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import { GraphBuilder as Builder } from "../onnx/builder.js";
 import type { Model } from "../onnx/types.js";
+import { emitTargetLogProbs, headChunkCount } from "./chunked-head.js";
 
 /** Names of the log-prob graph's inputs and outputs. */
 export const LOG_PROB_IO = {
@@ -42,7 +44,11 @@ export function emitCompletionLogProbs(
   const completionMask = g.input(LOG_PROB_IO.completionMask, "int64", ["batch", "seq"]);
   const weight = addModelWeights(g, model, options);
   const names = new Set(model.weights.keys());
-  const logits = familyOf(model.config).buildLogits(g, model.config, weight, forward, names);
+  const { hidden, head } = familyOf(model.config).buildHidden(g, model.config, weight, forward, names);
+  const chunks = headChunkCount(
+    expectedSequenceLength(g) ?? model.config.maxPositions,
+    model.config.vocabSize,
+  );
   return g.scoped("logprob", () => {
     const [zero, one, end, axis] = [g.int64s([0]), g.int64s([1]), g.int64s([-1]), g.int64s([1])];
     const big = g.int64s([Number.MAX_SAFE_INTEGER]);
@@ -50,8 +56,8 @@ export function emitCompletionLogProbs(
     // (the ids rotated left by one: the last position picks the first token, a stand-in) and only the
     // [B, T] picks are sliced to 0…T−2: no [B, T − 1, V] copy of the logits, nor its Pad in a backward.
     // The last position's gradient is then 0, so the LM head's weight gradient sums the same rows as when
-    // the logits were sliced, in the same order: the same rounding.
-    const logSoftmax = g.op("LogSoftmax", [logits], { axis: -1 });
+    // the logits were sliced, in the same order: the same rounding. Long rows over a large vocabulary take
+    // the head in chunks of positions (`emitTargetLogProbs`), so the [B, T, V] logits are never whole.
     const [next, first] = [
       g.op("Slice", [inputIds, one, big, axis]),
       g.op("Slice", [inputIds, zero, one, axis]),
@@ -61,11 +67,7 @@ export function emitCompletionLogProbs(
     // the log-softmax's leading axes, which its fused gradient needs.
     const idsType = g.typeOf(inputIds);
     if (idsType !== undefined) g.setType(rotated, idsType);
-    const targets = g.op("Unsqueeze", [rotated, g.int64s([-1])]);
-    const everyPick = g.op("Squeeze", [
-      g.op("GatherElements", [logSoftmax, targets], { axis: -1 }),
-      g.int64s([-1]),
-    ]);
+    const everyPick = emitTargetLogProbs(g, hidden, head, rotated, chunks);
     const picked = g.op("Slice", [everyPick, zero, end, axis]);
     const mask = g.op("Mul", [
       g.cast(g.op("Slice", [completionMask, one, big, axis]), dtype),

@@ -113,6 +113,18 @@ export interface ModelFamily<C extends ModelConfig = ModelConfig> {
     inputs: ForwardInputs,
     names: ReadonlySet<string>,
   ): string;
+  /**
+   * The same forward up to the LM head: the final-normed hidden states [B, T, hidden] and the LM head's
+   * weight [V, hidden] (the embeddings when tied), so that `buildLogits` is `linear(g, hidden, head)` and
+   * a caller can apply the head to slices of `hidden` (the log-prob graph's chunked head).
+   */
+  buildHidden(
+    g: GraphBuilder,
+    config: C,
+    weight: (name: string) => string,
+    inputs: ForwardInputs,
+    names: ReadonlySet<string>,
+  ): { hidden: string; head: string };
   /** The forward with a key/value cache that generation decodes with. */
   readonly cached: CachedForward<C>;
   /** A `config.json` object for a tiny model of this family. */

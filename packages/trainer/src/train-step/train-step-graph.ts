@@ -1,6 +1,7 @@
 import { getLoss, type PairedLossDefinition, type UnpairedLossDefinition } from "@apo/losses/define";
 import { addGradients } from "../autodiff/gradient.js";
 import { emitCompletionLogProbs } from "../logprobs/build-log-prob-graph.js";
+import { headChunkOf } from "../logprobs/chunked-head.js";
 import { type LoraConfig, loraAName, loraBName, validateLoraConfig } from "../lora/lora-config.js";
 import { loraModules } from "../lora/lora-modules.js";
 import { decoderLayerOf } from "../models/decoder-layer-of.js";
@@ -8,7 +9,7 @@ import { familyOf } from "../models/family-of.js";
 import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { GraphBuilder } from "../onnx/builder.js";
-import type { Model } from "../onnx/types.js";
+import type { Model, Node } from "../onnx/types.js";
 import { emitObjective } from "./emit-objective.js";
 import { OPTIMIZERS, type OptimizerName } from "./optimizers/index.js";
 import type { OptimizerDefinition } from "./optimizers/optimizer-definition.js";
@@ -204,7 +205,10 @@ export function buildTrainStep(
     loss: logp,
     wrt: weights,
     seed,
-    ...(options.recompute === true ? { recompute: decoderLayerOf } : {}),
+    // Recomputed: each decoder layer and each chunk of a chunked log-prob head.
+    ...(options.recompute === true
+      ? { recompute: (node: Node) => decoderLayerOf(node) ?? headChunkOf(node) }
+      : {}),
   });
   const grads = new Map(raw);
   if (accumulate) {

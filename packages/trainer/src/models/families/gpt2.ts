@@ -92,9 +92,21 @@ function gpt2Head(
   names: ReadonlySet<string>,
   hidden: string,
 ): string {
+  const { hidden: final, head } = gpt2Final(g, config, weight, names, hidden);
+  return linear(g, final, head);
+}
+
+/** The final LayerNorm (`ln_f`) of the decoder's output and the LM head's weight (the tied `wte`). */
+function gpt2Final(
+  g: GraphBuilder,
+  config: Gpt2Config,
+  weight: (name: string) => string,
+  names: ReadonlySet<string>,
+  hidden: string,
+): { hidden: string; head: string } {
   const p = prefixOf(names);
   const w = (name: string) => weight(p + name);
-  return linear(g, layerNorm(g, config, w, hidden, "ln_f"), w("wte.weight"));
+  return { hidden: layerNorm(g, config, w, hidden, "ln_f"), head: w("wte.weight") };
 }
 
 /** LayerNormalization with the `<name>.weight` and `<name>.bias` of a GPT-2 checkpoint. */
@@ -159,6 +171,10 @@ export const gpt2: ModelFamily<Gpt2Config> = {
 
   buildLogits(g, config, weight, inputs: ForwardInputs, names): string {
     return gpt2Head(g, config, weight, names, gpt2Decoder(g, config, weight, inputs, names));
+  },
+
+  buildHidden(g, config, weight, inputs: ForwardInputs, names) {
+    return gpt2Final(g, config, weight, names, gpt2Decoder(g, config, weight, inputs, names));
   },
 
   cached: {

@@ -125,8 +125,22 @@ function llamaHead(
   hidden: string,
   dtype: FloatType,
 ): string {
-  const final = rmsNorm(g, hidden, weight("model.norm.weight"), config.rmsNormEps, dtype);
-  return linear(g, final, weight(config.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"));
+  const { hidden: final, head } = llamaFinal(g, config, weight, hidden, dtype);
+  return linear(g, final, head);
+}
+
+/** The final RMSNorm of the decoder's output and the LM head's weight (the embeddings when tied). */
+function llamaFinal(
+  g: GraphBuilder,
+  config: LlamaConfig,
+  weight: (name: string) => string,
+  hidden: string,
+  dtype: FloatType,
+): { hidden: string; head: string } {
+  return {
+    hidden: rmsNorm(g, hidden, weight("model.norm.weight"), config.rmsNormEps, dtype),
+    head: weight(config.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"),
+  };
 }
 
 /**
@@ -186,6 +200,10 @@ export const llama: ModelFamily<LlamaConfig> = {
 
   buildLogits(g, config, weight, inputs: ForwardInputs): string {
     return llamaHead(g, config, weight, llamaDecoder(g, config, weight, inputs), inputs.dtype);
+  },
+
+  buildHidden(g, config, weight, inputs: ForwardInputs) {
+    return llamaFinal(g, config, weight, llamaDecoder(g, config, weight, inputs), inputs.dtype);
   },
 
   cached: {
