@@ -149,10 +149,14 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
   };
 
   const partials = new Map<string, string[]>();
+  // Partials are summed as they arrive, two at a time once there are three: a value read by many nodes
+  // (a tied embedding read by every chunk of a chunked head) then never holds all its partials at once.
+  // onnxruntime's Sum adds its inputs left to right, so ((a + b) + c) is Sum(a, b, c) bit for bit.
   const addPartial = (name: string, grad: string) => {
     const list = partials.get(name);
     if (list === undefined) partials.set(name, [grad]);
-    else list.push(grad);
+    else if (list.length < 2) list.push(grad);
+    else partials.set(name, [g.op("Sum", list, {}, { name: `grad/${name}/Sum` }), grad]);
   };
   const total = (name: string): string | undefined => {
     const list = partials.get(name);

@@ -1,7 +1,12 @@
+import { readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { packSequences } from "../logprobs/pack-sequences.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
-import { trainingSessionOptions } from "./open-session.js";
+import { GraphBuilder } from "../onnx/builder.js";
+import { makeTensor } from "../onnx/tensor.js";
+import { openTrainingSession, trainingSessionOptions } from "./open-session.js";
 import { TrainStepSession } from "./train-step-session.js";
 
 const KEEP_DENORMALS = { extra: { session: { set_denormal_as_zero: "0" } } };
@@ -59,5 +64,37 @@ describe("float32 training sessions flush denormals", () => {
     }
     await flushed.release();
     await kept.release();
+  });
+});
+
+describe("training graphs with large initializers", () => {
+  it("open through a temporary external-data file that is removed, with the same results", async () => {
+    const g = new GraphBuilder({ opset: 18 });
+    const x = g.input("x", "float32", [2, 300]);
+    const w = g.initializer(
+      "w",
+      makeTensor(
+        Float32Array.from({ length: 300 * 300 }, (_, i) => Math.sin(i)),
+        [300, 300],
+      ),
+    );
+    g.output(g.op("MatMul", [x, w], {}, { outputs: ["y"] }));
+    const model = g.toModel();
+    const feeds = {
+      x: new ort.Tensor(
+        "float32",
+        Float32Array.from({ length: 600 }, (_, i) => i / 600),
+        [2, 300],
+      ),
+    };
+    const temps = async () => (await readdir(tmpdir())).filter((n) => n.startsWith("apo-train-step-"));
+    const before = await temps();
+    const fromMemory = await openTrainingSession(model, "float32");
+    const fromFile = await openTrainingSession(model, "float32", {}, 1024);
+    expect(await temps()).toEqual(before);
+    const [a, b] = [await fromMemory.run(feeds), await fromFile.run(feeds)];
+    expect(Array.from(b.y?.data as Float32Array)).toEqual(Array.from(a.y?.data as Float32Array));
+    await fromMemory.release();
+    await fromFile.release();
   });
 });

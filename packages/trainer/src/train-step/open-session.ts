@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
 import type { FloatType } from "../models/model-family.js";
+import { writeModel } from "../onnx/model-file.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { withoutUnusedInitializers } from "../onnx/prune-initializers.js";
 import type { Model } from "../onnx/types.js";
@@ -31,20 +35,41 @@ export const TRAINING_SESSION_DEFAULTS: Readonly<InferenceSession.SessionOptions
 const FLUSH_DENORMALS = { session: { set_denormal_as_zero: "1" } } as const;
 
 /**
+ * Initializer bytes above which {@link openTrainingSession} hands onnxruntime a temporary file with external
+ * data instead of the encoded graph (64 MiB: a LoRA step's frozen base weights). From memory, onnxruntime
+ * holds the encoded bytes, its parsed copy and its own tensors at once (the SmolLM-135M LoRA step peaked at
+ * 1.99 GB while opening); from a file with page-aligned external data it maps the weights (0.85 GB).
+ */
+export const EXTERNAL_INITIALIZERS_ABOVE = 2 ** 26;
+
+/**
  * Opens a training graph in onnxruntime-node with {@link TRAINING_SESSION_DEFAULTS}. float32 graphs flush
  * denormals to zero (see `FLUSH_DENORMALS`); float64 graphs, used for exact checks, keep them and get only
  * the basic optimisations: the extended fusions (e.g. SiLU → QuickGelu) have float32-only kernels.
  * Constants no node reads are left out (onnxruntime would warn about each; see `withoutUnusedInitializers`).
+ * Graphs with more than `externalDataAbove` (default {@link EXTERNAL_INITIALIZERS_ABOVE}) bytes of initializers go through a temporary
+ * `train_step.onnx` + external data folder, removed once the session has opened it.
  */
-export function openTrainingSession(
+export async function openTrainingSession(
   model: Model,
   dtype: FloatType,
   sessionOptions: InferenceSession.SessionOptions = {},
+  externalDataAbove = EXTERNAL_INITIALIZERS_ABOVE,
 ): Promise<InferenceSession> {
-  return InferenceSession.create(
-    encodeModel(withoutUnusedInitializers(model)),
-    trainingSessionOptions(dtype, sessionOptions),
-  );
+  const pruned = withoutUnusedInitializers(model);
+  const options = trainingSessionOptions(dtype, sessionOptions);
+  let bytes = 0;
+  for (const t of pruned.graph.initializers.values())
+    bytes += (t.data as { byteLength?: number }).byteLength ?? 0;
+  if (bytes <= externalDataAbove) return InferenceSession.create(encodeModel(pruned), options);
+  const dir = await mkdtemp(join(tmpdir(), "apo-train-step-"));
+  try {
+    const file = join(dir, "train_step.onnx");
+    await writeModel(file, pruned, { externalData: { align: 4096 } });
+    return await InferenceSession.create(file, options);
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /**
