@@ -59,7 +59,8 @@ async function run(model: Model, dtype: "float32" | "float64", outputs: string[]
 describe("chunked log-prob head", () => {
   it("counts chunks from the sequence length and vocabulary", () => {
     expect(headChunkCount(512, 259)).toBe(1);
-    expect(headChunkCount(512, 49152)).toBe(6);
+    expect(headChunkCount(256, 49152)).toBe(12);
+    expect(headChunkCount(21, 49152)).toBe(1);
     expect(headChunkCount(1 << 20, 49152)).toBe(16);
     expect(
       headChunkOf({

@@ -2,8 +2,8 @@ import { linear } from "../models/graph-helpers.js";
 import type { GraphBuilder } from "../onnx/builder.js";
 import type { Node } from "../onnx/types.js";
 
-/** Logits per sequence row that one head chunk may hold: 2²² (16 MiB of float32 per row). */
-export const HEAD_CHUNK_ELEMENTS = 2 ** 22;
+/** Logits per sequence row that one head chunk may hold: 2²⁰ (4 MiB of float32 per row). */
+export const HEAD_CHUNK_ELEMENTS = 2 ** 20;
 /** At most this many head chunks, however long the sequences. */
 export const MAX_HEAD_CHUNKS = 16;
 
@@ -15,12 +15,12 @@ const HEAD_CHUNK_SCOPE = /(?:^|\/)head\.\d+\//;
  * each chunk's within it, at most {@link MAX_HEAD_CHUNKS}.
  *
  * ```text
- * K = min(16, max(1, ⌈T·V / 2²²⌉))      (SmolLM, V = 49152: T = 512 → 6;  a 259-token vocabulary → 1)
+ * K = min(16, max(1, ⌈T·V / 2²⁰⌉))      (SmolLM, V = 49152: T = 256 → 12, T ≥ 342 → 16; V = 259 → 1)
  * ```
  *
  * @example
  * ```ts
- * headChunkCount(512, 49152); // 6
+ * headChunkCount(256, 49152); // 12
  * ```
  */
 export function headChunkCount(length: number, vocab: number): number {
