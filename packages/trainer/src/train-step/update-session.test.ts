@@ -11,7 +11,7 @@ import {
 } from "./train-step-graph.js";
 import { type FloatArray, floatTensor, floatValues } from "./training-state.js";
 import { buildUpdateGraph, UPDATE_WEIGHT } from "./update-graph.js";
-import { UPDATE_SLICE, UpdateSession } from "./update-session.js";
+import { UPDATE_SLICE, UpdateSession, updateSessionOptions } from "./update-session.js";
 
 /** Deterministic values in [lo, hi) (a linear congruential stream). */
 function values(n: number, seed: number, lo: number, hi: number, dtype: "float32" | "float64"): FloatArray {
@@ -67,6 +67,24 @@ describe("UpdateSession", () => {
       await update.release();
     },
   );
+
+  it("opens without spinning threads unless the caller says otherwise, keeping the caller's options", () => {
+    expect(updateSessionOptions().extra).toEqual({ session: { "intra_op.allow_spinning": "0" } });
+    const theirs = updateSessionOptions({
+      intraOpNumThreads: 2,
+      extra: {
+        session: { "intra_op.allow_spinning": "1", set_denormal_as_zero: "0" },
+        optimization: { x: "1" },
+      },
+    });
+    expect(theirs).toEqual({
+      intraOpNumThreads: 2,
+      extra: {
+        session: { "intra_op.allow_spinning": "1", set_denormal_as_zero: "0" },
+        optimization: { x: "1" },
+      },
+    });
+  });
 
   it("refuses state or gradients that do not match the weight, naming them", async () => {
     const update = await UpdateSession.open(adamw, adamw.defaults, "float32");
