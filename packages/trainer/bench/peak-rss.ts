@@ -1,10 +1,12 @@
 /**
  * Peak RSS and step time of one training-step session, alone in its process (issue 18's memory work):
  * Llama 9.9M (or the SmolLM-135M shape with `--135m`), P pairs × T tokens, reference = policy, a step at
- * lr 0 then two at lr 10⁻⁶. Prints the peak RSS after each stage, then { maxRssMiB, stepMs, cpuMs, gradNorm }.
+ * lr 0 then two (`--steps N`: N) at lr 10⁻⁶. Prints the peak RSS after each stage, then { maxRssMiB, stepMs, cpuMs, gradNorm }.
  *
  * Run: `tsx --conditions=@apo-clair/source bench/peak-rss.ts [--pairs 8] [--seq 512] [--expect T] [--135m]`
  * - `--expect T`: the sequence length the graph is told to expect (it picks the dense layers' form);
+ * - `--in-graph-update`: the optimizer update inside the training graph (`separateUpdate: false`; the
+ *   default for full fine-tuning is the separate update, in place);
  * - session variants: `--no-arena` (onnxruntime's CPU arena off: plain malloc), `--pattern` (memory
  *   pattern on), `--pattern-no-arena`, `--static` (free dimensions fixed to this batch's, so onnxruntime
  *   can fold shapes). With `--no-arena`, `MALLOC_MMAP_THRESHOLD_=131072` in the environment makes glibc map
@@ -45,6 +47,7 @@ try {
     maxGradNorm: 1,
     expectedSequenceLength: expect,
     ...(process.argv.includes("--recompute") ? { recompute: true } : {}),
+    ...(process.argv.includes("--in-graph-update") ? { separateUpdate: false } : {}),
     ...(process.argv.includes("--no-arena") ? { sessionOptions: { enableCpuMemArena: false } } : {}),
     ...(process.argv.includes("--pattern") ? { sessionOptions: { enableMemPattern: true } } : {}),
     ...(process.argv.includes("--pattern-no-arena")
@@ -68,7 +71,7 @@ try {
   const stepMs: number[] = [];
   const cpuMs: number[] = [];
   let gradNorm = 0;
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < option("--steps", 2); i++) {
     const t = performance.now();
     const cpu = process.cpuUsage();
     const r = await trainer.step(batch, reference, 1e-6);
