@@ -1,7 +1,8 @@
 /**
  * Peak RSS and step time of one training-step session, alone in its process (issue 18's memory work):
  * Llama 9.9M (or the SmolLM-135M shape with `--135m`), P pairs × T tokens, reference = policy, a step at
- * lr 0 then two (`--steps N`: N) at lr 10⁻⁶. Prints the peak RSS after each stage, then { maxRssMiB, stepMs, cpuMs, gradNorm }.
+ * lr 0 then two (`--steps N`: N) at lr 10⁻⁶. Prints the peak RSS after each stage, then
+ * { maxRssMiB, stepMs, cpuMs, gradNorm }.
  *
  * Run: `tsx --conditions=@apo-clair/source bench/peak-rss.ts [--pairs 8] [--seq 512] [--expect T] [--135m]`
  * - `--expect T`: the sequence length the graph is told to expect (it picks the dense layers' form);
