@@ -265,20 +265,17 @@ export class TrainStepSession {
         feeds[key] = this.#tensor(this.state.get(key) as FloatArray, shape);
       }
     }
-    // A mutable copy of the outputs, so each gradient can be dropped once applied.
-    const out: Record<string, OrtTensor | undefined> = { ...(await this.#session.run(feeds)) };
+    const out = await this.#session.run(feeds);
     const read = (name: string) => out[name]?.data as FloatArray;
     if (accumulation !== undefined) {
       for (const name of this.weights.keys()) accumulation.sums.set(name, read(accumulatedOutputName(name)));
     }
     if (lr !== 0 && this.#update !== undefined) {
       for (const [name, weight] of this.weights) {
-        const key = clippedGradName(name);
         const state = this.artifact.stateSlots.map(
           (s) => this.state.get(stateInputName(s, name)) as FloatArray,
         );
-        await this.#update.apply(weight, read(key), state, lr, this.steps + 1);
-        out[key] = undefined; // this gradient's copy may be collected now
+        await this.#update.apply(weight, read(clippedGradName(name)), state, lr, this.steps + 1);
       }
       this.steps += 1;
     } else if (lr !== 0) {
