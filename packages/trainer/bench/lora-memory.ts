@@ -74,6 +74,7 @@ try {
     optimizer: "rmsprop",
     maxGradNorm: 1,
     expectedSequenceLength: seq,
+    adoptWeights: true,
     ...(process.argv.includes("--recompute") ? { recompute: true } : {}),
     sessionOptions: {
       ...(arena ? {} : { enableCpuMemArena: false }),

@@ -47,6 +47,7 @@ try {
     optimizer: "rmsprop",
     maxGradNorm: 1,
     expectedSequenceLength: expect,
+    adoptWeights: true,
     ...(process.argv.includes("--recompute") ? { recompute: true } : {}),
     ...(process.argv.includes("--in-graph-update") ? { separateUpdate: false } : {}),
     ...(process.argv.includes("--no-arena") ? { sessionOptions: { enableCpuMemArena: false } } : {}),

@@ -106,6 +106,8 @@ const STEP_OPTIONS = (batch: PackedBatch, env: Env, adapters?: WeightMap): Train
   maxGradNorm: MAX_GRAD_NORM,
   expectedSequenceLength: batch.seq,
   recompute: recomputeFor(env.recompute, batch.batch, batch.seq),
+  // As `apo train` does: the model is loaded for this session alone.
+  adoptWeights: true,
   ...(adapters === undefined ? {} : { lora: LORA, adapters }),
 });
 

@@ -75,6 +75,12 @@ export interface TrainStepSessionOptions extends Omit<TrainStepOptions, "accumul
    * PEFT's initialisation with seed 0.
    */
   adapters?: WeightMap;
+  /**
+   * Train in the model's own weight arrays where they already have the training precision, instead of
+   * copies (default false): one weight-sized copy less (0.54 GB for a 135M model), but `pretrained`'s
+   * weights then change with every step. `train` adopts the model it loads itself.
+   */
+  adoptWeights?: boolean;
 }
 
 /**
@@ -110,11 +116,12 @@ export class TrainStepSession {
     update: UpdateSession | undefined,
     pretrained: PretrainedModel,
     adapters: WeightMap | undefined,
+    adopt: boolean,
   ) {
     this.artifact = artifact;
     this.#session = session;
     this.#update = update;
-    const initial = initialTrainingState(artifact, pretrained, adapters);
+    const initial = initialTrainingState(artifact, pretrained, adapters, adopt);
     this.weights = initial.weights;
     this.state = initial.state;
     this.#shapes = initial.shapes;
@@ -150,7 +157,14 @@ export class TrainStepSession {
       (artifact.lora === undefined
         ? undefined
         : initLoraWeights(pretrained, artifact.lora, 0, artifact.dtype));
-    return new TrainStepSession(artifact, session, update, pretrained, adapters);
+    return new TrainStepSession(
+      artifact,
+      session,
+      update,
+      pretrained,
+      adapters,
+      options.adoptWeights === true,
+    );
   }
 
   #tensor(data: FloatArray, dims: readonly number[]): OrtTensor {

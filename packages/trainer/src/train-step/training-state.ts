@@ -20,7 +20,8 @@ export interface TrainingState {
 
 /**
  * Copies a model's trainable weights into arrays of the training precision and zero-fills the optimizer
- * state slots. A LoRA step's trainable weights are its adapters, read from `adapters` (which is looked up
+ * state slots; with `adopt`, weights already in the training precision are taken as they are (no copy: the
+ * training then changes the model's own arrays). A LoRA step's trainable weights are its adapters, read from `adapters` (which is looked up
  * before the model's weights).
  * @example const { weights, state } = initialTrainingState(artifact, model);
  */
@@ -28,6 +29,7 @@ export function initialTrainingState(
   artifact: { weights: readonly string[]; stateSlots: readonly string[]; dtype: FloatType },
   pretrained: PretrainedModel,
   adapters?: WeightMap,
+  adopt = false,
 ): TrainingState {
   const make = (n: number): FloatArray =>
     artifact.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
@@ -37,8 +39,16 @@ export function initialTrainingState(
     if (tensor === undefined) {
       throw new TrainConfigError("weights", name, `a weight of the model${adapters ? " or adapter" : ""}`);
     }
-    const data = make(tensor.data.length);
-    data.set(tensor.data as FloatArray);
+    const own =
+      artifact.dtype === "float64"
+        ? tensor.data instanceof Float64Array
+        : tensor.data instanceof Float32Array;
+    let data: FloatArray;
+    if (adopt && own) data = tensor.data as FloatArray;
+    else {
+      data = make(tensor.data.length);
+      data.set(tensor.data as FloatArray);
+    }
     result.weights.set(name, data);
     result.shapes.set(name, tensor.shape);
     for (const slot of artifact.stateSlots)

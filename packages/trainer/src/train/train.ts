@@ -259,6 +259,9 @@ async function trainLocked(
     // The dense layers' form follows the data: short sequences train faster with one Gemm per layer.
     expectedSequenceLength: typicalBatchLength(pairs),
     ...(config.lora === null || adapters === undefined ? {} : { lora: config.lora, adapters }),
+    // The run's own copy of the model: every later use pairs it with session.weights, so the session may
+    // train in its arrays (one weight-sized copy less).
+    adoptWeights: true,
     // Old checkpoints' configs have no `recompute`: "auto".
     recompute: recomputeFor(
       config.recompute ?? "auto",
