@@ -78,7 +78,9 @@ export interface TrainStepSessionOptions extends Omit<TrainStepOptions, "accumul
   /**
    * Train in the model's own weight arrays where they already have the training precision, instead of
    * copies (default false): one weight-sized copy less (0.54 GB for a 135M model), but `pretrained`'s
-   * weights then change with every step. `train` adopts the model it loads itself.
+   * weights then change with every step. `train` adopts the model it loads itself. Only the separate
+   * update (full fine-tuning without accumulation) updates arrays in place; the in-graph forms replace
+   * `weights`' arrays with the run's outputs, leaving the model at its starting values.
    */
   adoptWeights?: boolean;
 }
