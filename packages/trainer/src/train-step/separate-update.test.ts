@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type PackedBatch, packSequences } from "../logprobs/pack-sequences.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
 import type { FloatType } from "../models/model-family.js";
-import type { PretrainedModel } from "../models/pretrained-model.js";
+import { twoPairBatch } from "../testing/two-pair-batch.js";
 import type { OptimizerName } from "./optimizers/index.js";
 import { TrainConfigError } from "./train-config-error.js";
 import {
@@ -15,20 +14,7 @@ import {
 import { TrainStepSession } from "./train-step-session.js";
 import type { FloatArray } from "./training-state.js";
 
-const rows = [
-  { promptIds: [1, 40, 50], completionIds: [70, 80, 2] },
-  { promptIds: [1, 9], completionIds: [100, 101, 102, 2] },
-  { promptIds: [1, 40, 50], completionIds: [71, 2] },
-  { promptIds: [1, 9], completionIds: [103, 2] },
-];
-
-function pack(model: PretrainedModel): PackedBatch {
-  return packSequences(rows, {
-    padId: 0,
-    maxLength: model.config.maxPositions,
-    vocabSize: model.config.vocabSize,
-  });
-}
+const pack = twoPairBatch;
 
 /** Index of the first element whose bits differ (−0 ≠ +0, NaN payloads count), or −1. */
 function firstBitDifference(a: FloatArray, b: FloatArray): number {

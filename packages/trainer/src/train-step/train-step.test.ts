@@ -11,24 +11,13 @@ import { type PackedBatch, packSequences } from "../logprobs/pack-sequences.js";
 import { createTinyModel } from "../models/create-tiny-model.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { stepFiniteDifferences } from "../testing/step-finite-differences.js";
+import { TWO_PAIR_ROWS, twoPairBatch } from "../testing/two-pair-batch.js";
 import { TrainConfigError } from "./train-config-error.js";
 import { TrainStepSession } from "./train-step-session.js";
 
 // Two pairs: chosen rows first, then the rejected rows of the same prompts.
-const rows = [
-  { promptIds: [1, 40, 50], completionIds: [70, 80, 2] },
-  { promptIds: [1, 9], completionIds: [100, 101, 102, 2] },
-  { promptIds: [1, 40, 50], completionIds: [71, 2] },
-  { promptIds: [1, 9], completionIds: [103, 2] },
-];
-
-function pack(model: PretrainedModel): PackedBatch {
-  return packSequences(rows, {
-    padId: 0,
-    maxLength: model.config.maxPositions,
-    vocabSize: model.config.vocabSize,
-  });
-}
+const pack = twoPairBatch;
+const rows = TWO_PAIR_ROWS.map((r) => ({ promptIds: [...r.promptIds], completionIds: [...r.completionIds] }));
 
 function copy(a: ArrayLike<number>): number[] {
   return Array.from(a);
