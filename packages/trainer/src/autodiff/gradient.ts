@@ -2,6 +2,7 @@ import { GradientError, MissingGradientRuleError } from "../errors.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import { isDefaultDomain } from "../onnx/default-domain.js";
 import { isFloatType } from "../onnx/dtype.js";
+import { hasSubgraph } from "../onnx/has-subgraph.js";
 import type { Graph, Model, Node } from "../onnx/types.js";
 import { GradContext, type GradGraphView } from "./grad-context.js";
 import type { GradientRule } from "./gradient-rule.js";
@@ -193,8 +194,7 @@ export function addGradients(g: GraphBuilder, options: GradientOptions): Map<str
     if (rule === undefined) throw new MissingGradientRuleError(node.opType, node.name);
     const outputGrads = node.outputs.map((o) => (o === "" ? undefined : total(o)));
     if (outputGrads.every((d) => d === undefined)) continue;
-    const hasSubgraph = Object.values(node.attributes).some((a) => a.type === "graph" || a.type === "graphs");
-    if (hasSubgraph) throw new MissingGradientRuleError(node.opType, node.name);
+    if (hasSubgraph(node)) throw new MissingGradientRuleError(node.opType, node.name);
     const wanted = node.inputs.map((i) => i !== "" && needed.has(i) && active.has(i) && floatish(i));
     const ctx = new GradContext(g, node, outputGrads, wanted, view);
     const inputGrads = g.scoped(`grad/${node.name}`, () => rule.gradient(ctx));

@@ -1,5 +1,6 @@
 import type { GraphBuilder } from "../onnx/builder.js";
 import { isFloatType } from "../onnx/dtype.js";
+import { hasSubgraph } from "../onnx/has-subgraph.js";
 import type { Node } from "../onnx/types.js";
 
 /**
@@ -25,14 +26,6 @@ export interface RecomputeInput {
   readonly pinned: ReadonlySet<string>;
 }
 
-/** What a recomputation pass did: per segment, how many nodes it runs twice and which values it no longer keeps. */
-export interface RecomputeReport {
-  readonly segments: readonly { segment: string; nodes: number; released: readonly string[] }[];
-}
-
-const hasSubgraph = (node: Node): boolean =>
-  Object.values(node.attributes).some((a) => a.type === "graph" || a.type === "graphs");
-
 /**
  * Activation recomputation ("gradient checkpointing") on a graph whose backward `addGradients` has just
  * appended: for each segment S (a decoder layer), the backward stops reading the activations S's forward
@@ -53,11 +46,10 @@ const hasSubgraph = (node: Node): boolean =>
  *
  * @example
  * ```ts
- * const report = recomputeSegments(g, { forward, segmentOf, gradientOf, pinned });
- * report.segments.length; // decoder layers recomputed
+ * recomputeSegments(g, { forward, segmentOf: decoderLayerOf, gradientOf, pinned });
  * ```
  */
-export function recomputeSegments(g: GraphBuilder, input: RecomputeInput): RecomputeReport {
+export function recomputeSegments(g: GraphBuilder, input: RecomputeInput): void {
   const { forward, segmentOf, gradientOf, pinned } = input;
   const forwardSet = new Set(forward);
   const backward = g.graph.nodes.filter((n) => !forwardSet.has(n));
@@ -86,15 +78,14 @@ export function recomputeSegments(g: GraphBuilder, input: RecomputeInput): Recom
   const backwardReads = new Set<string>();
   for (const node of backward) for (const i of node.inputs) if (i !== "") backwardReads.add(i);
 
-  const report: { segment: string; nodes: number; released: string[] }[] = [];
+  const isFloat = (v: string) => {
+    const t = g.typeOf(v);
+    return t !== undefined && isFloatType(t.dtype);
+  };
   const renames = new Map<string, string>();
   for (const [key, nodes] of segments) {
     if (nodes.some(hasSubgraph)) continue;
     const produced = new Set(nodes.flatMap((n) => n.outputs.filter((o) => o !== "")));
-    const isFloat = (v: string) => {
-      const t = g.typeOf(v);
-      return t !== undefined && isFloatType(t.dtype);
-    };
     const gated = new Set<string>();
     for (const node of nodes) {
       for (const i of node.inputs) {
@@ -163,13 +154,11 @@ export function recomputeSegments(g: GraphBuilder, input: RecomputeInput): Recom
       }
     });
     for (const v of saved) renames.set(v, local.get(v) as string);
-    report.push({ segment: key, nodes: replay.length, released: saved });
   }
-  if (renames.size === 0) return { segments: report };
+  if (renames.size === 0) return;
 
   for (const node of backward) node.inputs = node.inputs.map((i) => renames.get(i) ?? i);
   g.graph.nodes.splice(0, g.graph.nodes.length, ...topologicalOrder(g.graph.nodes));
-  return { segments: report };
 }
 
 /**

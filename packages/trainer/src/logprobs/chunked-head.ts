@@ -1,13 +1,11 @@
 import { linear } from "../models/graph-helpers.js";
 import type { GraphBuilder } from "../onnx/builder.js";
-import type { Node } from "../onnx/types.js";
+import { scopePrefixOf } from "../onnx/scope-prefix.js";
 
 /** Logits per sequence row that one head chunk may hold: 2²⁰ (4 MiB of float32 per row). */
 export const HEAD_CHUNK_ELEMENTS = 2 ** 20;
 /** At most this many head chunks, however long the sequences. */
 export const MAX_HEAD_CHUNKS = 16;
-
-const HEAD_CHUNK_SCOPE = /(?:^|\/)head\.\d+\//;
 
 /**
  * How many chunks of positions the log-prob head is split into for sequences of `length` tokens over a
@@ -36,10 +34,7 @@ export function headChunkCount(length: number, vocab: number): number {
  * headChunkOf({ ...node, name: "logprob/head.2/MatMul" }); // "logprob/head.2/"
  * ```
  */
-export function headChunkOf(node: Node): string | undefined {
-  const match = HEAD_CHUNK_SCOPE.exec(node.name);
-  return match === null ? undefined : node.name.slice(0, match.index + match[0].length);
-}
+export const headChunkOf = scopePrefixOf(/(?:^|\/)head\.\d+\//);
 
 /**
  * The log-prob of every position's target token, [B, T]: the LM head applied to `hidden` [B, T, D] and a

@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
 import { SequenceTooLongError } from "../models/model-errors.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
-import { writeModel } from "../onnx/model-file.js";
 import { encodeModel } from "../onnx/protobuf.js";
+import { sessionFromTempFile } from "../onnx/session-from-temp-file.js";
 import type { Model } from "../onnx/types.js";
 import type { PackedBatch } from "./pack-sequences.js";
 
@@ -34,13 +31,7 @@ export async function openLogProbGraph(
   if (weightBytes <= (externalDataAbove ?? EXTERNAL_DATA_ABOVE)) {
     return InferenceSession.create(encodeModel(onnx), options);
   }
-  const dir = await mkdtemp(join(tmpdir(), tempPrefix));
-  try {
-    await writeModel(join(dir, "model.onnx"), onnx, { externalData: {} });
-    return await InferenceSession.create(join(dir, "model.onnx"), options);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return sessionFromTempFile(onnx, options, tempPrefix);
 }
 
 /**

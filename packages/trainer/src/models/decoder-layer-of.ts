@@ -1,6 +1,4 @@
-import type { Node } from "../onnx/types.js";
-
-const LAYER_SCOPE = /(?:^|\/)(?:layers|h)\.\d+\//;
+import { scopePrefixOf } from "../onnx/scope-prefix.js";
 
 /**
  * The decoder layer a forward node belongs to, as the families scope them (`layers.<l>/` for Llama,
@@ -16,7 +14,4 @@ const LAYER_SCOPE = /(?:^|\/)(?:layers|h)\.\d+\//;
  * addGradients(g, { loss, wrt, recompute: decoderLayerOf });
  * ```
  */
-export function decoderLayerOf(node: Node): string | undefined {
-  const match = LAYER_SCOPE.exec(node.name);
-  return match === null ? undefined : node.name.slice(0, match.index + match[0].length);
-}
+export const decoderLayerOf = scopePrefixOf(/(?:^|\/)(?:layers|h)\.\d+\//);

@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
 import type { FloatType } from "../models/model-family.js";
-import { writeModel } from "../onnx/model-file.js";
 import { encodeModel } from "../onnx/protobuf.js";
 import { withoutUnusedInitializers } from "../onnx/prune-initializers.js";
+import { sessionFromTempFile } from "../onnx/session-from-temp-file.js";
 import type { Model } from "../onnx/types.js";
 
 /**
@@ -48,7 +45,7 @@ export const EXTERNAL_INITIALIZERS_ABOVE = 2 ** 26;
  * the basic optimisations: the extended fusions (e.g. SiLU → QuickGelu) have float32-only kernels.
  * Constants no node reads are left out (onnxruntime would warn about each; see `withoutUnusedInitializers`).
  * Graphs with more than `externalDataAbove` (default {@link EXTERNAL_INITIALIZERS_ABOVE}) bytes of initializers go through a temporary
- * `train_step.onnx` + external data folder, removed once the session has opened it.
+ * `model.onnx` + external data folder, removed once the session has opened it.
  */
 export async function openTrainingSession(
   model: Model,
@@ -62,14 +59,8 @@ export async function openTrainingSession(
   for (const t of pruned.graph.initializers.values())
     bytes += (t.data as { byteLength?: number }).byteLength ?? 0;
   if (bytes <= externalDataAbove) return InferenceSession.create(encodeModel(pruned), options);
-  const dir = await mkdtemp(join(tmpdir(), "apo-train-step-"));
-  try {
-    const file = join(dir, "train_step.onnx");
-    await writeModel(file, pruned, { externalData: { align: 4096 } });
-    return await InferenceSession.create(file, options);
-  } finally {
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  }
+  // Page-aligned, so that onnxruntime maps the weights instead of reading them into its own buffers.
+  return sessionFromTempFile(pruned, options, "apo-train-step-", { align: 4096 });
 }
 
 /**

@@ -9,11 +9,48 @@ import { familyOf } from "../models/family-of.js";
 import type { FloatType } from "../models/model-family.js";
 import type { PretrainedModel } from "../models/pretrained-model.js";
 import { GraphBuilder } from "../onnx/builder.js";
-import type { Model, Node } from "../onnx/types.js";
+import type { Dim, Model, Node } from "../onnx/types.js";
 import { emitObjective } from "./emit-objective.js";
 import { OPTIMIZERS, type OptimizerName } from "./optimizers/index.js";
 import type { OptimizerDefinition } from "./optimizers/optimizer-definition.js";
 import { checkNumber, TrainConfigError } from "./train-config-error.js";
+
+/**
+ * The optimizer update of one weight as graph inputs and outputs, shared by the training step's in-graph
+ * update and the separate update graph (`buildUpdateGraph`): each state slot an input
+ * `stateInputName(slot, weight)` shaped `shape`, the update emitted under the scope `update/<weight>`, the
+ * new weight and state the outputs `updatedWeightName(weight)` and `updatedStateName(slot, weight)`.
+ *
+ * ```text
+ * θ', state' = optimizer(θ, ĝ, state, lr, step)
+ * ```
+ *
+ * @example
+ * ```ts
+ * emitOptimizerUpdate(g, OPTIMIZERS.rmsprop, config, "float32", { weight: w, grad, shape: [16, 8], lr, step });
+ * ```
+ */
+export function emitOptimizerUpdate<C extends object>(
+  g: GraphBuilder,
+  optimizer: OptimizerDefinition<C>,
+  config: C,
+  dtype: FloatType,
+  io: { weight: string; grad: string; shape: readonly Dim[]; lr: string; step: string },
+): void {
+  const { weight, grad, shape, lr, step } = io;
+  const slots = optimizer.stateNames(config);
+  const state = Object.fromEntries(
+    slots.map((slot) => [slot, g.input(stateInputName(slot, weight), dtype, shape)] as const),
+  );
+  const update = g.scoped(`update/${weight}`, () =>
+    optimizer.emit(g, dtype, { weight, grad, state, lr, step }, config),
+  );
+  g.output(g.op("Identity", [update.weight], {}, { outputs: [updatedWeightName(weight)] }));
+  for (const slot of slots) {
+    const value = update.state[slot] as string;
+    g.output(g.op("Identity", [value], {}, { outputs: [updatedStateName(slot, weight)] }));
+  }
+}
 
 /** Names of the training-step graph's inputs and outputs besides the weights and their state. */
 export const TRAIN_STEP_IO = {
@@ -237,20 +274,9 @@ export function buildTrainStep(
       g.output(g.op("Mul", [grads.get(w) as string, clip], {}, { outputs: [clippedGradName(w)] }));
       continue;
     }
-    const shape = g.typeOf(w)?.shape;
-    const state = Object.fromEntries(
-      slots.map((slot) => [slot, g.input(stateInputName(slot, w), dtype, shape ?? [])] as const),
-    );
     const grad = g.op("Mul", [grads.get(w) as string, clip]);
-    const update = g.scoped(`update/${w}`, () =>
-      optimizer.emit(g, dtype, { weight: w, grad, state, lr, step }, optimizerConfig),
-    );
-    g.output(g.op("Identity", [update.weight], {}, { outputs: [updatedWeightName(w)] }));
-    for (const slot of slots) {
-      g.output(
-        g.op("Identity", [update.state[slot] as string], {}, { outputs: [updatedStateName(slot, w)] }),
-      );
-    }
+    const shape = g.typeOf(w)?.shape ?? [];
+    emitOptimizerUpdate(g, optimizer, optimizerConfig, dtype, { weight: w, grad, shape, lr, step });
   }
   g.output(g.op("Identity", [out.mean], {}, { outputs: [TRAIN_STEP_IO.loss] }));
   g.output(g.op("Identity", [out.losses], {}, { outputs: [TRAIN_STEP_IO.losses] }));

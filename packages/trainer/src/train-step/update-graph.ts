@@ -2,13 +2,7 @@ import type { FloatType } from "../models/model-family.js";
 import { GraphBuilder } from "../onnx/builder.js";
 import type { Model } from "../onnx/types.js";
 import type { OptimizerDefinition } from "./optimizers/optimizer-definition.js";
-import {
-  clippedGradName,
-  stateInputName,
-  TRAIN_STEP_IO,
-  updatedStateName,
-  updatedWeightName,
-} from "./train-step-graph.js";
+import { clippedGradName, emitOptimizerUpdate, TRAIN_STEP_IO } from "./train-step-graph.js";
 
 /**
  * The one weight the update graph is written for: its inputs and outputs carry the training step's names
@@ -51,19 +45,9 @@ export function buildUpdateGraph<C extends object>(
   const shape = ["n"];
   const weight = g.input(UPDATE_WEIGHT, dtype, shape);
   const grad = g.input(clippedGradName(UPDATE_WEIGHT), dtype, shape);
-  const slots = optimizer.stateNames(optimizerConfig);
-  const state = Object.fromEntries(
-    slots.map((slot) => [slot, g.input(stateInputName(slot, UPDATE_WEIGHT), dtype, shape)] as const),
-  );
   const lr = g.input(TRAIN_STEP_IO.lr, dtype, []);
   const step = g.input(TRAIN_STEP_IO.step, dtype, []);
-  const update = g.scoped(`update/${UPDATE_WEIGHT}`, () =>
-    optimizer.emit(g, dtype, { weight, grad, state, lr, step }, optimizerConfig),
-  );
-  g.output(g.op("Identity", [update.weight], {}, { outputs: [updatedWeightName(UPDATE_WEIGHT)] }));
-  for (const slot of slots) {
-    const value = update.state[slot] as string;
-    g.output(g.op("Identity", [value], {}, { outputs: [updatedStateName(slot, UPDATE_WEIGHT)] }));
-  }
+  emitOptimizerUpdate(g, optimizer, optimizerConfig, dtype, { weight, grad, shape, lr, step });
+  const slots = optimizer.stateNames(optimizerConfig);
   return { model: g.toModel(), stateSlots: slots, dtype };
 }

@@ -247,6 +247,7 @@ async function trainLocked(
       `${held.length} held-out${cache.eval ? " (cached)" : ""}`,
   );
 
+  const typicalLength = typicalBatchLength(pairs);
   const sessionConfig: TrainStepSessionOptions = {
     loss,
     lossParams: config.lossParams,
@@ -257,7 +258,7 @@ async function trainLocked(
     sessionOptions,
     accumulationSteps: accumulation,
     // The dense layers' form follows the data: short sequences train faster with one Gemm per layer.
-    expectedSequenceLength: typicalBatchLength(pairs),
+    expectedSequenceLength: typicalLength,
     ...(config.lora === null || adapters === undefined ? {} : { lora: config.lora, adapters }),
     // The run's own copy of the model: every later use pairs it with session.weights, so the session may
     // train in its arrays (one weight-sized copy less).
@@ -266,7 +267,7 @@ async function trainLocked(
     recompute: recomputeFor(
       config.recompute ?? "auto",
       (loss.kind === "paired" || loss.usesKl ? 2 : 1) * config.microBatchSize,
-      typicalBatchLength(pairs),
+      typicalLength,
     ),
   };
   const session = await TrainStepSession.create(resume?.model ?? base, sessionConfig).catch((e) => {
